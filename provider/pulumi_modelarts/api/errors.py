@@ -49,7 +49,10 @@ class ModelArtsError(Exception):
         self.path = path
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.args[0]!r}, status_code={self.status_code}, error_code={self.error_code!r})"
+        return (
+            f"{type(self).__name__}({self.args[0]!r}, "
+            f"status_code={self.status_code}, error_code={self.error_code!r})"
+        )
 
 
 class ConfigurationError(ModelArtsError):

@@ -1,0 +1,625 @@
+"""The ModelArts dataset API client: one typed method per endpoint, retries, lazy pagination.
+
+Retry rules (docs/design.md): reads, DELETE, the task stop and the label PUT are retried on
+429, on 5xx other than 501 and on transport failures. Calls that create something (and the
+dataset PUT, which may add labels) are retried only when the request provably did not reach
+the server: a 429, or a connection that was never made. A response lost after the request was
+sent raises ``ResponseLostError`` and a 5xx raises ``ServerError``; the caller looks again
+before deciding, because the write may have been committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from enum import Enum
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from pulumi_modelarts.api.auth import ModelArtsAuth, is_iam_request, make_auth
+from pulumi_modelarts.api.config import USER_AGENT, Settings, resolve_settings
+from pulumi_modelarts.api.errors import (
+    APIError,
+    ModelArtsError,
+    ResponseLostError,
+    ServerError,
+    ThrottledError,
+    TransportError,
+)
+from pulumi_modelarts.api.responses import error_from_response, json_body, redact
+from pulumi_modelarts.api.retry import RetryPolicy
+
+logger = logging.getLogger("pulumi_modelarts.api")
+
+DATASETS = "/v2/{project_id}/datasets"
+DATASET = DATASETS + "/{dataset_id}"
+TASKS = DATASET + "/tasks"
+TASK = TASKS + "/{task_id}"
+TASK_STOP = TASK + "/stop"
+EXPORT_TASKS = DATASET + "/export-tasks"
+EXPORT_TASK = EXPORT_TASKS + "/{task_id}"
+VERSIONS = DATASET + "/versions"
+VERSION = VERSIONS + "/{version_id}"
+AUTO_ANNOTATION_SAMPLES = DATASET + "/auto-annotations/samples"
+ANNOTATION_SAMPLES = DATASET + "/data-annotations/samples"
+
+
+class Kind(Enum):
+    """How safe a call is to repeat."""
+
+    IDEMPOTENT = "idempotent"  # repeat on 429, 5xx except 501, any transport failure
+    WRITE = "write"  # repeat only when the request never reached the server
+
+
+# Failures that happen before a byte of the request is on the wire.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+# --- one connection pool per process ------------------------------------------------------
+
+_POOLS: dict[tuple[Any, ...], httpx.Client] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def shared_http_client(settings: Settings, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The process-wide ``httpx.Client`` for these TLS/timeout settings (and transport, in tests)."""
+    key = (
+        os.getpid(),  # a forked child must not share its parent's sockets
+        settings.verify_tls,
+        settings.connect_timeout,
+        settings.read_timeout,
+        id(transport) if transport is not None else None,
+    )
+    with _POOLS_LOCK:
+        client = _POOLS.get(key)
+        if client is None or client.is_closed:
+            client = httpx.Client(
+                timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+                verify=settings.verify_tls,
+                transport=transport,
+                follow_redirects=False,
+            )
+            _POOLS[key] = client
+        return client
+
+
+def close_shared_clients() -> None:
+    """Close every pooled connection (tests, or a host that wants a clean shutdown)."""
+    with _POOLS_LOCK:
+        clients = list(_POOLS.values())
+        _POOLS.clear()
+    for client in clients:
+        client.close()
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+
+class ClientStats:
+    """Thread-safe counts of logical calls by ``"METHOD /route/template"``, writes and retries."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: Counter[str] = Counter()
+        self._writes = 0
+        self._retries = 0
+
+    def record_call(self, key: str, *, write: bool) -> None:
+        with self._lock:
+            self._calls[key] += 1
+            self._writes += write
+
+    def record_retry(self) -> None:
+        with self._lock:
+            self._retries += 1
+
+    @property
+    def calls(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._calls)
+
+    @property
+    def writes(self) -> int:
+        return self._writes
+
+    @property
+    def retries(self) -> int:
+        return self._retries
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._calls.values())
+
+    def __getitem__(self, key: str) -> int:
+        with self._lock:
+            return self._calls[key]
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "calls": dict(self._calls),
+                "total": sum(self._calls.values()),
+                "writes": self._writes,
+                "retries": self._retries,
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._writes = 0
+            self._retries = 0
+
+    def __repr__(self) -> str:
+        return f"ClientStats({self.snapshot()!r})"
+
+
+# --- the client ---------------------------------------------------------------------------
+
+
+def _query(params: Mapping[str, Any]) -> dict[str, str]:
+    """Drop unset parameters; booleans as the API spells them."""
+    query: dict[str, str] = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        query[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return query
+
+
+class ModelArtsClient:
+    """Client of the ModelArts v2 dataset API (NOTES §0 plus the two sample endpoints)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.stats = ClientStats()
+        self._auth: ModelArtsAuth = make_auth(settings)
+        self._retry = retry if retry is not None else RetryPolicy.from_settings(settings)
+        self._http = shared_http_client(settings, transport)
+        self._sleep = sleep
+        self._clock = clock
+        self._secrets = settings.secrets()
+        self._headers = {"X-Language": "en-us", "User-Agent": USER_AGENT, "Accept": "application/json"}
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, **explicit: Any) -> ModelArtsClient:
+        """A client for ``resolve_settings(**explicit)``."""
+        return cls(resolve_settings(**explicit))
+
+    def __enter__(self) -> ModelArtsClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop using the client; the shared connection pool stays open for other clients."""
+        self._closed = True
+
+    def __repr__(self) -> str:
+        endpoint, region = self.settings.endpoint, self.settings.region
+        return f"ModelArtsClient(endpoint={endpoint!r}, region={region!r}, auth={self._auth!r})"
+
+    @property
+    def project_id(self) -> str:
+        """The project id of the URLs: configured, or learned from IAM on first use."""
+        return str(
+            self._call(
+                "GET", "(project id)", lambda _: self._resolve_project_id(), Kind.IDEMPOTENT, count=False
+            )
+        )
+
+    # --- datasets -------------------------------------------------------------------------
+
+    def list_datasets_page(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 10,
+        search_content: str | None = None,
+        dataset_type: int | None = None,
+        **filters: Any,
+    ) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets: one page (``offset`` is a page index)."""
+        query = {
+            "offset": offset,
+            "limit": limit,
+            "search_content": search_content,
+            "dataset_type": dataset_type,
+        }
+        return self._json("GET", DATASETS, {}, params={**filters, **query})
+
+    def iter_datasets(
+        self,
+        *,
+        search_content: str | None = None,
+        dataset_type: int | None = None,
+        page_size: int = 100,
+        **filters: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """GET /v2/{project_id}/datasets, page by page as consumed."""
+        return self._pages(
+            lambda offset: self.list_datasets_page(
+                offset=offset,
+                limit=page_size,
+                search_content=search_content,
+                dataset_type=dataset_type,
+                **filters,
+            ),
+            "datasets",
+            "total_number",
+            page_size,
+        )
+
+    def get_dataset(
+        self, dataset_id: str, *, check_running_task: bool = False, running_task_type: int | None = None
+    ) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}."""
+        query = {
+            "check_running_task": True if check_running_task else None,
+            "running_task_type": running_task_type,
+        }
+        return self._json("GET", DATASET, {"dataset_id": dataset_id}, params=query)
+
+    def create_dataset(self, body: Mapping[str, Any]) -> str:
+        """POST /v2/{project_id}/datasets; returns the new dataset id."""
+        return self._new_id("POST", DATASETS, {}, body, "dataset_id")
+
+    def update_dataset(self, dataset_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT /v2/{project_id}/datasets/{dataset_id}; returns the answer (``{"dataset_id"}``)."""
+        return self._json("PUT", DATASET, {"dataset_id": dataset_id}, body=body, kind=Kind.WRITE)
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        """DELETE /v2/{project_id}/datasets/{dataset_id}."""
+        self._json("DELETE", DATASET, {"dataset_id": dataset_id})
+
+    # --- intelligent tasks ----------------------------------------------------------------
+
+    def create_task(self, dataset_id: str, body: Mapping[str, Any]) -> str:
+        """POST /v2/{project_id}/datasets/{dataset_id}/tasks; returns the task id."""
+        return self._new_id("POST", TASKS, {"dataset_id": dataset_id}, body, "task_id")
+
+    def list_tasks_page(
+        self,
+        dataset_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 10,
+        type: str | None = None,
+        task_name: str | None = None,
+    ) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/tasks: one page."""
+        query = {"offset": offset, "limit": limit, "type": type, "task_name": task_name}
+        return self._json("GET", TASKS, {"dataset_id": dataset_id}, params=query)
+
+    def iter_tasks(
+        self, dataset_id: str, *, type: str | None = None, task_name: str | None = None, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/tasks, page by page as consumed."""
+        return self._pages(
+            lambda offset: self.list_tasks_page(
+                dataset_id, offset=offset, limit=page_size, type=type, task_name=task_name
+            ),
+            "tasks",
+            "total_count",
+            page_size,
+        )
+
+    def get_task(self, dataset_id: str, task_id: str) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}."""
+        return self._json("GET", TASK, {"dataset_id": dataset_id, "task_id": task_id})
+
+    def stop_task(self, dataset_id: str, task_id: str) -> None:
+        """POST /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop."""
+        self._json("POST", TASK_STOP, {"dataset_id": dataset_id, "task_id": task_id}, kind=Kind.IDEMPOTENT)
+
+    # --- export tasks ---------------------------------------------------------------------
+
+    def create_export_task(self, dataset_id: str, body: Mapping[str, Any]) -> str:
+        """POST /v2/{project_id}/datasets/{dataset_id}/export-tasks; returns the task id."""
+        return self._new_id("POST", EXPORT_TASKS, {"dataset_id": dataset_id}, body, "task_id")
+
+    def list_export_tasks_page(
+        self, dataset_id: str, *, offset: int = 0, limit: int = 10, export_type: int | None = None
+    ) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/export-tasks: one page."""
+        query = {"offset": offset, "limit": limit, "export_type": export_type}
+        return self._json("GET", EXPORT_TASKS, {"dataset_id": dataset_id}, params=query)
+
+    def iter_export_tasks(
+        self, dataset_id: str, *, export_type: int | None = None, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/export-tasks, page by page as consumed."""
+        return self._pages(
+            lambda offset: self.list_export_tasks_page(
+                dataset_id, offset=offset, limit=page_size, export_type=export_type
+            ),
+            "export_tasks",
+            "total_count",
+            page_size,
+        )
+
+    def get_export_task(self, dataset_id: str, task_id: str) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/export-tasks/{task_id}."""
+        return self._json("GET", EXPORT_TASK, {"dataset_id": dataset_id, "task_id": task_id})
+
+    # --- versions -------------------------------------------------------------------------
+
+    def list_versions_page(
+        self,
+        dataset_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 1000,
+        status: int | None = None,
+        version_format: int | None = None,
+        train_evaluate_ratio: str | None = None,
+    ) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/versions: one page."""
+        query = {
+            "offset": offset,
+            "limit": limit,
+            "status": status,
+            "version_format": version_format,
+            "train_evaluate_ratio": train_evaluate_ratio,
+        }
+        return self._json("GET", VERSIONS, {"dataset_id": dataset_id}, params=query)
+
+    def iter_versions(
+        self,
+        dataset_id: str,
+        *,
+        status: int | None = None,
+        version_format: int | None = None,
+        train_evaluate_ratio: str | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[dict[str, Any]]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/versions, page by page as consumed."""
+        return self._pages(
+            lambda offset: self.list_versions_page(
+                dataset_id,
+                offset=offset,
+                limit=page_size,
+                status=status,
+                version_format=version_format,
+                train_evaluate_ratio=train_evaluate_ratio,
+            ),
+            "versions",
+            "total_number",
+            page_size,
+        )
+
+    def get_version(self, dataset_id: str, version_id: str) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/versions/{version_id}."""
+        return self._json("GET", VERSION, {"dataset_id": dataset_id, "version_id": version_id})
+
+    def create_version(self, dataset_id: str, body: Mapping[str, Any]) -> str:
+        """POST /v2/{project_id}/datasets/{dataset_id}/versions; returns the version id."""
+        return self._new_id("POST", VERSIONS, {"dataset_id": dataset_id}, body, "version_id")
+
+    def delete_version(self, dataset_id: str, version_id: str) -> None:
+        """DELETE /v2/{project_id}/datasets/{dataset_id}/versions/{version_id}."""
+        self._json("DELETE", VERSION, {"dataset_id": dataset_id, "version_id": version_id})
+
+    # --- samples --------------------------------------------------------------------------
+
+    def list_auto_annotation_samples_page(
+        self, dataset_id: str, *, offset: int = 0, limit: int = 100
+    ) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/auto-annotations/samples: one page."""
+        query = {"offset": offset, "limit": limit}
+        return self._json("GET", AUTO_ANNOTATION_SAMPLES, {"dataset_id": dataset_id}, params=query)
+
+    def iter_auto_annotation_samples(
+        self, dataset_id: str, *, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/auto-annotations/samples, page by page as consumed."""
+        return self._pages(
+            lambda offset: self.list_auto_annotation_samples_page(dataset_id, offset=offset, limit=page_size),
+            "samples",
+            "sample_count",
+            page_size,
+        )
+
+    def update_sample_labels(self, dataset_id: str, samples: Sequence[Mapping[str, Any]]) -> None:
+        """PUT /v2/{project_id}/datasets/{dataset_id}/data-annotations/samples (confirm labels)."""
+        body = {"samples": [dict(sample) for sample in samples]}
+        answer = self._json("PUT", ANNOTATION_SAMPLES, {"dataset_id": dataset_id}, body=body)
+        if answer.get("success") is False:
+            code, message = answer.get("error_code"), answer.get("error_msg")
+            raise APIError(
+                f"{code or 'HTTP 200'} on PUT {ANNOTATION_SAMPLES}: "
+                f"{message or 'the labels were not updated'} ({answer.get('results') or 'no details'})",
+                status_code=200,
+                error_code=code,
+                error_msg=message,
+                method="PUT",
+                path=ANNOTATION_SAMPLES,
+            )
+
+    # --- machinery ------------------------------------------------------------------------
+
+    def _pages(
+        self, fetch: Callable[[int], dict[str, Any]], items_key: str, total_key: str, page_size: int
+    ) -> Iterator[dict[str, Any]]:
+        """Walk pages lazily: page ``n+1`` is fetched only when the caller consumes past page ``n``.
+
+        Stops at a short page or when the reported total has been seen (NOTES §9).
+        """
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+
+        def generate() -> Iterator[dict[str, Any]]:
+            page, seen = 0, 0
+            while True:
+                body = fetch(page)
+                items = body.get(items_key) or []
+                yield from items
+                seen += len(items)
+                total = body.get(total_key)
+                if len(items) < page_size or (isinstance(total, int) and seen >= total):
+                    return
+                page += 1
+
+        return generate()
+
+    def _new_id(
+        self, method: str, route: str, path: Mapping[str, str], body: Mapping[str, Any], id_key: str
+    ) -> str:
+        answer = self._json(method, route, path, body=body, kind=Kind.WRITE)
+        value = answer.get(id_key)
+        if not isinstance(value, str) or not value:
+            raise APIError(
+                f"{method} {route} answered without {id_key!r}", method=method, path=route, status_code=None
+            )
+        return value
+
+    def _json(
+        self,
+        method: str,
+        route: str,
+        path: Mapping[str, str],
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        kind: Kind | None = None,
+    ) -> dict[str, Any]:
+        """One API call with retries; returns the JSON answer (``{}`` when there is none)."""
+        if kind is None:
+            kind = Kind.IDEMPOTENT if method in ("GET", "DELETE", "PUT") else Kind.WRITE
+        query = _query(params or {})
+
+        def attempt(number: int) -> dict[str, Any]:
+            self._auth.prepare(self._send_side)
+            request = self._http.build_request(
+                method,
+                self._url(route, path),
+                params=query or None,
+                json=dict(body) if body is not None else None,
+                headers=self._headers,
+            )
+            started = self._clock()
+            try:
+                response = self._http.send(request, auth=self._auth)
+            except httpx.TransportError as exc:
+                raise _Sent(exc) from exc
+            logger.debug(
+                "%s %s -> %d in %.3fs (attempt %d)",
+                method,
+                route,
+                response.status_code,
+                self._clock() - started,
+                number,
+            )
+            if response.is_success:
+                return json_body(response, method=method, route=route)
+            raise error_from_response(response, method=method, route=route, secrets=self._secrets)
+
+        result: dict[str, Any] = self._call(method, route, attempt, kind)
+        return result
+
+    def _call(
+        self, method: str, route: str, attempt: Callable[[int], Any], kind: Kind, *, count: bool = True
+    ) -> Any:
+        """Run ``attempt`` until it succeeds, fails for good, or the retry budget is spent."""
+        if self._closed:
+            raise ModelArtsError("this ModelArtsClient is closed")
+        if count:
+            self.stats.record_call(f"{method} {route}", write=method != "GET")
+        budget = self._retry.start(self._clock)
+        number = 0
+        while True:
+            number += 1
+            try:
+                return attempt(number)
+            except (_Sent, httpx.TransportError, APIError) as failure:
+                error, retryable, retry_after = self._classify(failure, method, route, kind)
+                if not isinstance(failure, APIError):
+                    logger.debug("%s %s -> %s (attempt %d)", method, route, type(error).__name__, number)
+            delay = budget.next_delay(retry_after) if retryable else None
+            if delay is None:
+                raise error
+            self.stats.record_retry()
+            logger.debug(
+                "%s %s: retry in %.2fs after %s", method, route, delay, error.status_code or "no answer"
+            )
+            self._sleep(delay)
+
+    def _classify(
+        self, failure: Exception, method: str, route: str, kind: Kind
+    ) -> tuple[ModelArtsError, bool, float | None]:
+        """The error to raise, whether repeating is safe, and the server's ``Retry-After``."""
+        if isinstance(failure, APIError):
+            retryable = isinstance(failure, ThrottledError) or (
+                kind is Kind.IDEMPOTENT and isinstance(failure, ServerError)
+            )
+            if isinstance(failure, ServerError) and _from_iam(failure):
+                retryable = True  # an IAM side request failed; the call itself was not committed
+            retry_after = failure.retry_after if isinstance(failure, ThrottledError) else None
+            return failure, retryable, retry_after
+        sent = isinstance(failure, _Sent)
+        exc = failure.cause if isinstance(failure, _Sent) else failure
+        assert isinstance(exc, httpx.TransportError)
+        reached = sent and not isinstance(exc, _NOT_SENT) and not _failed_on_iam(exc)
+        text = redact(f"{type(exc).__name__} on {method} {route}: {exc or 'no detail'}", self._secrets)
+        if reached and kind is Kind.WRITE:
+            error: TransportError = ResponseLostError(
+                f"{text}; the request was sent, so it may have been committed", method=method, path=route
+            )
+        else:
+            error = TransportError(text, method=method, path=route)
+        error.__cause__ = exc
+        return error, not (reached and kind is Kind.WRITE), None
+
+    def _send_side(self, request: httpx.Request) -> httpx.Response:
+        """Send an IAM side request (token, project lookup); it carries its own authentication."""
+        return self._http.send(request)
+
+    def _resolve_project_id(self) -> str:
+        return self._auth.project_id(self._send_side)
+
+    def _url(self, route: str, path: Mapping[str, str]) -> str:
+        values = {"project_id": self._resolve_project_id(), **path}
+        for name, value in values.items():
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+        quoted = {name: quote(value, safe="") for name, value in values.items()}
+        return self.settings.endpoint + route.format(**quoted)
+
+
+class _Sent(Exception):
+    """A transport failure of the main request after ``send`` was called (so it may have arrived)."""
+
+    def __init__(self, cause: httpx.TransportError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _failed_on_iam(exc: httpx.TransportError) -> bool:
+    """True when the failed request was an IAM side request (e.g. a token refresh after a 401)."""
+    try:
+        return is_iam_request(exc.request)
+    except RuntimeError:  # httpx raises this when the exception carries no request
+        return False
+
+
+def _from_iam(error: APIError) -> bool:
+    return bool(error.path and error.path.startswith("/v3/"))

@@ -1,0 +1,414 @@
+"""Settings of the ModelArts client and where they come from.
+
+``resolve_settings`` merges, per setting: explicit arguments (``None`` or ``""`` = not given),
+then the environment (the first set name of NOTES §7.3: ``HW_*``, then ``OS_*``, then the
+official SDKs' ``HUAWEICLOUD_SDK_*``), then the ``clouds.yaml`` entry named by ``OS_CLOUD``,
+then defaults derived from the region. It then checks that the result names exactly one
+usable way to authenticate, and says in every error which setting is wrong and where it can
+be given. Secrets never appear in ``repr`` or in messages.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pulumi_modelarts import __version__
+from pulumi_modelarts.api.errors import ConfigurationError
+
+USER_AGENT = f"pulumi-modelarts/{__version__}"
+
+AuthMethod = Literal["aksk", "temporary_aksk", "password", "token"]
+
+OTC_REGIONS = frozenset({"eu-de", "eu-nl"})
+OTC_DOMAIN = "otc.t-systems.com"
+HUAWEI_DOMAIN = "myhuaweicloud.com"
+HUAWEI_EU_DOMAIN = "myhuaweicloud.eu"
+HUAWEI_EU_REGION_PREFIX = "eu-west-1"
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One setting: its field name, Pulumi config key, environment names and clouds.yaml keys."""
+
+    name: str
+    config_key: str
+    env: tuple[str, ...]
+    clouds: tuple[str, ...]
+    description: str
+    secret: bool = False
+
+    def where(self) -> str:
+        """Where the setting can be given, for error messages."""
+        places = [f"set {self.config_key} in Pulumi config"]
+        if self.env:
+            names = list(self.env)
+            env = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+            places.append(f"{env} in the environment")
+        if self.clouds:
+            places.append(" or ".join(self.clouds) + " in clouds.yaml")
+        if len(places) == 1:
+            return places[0]
+        return ", ".join(places[:-1]) + ", or " + places[-1]
+
+
+def _spec(
+    name: str, key: str, env: tuple[str, ...], clouds: tuple[str, ...], text: str, secret: bool = False
+) -> SettingSpec:
+    return SettingSpec(name, f"modelarts:{key}", env, clouds, text, secret)
+
+
+# fmt: off
+SETTINGS_TABLE: tuple[SettingSpec, ...] = (
+    _spec("region", "region", ("HW_REGION_NAME", "OS_REGION_NAME"), ("region_name",),
+          "Region, e.g. eu-de (Open Telekom Cloud) or cn-north-4 (Huawei Cloud); derives the endpoints."),
+    _spec("project_id", "projectId", ("HW_PROJECT_ID", "OS_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
+          ("auth.project_id",), "IAM project id; looked up from the project name or region when not given."),
+    _spec("project_name", "projectName", ("HW_PROJECT_NAME", "OS_PROJECT_NAME"), ("auth.project_name",),
+          "IAM project name (defaults to the region), used to scope tokens and to look up the project id."),
+    _spec("endpoint", "endpoint", ("MODELARTS_ENDPOINT",), (),
+          "ModelArts endpoint URL; derived from the region when not given."),
+    _spec("iam_endpoint", "iamEndpoint", ("HW_AUTH_URL", "OS_AUTH_URL"), ("auth.auth_url",),
+          "IAM endpoint URL ending in /v3; derived from the region when not given."),
+    _spec("access_key", "accessKey", ("HW_ACCESS_KEY", "OS_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
+          ("ak", "access_key"), "Access key (AK) for AK/SK request signing.", secret=True),
+    _spec("secret_key", "secretKey", ("HW_SECRET_KEY", "OS_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
+          ("sk", "secret_key"), "Secret key (SK) for AK/SK request signing.", secret=True),
+    _spec("security_token", "securityToken",
+          ("HW_SECURITY_TOKEN", "OS_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"), ("security_token",),
+          "Security token of temporary AK/SK credentials.", secret=True),
+    _spec("username", "username", ("HW_USER_NAME", "OS_USERNAME"), ("auth.username",),
+          "IAM user name for password authentication."),
+    _spec("password", "password", ("HW_USER_PASSWORD", "OS_PASSWORD"), ("auth.password",),
+          "IAM user password for password authentication.", secret=True),
+    _spec("domain_name", "domainName",
+          ("HW_DOMAIN_NAME", "OS_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_PROJECT_DOMAIN_NAME"),
+          ("auth.user_domain_name", "auth.domain_name"), "Account (domain) name of the IAM user."),
+    _spec("domain_id", "domainId",
+          ("HW_DOMAIN_ID", "OS_DOMAIN_ID", "OS_USER_DOMAIN_ID", "OS_PROJECT_DOMAIN_ID",
+           "HUAWEICLOUD_SDK_DOMAIN_ID"),
+          ("auth.user_domain_id", "auth.domain_id"), "Account (domain) id of the IAM user."),
+    _spec("auth_token", "authToken", ("HW_AUTH_TOKEN", "OS_AUTH_TOKEN"), ("auth.token",),
+          "A ready IAM token (X-Auth-Token); it cannot be refreshed.", secret=True),
+    _spec("cloud", "cloud", ("HW_CLOUD",), (),
+          "Domain suffix of the derived endpoints, e.g. myhuaweicloud.com (default by region)."),
+    _spec("connect_timeout", "connectTimeout", ("MODELARTS_CONNECT_TIMEOUT",), (),
+          "Seconds to wait for a TCP/TLS connection (default 5)."),
+    _spec("read_timeout", "readTimeout", ("MODELARTS_READ_TIMEOUT",), (),
+          "Seconds to wait for a response (default 30)."),
+    _spec("max_retries", "maxRetries", ("HW_MAX_RETRIES",), (),
+          "Retries of a failed call (default 5; 0 disables retries)."),
+    _spec("retry_max_seconds", "retryMaxSeconds", ("MODELARTS_RETRY_MAX_SECONDS",), (),
+          "Upper bound in seconds on the time one call spends retrying (default 120)."),
+    _spec("verify_tls", "insecure", ("HW_INSECURE", "OS_INSECURE"), ("verify",),
+          "TLS certificate verification; insecure=true (HW_INSECURE, OS_INSECURE) or verify: false "
+          "in clouds.yaml turns it off."),
+)
+# fmt: on
+
+SPECS: dict[str, SettingSpec] = {spec.name: spec for spec in SETTINGS_TABLE}
+SECRET_FIELDS = tuple(spec.name for spec in SETTINGS_TABLE if spec.secret)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved, validated client settings. Build it with ``resolve_settings``."""
+
+    endpoint: str
+    region: str | None = None
+    project_id: str | None = None
+    project_name: str | None = None
+    iam_endpoint: str | None = None
+    access_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    domain_name: str | None = None
+    domain_id: str | None = None
+    auth_token: str | None = field(default=None, repr=False)
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 5
+    retry_max_seconds: float = 120.0
+    verify_tls: bool = True
+
+    @property
+    def auth_method(self) -> AuthMethod:
+        """AK/SK wins over a password, which wins over a ready token (checked by resolve_settings)."""
+        if self.access_key and self.secret_key:
+            return "temporary_aksk" if self.security_token else "aksk"
+        if self.username and self.password:
+            return "password"
+        if self.auth_token:
+            return "token"
+        raise ConfigurationError(_no_credentials_message())
+
+    @property
+    def project_scope_name(self) -> str | None:
+        """The IAM project name to scope to or look up: the project name, else the region."""
+        return self.project_name or self.region
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values that are set, so that messages can be scrubbed of them."""
+        values = (getattr(self, name) for name in SECRET_FIELDS)
+        return tuple(value for value in values if value)
+
+
+def default_endpoints(region: str, cloud: str | None = None) -> tuple[str, str]:
+    """ModelArts and IAM endpoints of a region (NOTES §7.1, §7.2)."""
+    if cloud:
+        domain = cloud
+    elif region in OTC_REGIONS:
+        domain = OTC_DOMAIN
+    elif region.startswith(HUAWEI_EU_REGION_PREFIX):
+        domain = HUAWEI_EU_DOMAIN
+    else:
+        domain = HUAWEI_DOMAIN
+    return f"https://modelarts.{region}.{domain}", f"https://iam.{region}.{domain}/v3"
+
+
+def explicit_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Map Pulumi config (``modelarts:camelCase`` or bare ``camelCase`` keys) to resolve_settings kwargs."""
+    by_key = {spec.config_key.split(":", 1)[1]: spec for spec in SETTINGS_TABLE}
+    explicit: dict[str, Any] = {}
+    for key, value in config.items():
+        spec = by_key.get(key.split(":", 1)[-1])
+        if spec is None or value is None or value == "":
+            continue
+        if spec.name == "verify_tls":
+            explicit["verify_tls"] = not _parse_bool(spec, value)
+        else:
+            explicit[spec.name] = value
+    return explicit
+
+
+def resolve_settings(
+    *,
+    region: str | None = None,
+    project_id: str | None = None,
+    project_name: str | None = None,
+    endpoint: str | None = None,
+    iam_endpoint: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    security_token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    domain_name: str | None = None,
+    domain_id: str | None = None,
+    auth_token: str | None = None,
+    cloud: str | None = None,
+    connect_timeout: float | str | None = None,
+    read_timeout: float | str | None = None,
+    max_retries: int | str | None = None,
+    retry_max_seconds: float | str | None = None,
+    verify_tls: bool | str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge explicit arguments, environment, clouds.yaml and defaults; validate; return Settings."""
+    explicit = {name: value for name, value in locals().items() if name in SPECS}
+    env = os.environ if environ is None else environ
+    clouds = _load_clouds_entry(env)
+
+    def pick(name: str) -> Any:
+        spec = SPECS[name]
+        value = explicit.get(name)
+        if value is not None and value != "":
+            return value
+        for env_name in spec.env:
+            if env.get(env_name):
+                value = env[env_name]
+                return not _parse_bool(spec, value) if name == "verify_tls" else value
+        for key in spec.clouds:
+            found = _dig(clouds, key)
+            if found is not None and found != "":
+                return found
+        return None
+
+    raw = {name: pick(name) for name in SPECS}
+    strings = {name: (str(raw[name]) if raw[name] is not None else None) for name in SPECS}
+
+    region_value = strings["region"]
+    endpoint_value = _normalize_url(strings["endpoint"])
+    iam_value = _normalize_iam(strings["iam_endpoint"])
+    if region_value:
+        default_ma, default_iam = default_endpoints(region_value, strings["cloud"])
+        endpoint_value = endpoint_value or default_ma
+        iam_value = iam_value or default_iam
+    if not endpoint_value:
+        raise ConfigurationError(
+            "ModelArts region is missing and no endpoint is given: "
+            f"{SPECS['region'].where()}; or {SPECS['endpoint'].where()}"
+        )
+
+    settings = Settings(
+        endpoint=endpoint_value,
+        region=region_value,
+        project_id=strings["project_id"],
+        project_name=strings["project_name"],
+        iam_endpoint=iam_value,
+        access_key=strings["access_key"],
+        secret_key=strings["secret_key"],
+        security_token=strings["security_token"],
+        username=strings["username"],
+        password=strings["password"],
+        domain_name=strings["domain_name"],
+        domain_id=strings["domain_id"],
+        auth_token=strings["auth_token"],
+        connect_timeout=_number(SPECS["connect_timeout"], raw["connect_timeout"], 5.0, float, positive=True),
+        read_timeout=_number(SPECS["read_timeout"], raw["read_timeout"], 30.0, float, positive=True),
+        max_retries=_number(SPECS["max_retries"], raw["max_retries"], 5, int),
+        retry_max_seconds=_number(SPECS["retry_max_seconds"], raw["retry_max_seconds"], 120.0, float),
+        verify_tls=True if raw["verify_tls"] is None else _parse_bool(SPECS["verify_tls"], raw["verify_tls"]),
+    )
+    validate_settings(settings)
+    return settings
+
+
+def validate_settings(settings: Settings) -> None:
+    """Reject incomplete or contradictory credentials, naming the setting and where to give it."""
+
+    def missing(name: str, what: str, why: str) -> ConfigurationError:
+        return ConfigurationError(f"ModelArts {what} is missing{why}: {SPECS[name].where()}")
+
+    s = settings
+    if s.access_key and not s.secret_key:
+        raise missing("secret_key", "secret key", " (an access key is set)")
+    if s.secret_key and not s.access_key:
+        raise missing("access_key", "access key", " (a secret key is set)")
+    if s.security_token and not s.access_key:
+        raise ConfigurationError(
+            "ModelArts security token is set without the temporary access key and secret key it belongs to: "
+            f"{SPECS['access_key'].where()}; and {SPECS['secret_key'].where()}"
+        )
+    if not s.access_key:  # AK/SK wins; otherwise a half-given password identity is a mistake
+        if s.username and not s.password:
+            raise missing("password", "password", " (a user name is set)")
+        if s.password and not s.username:
+            raise missing("username", "user name", " (a password is set)")
+    method = s.auth_method  # raises when there are no credentials at all
+    if method == "password" and not (s.domain_name or s.domain_id):
+        raise missing("domain_name", "domain (account) name", " for password authentication")
+    if method == "token" and not s.project_id:
+        raise missing("project_id", "project id", " (required with a ready token)")
+    if method == "password" or not s.project_id:
+        if not s.iam_endpoint:
+            raise missing("iam_endpoint", "IAM endpoint", " and cannot be derived without a region")
+        if not (s.project_id or s.project_scope_name):
+            raise missing("project_name", "project name", " (or project id, or region) to scope the token")
+
+
+def _no_credentials_message() -> str:
+    return (
+        "ModelArts credentials are missing: give an access key and secret key "
+        f"({SPECS['access_key'].where()}; {SPECS['secret_key'].where()}), "
+        f"or a user name, password and domain name ({SPECS['username'].where()}; "
+        f"{SPECS['password'].where()}; {SPECS['domain_name'].where()}), "
+        f"or a token ({SPECS['auth_token'].where()})"
+    )
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _parse_bool(spec: SettingSpec, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigurationError(
+        f"ModelArts setting {spec.name} must be true or false, got {value!r}: {spec.where()}"
+    )
+
+
+def _number(spec: SettingSpec, value: Any, default: Any, kind: type, positive: bool = False) -> Any:
+    try:
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+        if not math.isfinite(number) or number < 0 or (positive and number == 0):
+            raise ValueError
+        if kind is int:
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        return number
+    except (TypeError, ValueError):
+        adjective = "positive" if positive else "non-negative"
+        noun = "integer" if kind is int else "number"
+        raise ConfigurationError(
+            f"ModelArts setting {spec.name} must be a {adjective} {noun}, got {value!r}: {spec.where()}"
+        ) from None
+
+
+def _normalize_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip().rstrip("/")
+    return url if "://" in url else "https://" + url
+
+
+def _normalize_iam(url: str | None) -> str | None:
+    """IAM endpoints are kept with their ``/v3`` suffix (``OS_AUTH_URL`` style)."""
+    url = _normalize_url(url)
+    if url is None:
+        return None
+    return url if url.endswith("/v3") else url + "/v3"
+
+
+def _dig(entry: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = entry
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def clouds_yaml_candidates(environ: Mapping[str, str]) -> list[Path]:
+    """Where clouds.yaml is looked for, in openstacksdk's order."""
+    candidates = []
+    if environ.get("OS_CLIENT_CONFIG_FILE"):
+        candidates.append(Path(environ["OS_CLIENT_CONFIG_FILE"]).expanduser())
+    candidates += [
+        Path.cwd() / "clouds.yaml",
+        Path.home() / ".config" / "openstack" / "clouds.yaml",
+        Path("/etc/openstack/clouds.yaml"),
+    ]
+    return candidates
+
+
+def _load_clouds_entry(environ: Mapping[str, str]) -> Mapping[str, Any]:
+    """The clouds.yaml entry named by OS_CLOUD (empty when OS_CLOUD is not set)."""
+    name = environ.get("OS_CLOUD")
+    if not name:
+        return {}
+    candidates = clouds_yaml_candidates(environ)
+    path = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if path is None:
+        searched = ", ".join(str(candidate) for candidate in candidates)
+        raise ConfigurationError(f"OS_CLOUD={name} is set but no clouds.yaml was found (searched {searched})")
+    import yaml  # only needed here; keeps the provider's import cheap
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"cannot read {path}: {type(exc).__name__}") from None
+    clouds = document.get("clouds") if isinstance(document, Mapping) else None
+    entry = clouds.get(name) if isinstance(clouds, Mapping) else None
+    if not isinstance(entry, Mapping):
+        raise ConfigurationError(
+            f"OS_CLOUD={name} is set but {path} has no cloud named {name!r} under 'clouds:'"
+        )
+    return entry

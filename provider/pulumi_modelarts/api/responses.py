@@ -1,0 +1,93 @@
+"""Turn HTTP responses into JSON data or into the matching exception of ``errors``.
+
+Messages name the route *template* (``/v2/{project_id}/datasets/{dataset_id}``), never the
+concrete URL, and are scrubbed of every configured secret in case a server echoes one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from pulumi_modelarts.api.errors import APIError, ThrottledError, error_class_for
+from pulumi_modelarts.api.retry import parse_retry_after
+
+REDACTED = "***"
+_MIN_SECRET_LENGTH = 4  # shorter values would mangle ordinary text and cannot be told apart from it
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of a secret value by ``***``."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret and len(secret) >= _MIN_SECRET_LENGTH:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def parse_error_body(response: httpx.Response) -> tuple[str | None, str | None, str | None]:
+    """``(error_code, error_msg, request_id)`` of ModelArts/APIG's flat body or IAM's ``{"error": {...}}``."""
+    body = _json_object(response) or {}
+    code, message, request_id = body.get("error_code"), body.get("error_msg"), body.get("request_id")
+    nested = body.get("error")
+    if isinstance(nested, dict):
+        code = code or nested.get("error_code")
+        message = message or nested.get("message") or nested.get("title")
+    request_id = request_id or response.headers.get("X-Request-Id")
+
+    def text(value: Any) -> str | None:
+        return str(value) if value not in (None, "") else None
+
+    return text(code), text(message), text(request_id)
+
+
+def error_from_response(
+    response: httpx.Response, *, method: str, route: str, secrets: Iterable[str] = ()
+) -> APIError:
+    """The exception for an error response, e.g. ``ModelArts.4352 (HTTP 400) on GET /v2/...: ...``."""
+    secrets = tuple(secrets)
+    status = response.status_code
+    code, message, request_id = parse_error_body(response)
+    message = redact(message, secrets) if message else None
+    head = f"{code} (HTTP {status})" if code else f"HTTP {status}"
+    text = f"{head} on {method} {route}: {message or response.reason_phrase or 'no message'}"
+    if request_id:
+        text += f" [request id {request_id}]"
+    kwargs: dict[str, Any] = {
+        "status_code": status,
+        "error_code": code,
+        "error_msg": message,
+        "request_id": request_id,
+        "method": method,
+        "path": route,
+    }
+    cls = error_class_for(status, code)
+    if cls is ThrottledError:
+        return ThrottledError(
+            text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs
+        )
+    return cls(text, **kwargs)
+
+
+def json_body(response: httpx.Response, *, method: str, route: str) -> dict[str, Any]:
+    """The JSON object of a success response; ``{}`` for an empty body (204)."""
+    if not response.content.strip():
+        return {}
+    body = _json_object(response)
+    if body is None:
+        raise APIError(
+            f"HTTP {response.status_code} on {method} {route}: the answer is not a JSON object",
+            status_code=response.status_code,
+            method=method,
+            path=route,
+        )
+    return body

@@ -1,0 +1,88 @@
+"""Live progress for waiting tasks: rich progress bars on a terminal, plain lines in CI and pipes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from types import TracebackType
+from typing import Any, TextIO
+
+from pulumi_modelarts.reconcile.waiting import Probe
+
+
+def _status_of(item: dict[str, Any]) -> str:
+    from pulumi_modelarts.reconcile.status import export_status_name, task_status_name, version_status_name
+
+    status = item.get("status")
+    if isinstance(status, str):
+        return export_status_name(status)
+
+    if "version_name" in item:
+        return version_status_name(status)
+    return task_status_name(status)
+
+
+class PlainProgress:
+    """One line per observed change of status or progress step; cheap and log-friendly."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self._last: dict[str, tuple[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, label: str, item: dict[str, Any], probe: Probe) -> None:
+        step = int((probe.progress or 0) // 10) * 10
+        key = (_status_of(item), step)
+        with self._lock:
+            if self._last.get(label) == key:
+                return
+            self._last[label] = key
+        percent = f" {probe.progress:.0f}%" if probe.progress is not None else ""
+        print(f"  {label}: {key[0]}{percent}", file=self.stream, flush=True)
+
+    def __enter__(self) -> PlainProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class RichProgress:
+    """A progress bar per waiting resource."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            transient=False,
+        )
+        self._tasks: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, label: str, item: dict[str, Any], probe: Probe) -> None:
+        with self._lock:
+            if label not in self._tasks:
+                self._tasks[label] = self._progress.add_task(label, total=100, status="")
+            completed = 100.0 if probe.done else (probe.progress or 0.0)
+            self._progress.update(self._tasks[label], completed=completed, status=_status_of(item))
+
+    def __enter__(self) -> RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+
+def make_progress(stream: TextIO = sys.stderr) -> PlainProgress | RichProgress:
+    if stream.isatty() and not os.environ.get("CI"):
+        return RichProgress()
+    return PlainProgress(stream)

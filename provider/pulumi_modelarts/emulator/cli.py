@@ -1,0 +1,258 @@
+"""Command line of the emulator: ``python -m pulumi_modelarts.emulator`` (and ``pulumi-modelarts emulator``).
+
+``add_arguments`` / ``build_parser`` define the flags, ``config_from_args`` turns them into an
+``EmulatorConfig``, ``run`` serves until SIGTERM/SIGINT, ``main`` does all three.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from pulumi_modelarts.emulator import config as defaults
+from pulumi_modelarts.emulator.config import EmulatorConfig
+
+READY_PREFIX = "pulumi-modelarts emulator listening on "
+
+SEED_HELP = """\
+seed files: --seed FILE.json loads {"datasets": [{"name", "dataset_type", "description",
+"work_path", "data_path", "labels": [names], "samples": N, "labelled": N or {label: N},
+"age_seconds": S, "versions": [{"name", "annotated": N, "age_seconds": S}]}]}; --seed demo loads
+flowers (image classification, 120 samples, 45 labelled, V001+V002), pets-detection (object
+detection, 80 samples, 30 labelled, V001) and support-tickets (text classification, 60 samples all
+labelled, V001..V003). See pulumi_modelarts/emulator/seed.py.
+
+fault rules (--fault, repeatable, or PUT /_emulator/faults): {"action": "latency|error|throttle|drop|
+drop_after_commit", "method": "POST", "route": "/v2/{project_id}/datasets/{dataset_id}/tasks" or "*",
+"times": 3, "probability": 1.0, "latency_ms": 200, "status": 503, "error_code": "ModelArts.4503",
+"retry_after": 2}.
+"""
+
+
+def _fault(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("a fault rule must be a JSON object")
+    return value
+
+
+def _non_negative(kind: type[float] | type[int]) -> Any:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+        return value
+
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    seconds = _non_negative(float)
+    count = _non_negative(int)
+    add = parser.add_argument
+    add("--host", default=defaults.DEFAULT_HOST, help="address to listen on (default: %(default)s)")
+    add(
+        "--port",
+        type=count,
+        default=defaults.DEFAULT_PORT,
+        help="port; 0 picks a free one (default: %(default)s)",
+    )
+    add("--db", metavar="FILE", default=None, help="SQLite file that keeps the state (default: in memory)")
+    add("--project-id", default=defaults.DEFAULT_PROJECT_ID, help="the IAM project id (default: %(default)s)")
+    add(
+        "--project-name",
+        default=defaults.DEFAULT_PROJECT_NAME,
+        help="the IAM project name (default: %(default)s)",
+    )
+    add("--access-key", default=defaults.DEFAULT_ACCESS_KEY, help="the accepted AK (default: %(default)s)")
+    add(
+        "--secret-key",
+        default=defaults.DEFAULT_SECRET_KEY,
+        help="the SK of that AK (default: the built-in test key)",
+    )
+    add("--username", default=defaults.DEFAULT_USERNAME, help="IAM user name (default: %(default)s)")
+    add(
+        "--password",
+        default=defaults.DEFAULT_PASSWORD,
+        help="IAM password (default: the built-in test password)",
+    )
+    add(
+        "--domain-name",
+        default=defaults.DEFAULT_DOMAIN_NAME,
+        help="IAM account (domain) name (default: %(default)s)",
+    )
+    add("--seed", metavar="demo|FILE.json", default=None, help="load demo data or a seed file (see below)")
+    add(
+        "--samples-per-dataset",
+        type=count,
+        default=50,
+        help="samples made for a dataset created through the API (default: %(default)s)",
+    )
+    add(
+        "--task-seconds",
+        type=seconds,
+        default=30.0,
+        help="duration of an intelligent task (default: %(default)s)",
+    )
+    add(
+        "--export-seconds",
+        type=seconds,
+        default=10.0,
+        help="duration of an export task (default: %(default)s)",
+    )
+    add(
+        "--version-seconds",
+        type=seconds,
+        default=5.0,
+        help="duration of a version release (default: %(default)s)",
+    )
+    add(
+        "--release-interval-seconds",
+        type=seconds,
+        default=60.0,
+        help="minimum time between two releases on a dataset, ModelArts.4370 (default: %(default)s)",
+    )
+    add(
+        "--clock-skew-seconds",
+        type=seconds,
+        default=900.0,
+        help="accepted X-Sdk-Date offset (default: %(default)s)",
+    )
+    add(
+        "--token-ttl-seconds", type=seconds, default=86400.0, help="IAM token validity (default: %(default)s)"
+    )
+    add(
+        "--latency-ms",
+        type=seconds,
+        default=0.0,
+        help="latency added to every API request (default: %(default)s)",
+    )
+    add(
+        "--fault",
+        metavar="JSON",
+        type=_fault,
+        action="append",
+        default=[],
+        help="a fault rule (repeatable; see below)",
+    )
+    add("--admin", action="store_true", help="enable the admin API under /_emulator (default: off)")
+    add(
+        "--auto-grouping-type",
+        type=int,
+        default=2,
+        help="integer 'type' of auto-grouping tasks (default: %(default)s)",
+    )
+    add(
+        "--preconditions",
+        choices=defaults.PRECONDITION_MODES,
+        default="reject",
+        help="auto-label preconditions: 400 at POST, or a task that fails (default: %(default)s)",
+    )
+    add(
+        "--missing-task-status",
+        type=int,
+        choices=defaults.MISSING_TASK_STATUSES,
+        default=400,
+        help="HTTP status for a missing task or export task (default: %(default)s)",
+    )
+    add("--verbose", action="store_true", help="log every request to stderr")
+
+
+def build_parser(prog: str = "python -m pulumi_modelarts.emulator") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="A local emulator of the ModelArts dataset API (v2) and the IAM endpoints it needs.",
+        epilog=SEED_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    return EmulatorConfig(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        project_id=args.project_id,
+        project_name=args.project_name,
+        access_key=args.access_key,
+        secret_key=args.secret_key,
+        username=args.username,
+        password=args.password,
+        domain_name=args.domain_name,
+        seed=args.seed,
+        samples_per_dataset=args.samples_per_dataset,
+        task_seconds=args.task_seconds,
+        export_seconds=args.export_seconds,
+        version_seconds=args.version_seconds,
+        release_interval_seconds=args.release_interval_seconds,
+        clock_skew_seconds=args.clock_skew_seconds,
+        token_ttl_seconds=args.token_ttl_seconds,
+        latency_ms=args.latency_ms,
+        faults=tuple(args.fault),
+        admin=args.admin,
+        auto_grouping_type=args.auto_grouping_type,
+        preconditions=args.preconditions,
+        missing_task_status=args.missing_task_status,
+        verbose=args.verbose,
+    )
+
+
+def run(config: EmulatorConfig) -> int:
+    """Serve until SIGTERM or SIGINT; prints the ready line first. Returns the exit status."""
+    from pulumi_modelarts.emulator.app import Application
+    from pulumi_modelarts.emulator.server import EmulatorServer
+
+    app = Application(config)
+    server = EmulatorServer(app)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    print(f"{READY_PREFIX}{server.url} (project_id={config.project_id})", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        app.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        return run(config)
+    except OSError as exc:
+        print(
+            f"emulator: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return 1
+    except ValueError as exc:  # seed files and fault rules
+        print(f"emulator: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,66 @@
+"""Deterministic identity for work the API has no idempotency key for.
+
+An intelligent task is named ``pm-<resource>-<fingerprint>`` (``-r<n>`` for the n-th attempt after
+failures), so a re-run finds its own task by name. An export is matched by the fingerprint of its
+request against the fields the API echoes. The fingerprint is over the canonical request: normalized
+inputs (integers as integers, documented defaults filled), keys sorted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+FINGERPRINT_LENGTH = 12
+_NAME_PREFIX = "pm-"
+_SLUG_LENGTH = 40
+_ATTEMPT_RE = re.compile(r"^(?P<base>.+?)(?:-r(?P<attempt>[0-9]+))?$")
+
+
+def canonical(value: Any) -> Any:
+    """Return ``value`` with whole floats as ints, so 3.0 and 3 have one canonical form."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(key): canonical(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [canonical(item) for item in value]
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:FINGERPRINT_LENGTH]
+
+
+def slug(name: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    return (cleaned or "task")[:_SLUG_LENGTH].strip("-")
+
+
+def task_name(resource_name: str, fp: str, attempt: int = 1) -> str:
+    base = f"{_NAME_PREFIX}{slug(resource_name)}-{fp}"
+    return base if attempt <= 1 else f"{base}-r{attempt}"
+
+
+def resource_prefix(resource_name: str) -> str:
+    """The part of every task name of this resource, whatever its fingerprint."""
+    return f"{_NAME_PREFIX}{slug(resource_name)}-"
+
+
+def attempt_of(name: str, base: str) -> int | None:
+    """The attempt number if ``name`` is ``base`` or ``base-r<n>``, else None."""
+    if name == base:
+        return 1
+    match = _ATTEMPT_RE.match(name)
+    if match and match.group("base") == base and match.group("attempt"):
+        return int(match.group("attempt"))
+    return None

@@ -1,0 +1,89 @@
+"""Following a task to a terminal state with few API calls.
+
+The delay between polls grows exponentially from ``first_delay`` but never beyond the latency the
+user will accept: ``max(min_latency, latency_ratio * estimated duration)``. The duration is
+estimated from the task's own ``progress`` and ``elapsed_time`` when the API reports them, so a
+10-minute task costs about 16 polls and its end is noticed within a minute; without progress the
+estimate is the time elapsed so far. Jitter only shortens a delay, so the bound holds.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from pulumi_modelarts.reconcile.errors import WaitTimeoutError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    first_delay: float = 1.0
+    growth: float = 2.0
+    max_delay: float = 300.0
+    min_latency: float = 30.0
+    latency_ratio: float = 0.1
+    jitter: float = 0.15
+
+    def next_delay(self, poll_index: int, elapsed: float, progress: float | None, rng: random.Random) -> float:
+        ramp = self.first_delay * self.growth ** min(poll_index, 30)
+        total = elapsed
+        if progress is not None and 0 < progress < 100:
+            total = max(elapsed, elapsed * 100.0 / progress)
+        allowance = max(self.min_latency, self.latency_ratio * total)
+        delay = min(ramp, allowance, self.max_delay)
+        if progress is not None and 0 < progress < 100:
+            eta = total - elapsed
+            if 0 < eta < delay:
+                delay = max(self.first_delay, eta + self.first_delay)
+        return max(self.first_delay * 0.5, delay * (1.0 - self.jitter * rng.random()))
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What one observation says: finished or not, and how far along."""
+
+    done: bool
+    progress: float | None = None
+    elapsed: float | None = None
+
+
+@dataclass
+class Waiter(Generic[T]):
+    """Poll ``fetch`` until ``probe`` says done, or raise WaitTimeoutError after ``timeout`` seconds."""
+
+    fetch: Callable[[], T]
+    probe: Callable[[T], Probe]
+    timeout: float
+    timeout_message: Callable[[T], str]
+    policy: PollPolicy = field(default_factory=PollPolicy)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    on_poll: Callable[[T, Probe], None] | None = None
+    polls: int = 0
+
+    def run(self, initial: T | None = None) -> T:
+        start = self.clock()
+        item = self.fetch() if initial is None else initial
+        if initial is None:
+            self.polls += 1
+        while True:
+            state = self.probe(item)
+            if self.on_poll is not None:
+                self.on_poll(item, state)
+            if state.done:
+                return item
+            waited = self.clock() - start
+            remaining = self.timeout - waited
+            if remaining <= 0:
+                raise WaitTimeoutError(self.timeout_message(item))
+            elapsed = state.elapsed if state.elapsed is not None else waited
+            delay = self.policy.next_delay(self.polls, elapsed, state.progress, self.rng)
+            self.sleep(min(delay, remaining))
+            item = self.fetch()
+            self.polls += 1

@@ -1,0 +1,110 @@
+"""What the three providers share: normalizing inputs, the Pulumi result types, and clean errors.
+
+Provider classes hold no state. Their import paths are public interface: Pulumi records them in
+every stack's state (the pickled ``__provider``), and refresh/delete run the recorded path.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+from pulumi.runtime import rpc
+
+from pulumi_modelarts import schema
+from pulumi_modelarts.api.errors import ModelArtsError
+from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.resources import _config
+
+RESOURCE_NAME = "resource_name"
+SPEC = "spec"
+_RESERVED = frozenset({"__provider", RESOURCE_NAME})
+
+R = TypeVar("R")
+
+
+class ProviderError(Exception):
+    """An error shown to the user by the Pulumi engine: ModelArts' code and message, no secrets."""
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value == rpc.UNKNOWN
+
+
+def contains_unknown(value: Any) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(item) for item in value)
+    return False
+
+
+def log(message: str) -> None:
+    """pulumi.log is unreliable inside the provider host; stderr reaches the engine's diagnostics."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class ModelArtsProvider(ResourceProvider):
+    """Base of the three providers; subclasses set ``type_token``."""
+
+    type_token: ClassVar[str]
+
+    def configure(self, req: ConfigureRequest) -> None:
+        _config.set_explicit(_config.settings_from_config(req.config.get))
+
+    # --- inputs ---
+    def normalize(self, props: Mapping[str, Any]) -> tuple[str, dict[str, Any], list[schema.Violation]]:
+        """Schema-normalized inputs (floats back to integers, defaults filled) and any violations."""
+        name = str(props.get(RESOURCE_NAME) or "")
+        raw = {key: value for key, value in props.items() if key not in _RESERVED and value is not None}
+        normalized, violations = schema.validate_inputs(self.type_token, raw, is_unknown=is_unknown)
+        return name, normalized, violations
+
+    def inputs_of(self, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        name, normalized, violations = self.normalize(props)
+        if violations:
+            details = "; ".join(str(violation) for violation in violations)
+            raise ProviderError(f"{self.type_token} '{name}': invalid inputs: {details}")
+        return name, normalized
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        name, normalized, violations = self.normalize(news)
+        normalized[RESOURCE_NAME] = name
+        failures = [CheckFailure(violation.path, violation.message) for violation in violations]
+        return CheckResult(normalized, failures)
+
+    # --- running reconcile code with clean errors ---
+    def context(self) -> ReconcileContext:
+        return ReconcileContext.for_client(_config.client(), log=log)
+
+    def guarded(self, name: str, action: Callable[[], R]) -> R:
+        try:
+            return action()
+        except ModelArtsError as error:
+            message = str(error)
+            if name and name not in message:
+                message = f"{self.type_token} '{name}': {message}"
+            raise ProviderError(message) from None
+
+
+def echo_outputs(name: str, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """Outputs echo the inputs (so the engine's olds compare with news) and add the live state."""
+    outputs = {**inputs, **{key: value for key, value in live.items() if value is not None or key not in inputs}}
+    outputs[RESOURCE_NAME] = name
+    outputs[SPEC] = dict(inputs)
+    return outputs
+
+
+def recorded_inputs(olds: Mapping[str, Any]) -> dict[str, Any]:
+    spec = olds.get(SPEC)
+    return dict(spec) if isinstance(spec, Mapping) else {}
+
+
+def changed_keys(old: Mapping[str, Any], new: Mapping[str, Any], keys: Any) -> list[str]:
+    from pulumi_modelarts.reconcile.identity import canonical
+
+    return [key for key in keys if contains_unknown(new.get(key)) or canonical(old.get(key)) != canonical(new.get(key))]

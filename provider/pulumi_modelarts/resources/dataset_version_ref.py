@@ -1,0 +1,169 @@
+"""``modelarts.DatasetVersionRef``: resolve and pin a dataset version, optionally releasing it, with checks."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from pulumi_modelarts.reconcile import versions
+from pulumi_modelarts.reconcile.errors import RequirementsNotMetError
+from pulumi_modelarts.resources._provider import (
+    RESOURCE_NAME,
+    ModelArtsProvider,
+    changed_keys,
+    contains_unknown,
+    echo_outputs,
+    recorded_inputs,
+)
+
+TYPE_TOKEN = "modelarts:DatasetVersionRef"
+REPLACE_KEYS = ("dataset_id", "dataset_name", *versions.PIN_FIELDS, "release")
+UPDATE_KEYS = ("wait", "timeout_seconds", "requirements")
+
+
+class Requirements(TypedDict, total=False):
+    """Conditions the pinned version must meet, or the update fails saying what was found."""
+
+    status: str
+    min_total_samples: int
+    min_annotated_samples: int
+    min_annotated_ratio: float
+
+
+class ReleaseArgs(TypedDict, total=False):
+    """Body fields of the version release (POST versions) used when the named version is missing."""
+
+    description: str
+    train_evaluate_sample_ratio: str
+    clear_hard_property: bool
+    remove_sample_usage: bool
+    export_images: bool
+    version_format: str
+    with_column_header: bool
+
+
+class DatasetVersionRefProvider(ModelArtsProvider):
+    type_token = TYPE_TOKEN
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """A changed pin replaces; a selector that now resolves to another version replaces too."""
+        name, new_inputs, _ = self.normalize(news)
+        old_inputs = recorded_inputs(olds)
+        replaces = changed_keys(old_inputs, new_inputs, REPLACE_KEYS)
+        updates = changed_keys(old_inputs, new_inputs, UPDATE_KEYS)
+        if not replaces and new_inputs.get("selector") and not contains_unknown(new_inputs):
+            spec = versions.VersionRefSpec(name, new_inputs)
+            live = self.guarded(name, lambda: versions.resolve_live(self.context(), spec))
+            if live is not None and live.get("version_id") != olds.get("version_id"):
+                replaces = ["version_id"]
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        name, inputs = self.inputs_of(props)
+        spec = versions.VersionRefSpec(name, inputs)
+        live = self.guarded(name, lambda: versions.ensure(self.context(), spec))
+        return CreateResult(str(live["version_id"]), echo_outputs(name, inputs, live))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Requirements, wait and timeout change in place: the pinned version is checked again."""
+        name, inputs = self.inputs_of(news)
+        spec = versions.VersionRefSpec(name, inputs)
+        dataset_id = str(olds["dataset_id"])
+        live = self.guarded(name, lambda: versions.read(self.context(), dataset_id, id_))
+        if live is None:
+            raise RequirementsNotMetError(f"{TYPE_TOKEN} '{name}': version {id_} no longer exists; run `pulumi refresh`")
+        problems = versions.unmet_requirements(spec, live)
+        if problems:
+            raise RequirementsNotMetError(
+                f"{TYPE_TOKEN} '{name}': version '{live.get('version_name')}' ({id_}) does not meet its"
+                f" requirements: {'; '.join(problems)}"
+            )
+        live["released"] = olds.get("released", False)
+        live["fingerprint"] = spec.fingerprint
+        return UpdateResult(echo_outputs(name, inputs, live))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        name = str(props.get(RESOURCE_NAME) or "")
+        inputs = recorded_inputs(props)
+        dataset_id = props.get("dataset_id")
+        if not dataset_id:
+            return ReadResult(None, {})
+        live = self.guarded(name, lambda: versions.read(self.context(), str(dataset_id), id_))
+        if live is None:
+            return ReadResult(None, {})
+        for key in ("fingerprint", "released"):
+            if key in props:
+                live[key] = props[key]
+        return ReadResult(id_, echo_outputs(name, inputs, live), {**inputs, RESOURCE_NAME: name})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """A reference owns nothing: deleting it leaves the version in place."""
+
+
+class DatasetVersionRef(Resource, module="modelarts", name="DatasetVersionRef"):
+    """A pinned dataset version, resolved by ``version_id``, ``version_name`` or ``selector``.
+
+    With ``selector: latest`` (or ``current``) each ``pulumi up`` resolves again and, when the answer
+    changed, replaces the reference, so everything that uses its outputs follows. With ``release``
+    and a ``version_name`` that does not exist yet, the version is released (once; the name is its
+    identity). ``requirements`` gate promotion: an unmet requirement fails the update and says what
+    was found.
+    """
+
+    version_id: pulumi.Output[str]
+    version_name: pulumi.Output[str]
+    dataset_id: pulumi.Output[str]
+    status: pulumi.Output[int]
+    status_name: pulumi.Output[str]
+    manifest_path: pulumi.Output[str]
+    data_path: pulumi.Output[str]
+    total_sample_count: pulumi.Output[int]
+    annotated_sample_count: pulumi.Output[int]
+    annotated_ratio: pulumi.Output[float]
+    is_current: pulumi.Output[bool]
+    create_time: pulumi.Output[int]
+    released: pulumi.Output[bool]
+    fingerprint: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        dataset_id: pulumi.Input[str] | None = None,
+        dataset_name: pulumi.Input[str] | None = None,
+        version_id: pulumi.Input[str] | None = None,
+        version_name: pulumi.Input[str] | None = None,
+        selector: pulumi.Input[str] | None = None,
+        requirements: pulumi.Input[Requirements] | None = None,
+        release: pulumi.Input[ReleaseArgs] | None = None,
+        wait: pulumi.Input[bool] | None = None,
+        timeout_seconds: pulumi.Input[int] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param version_id: pin this version id; or ``version_name``; or ``selector`` (``current``/``latest``).
+        :param requirements: ``status`` (``ready``), ``min_total_samples``, ``min_annotated_samples``,
+            ``min_annotated_ratio``.
+        :param release: release ``version_name`` with these body fields when it does not exist.
+        """
+        args = {
+            "dataset_id": dataset_id,
+            "dataset_name": dataset_name,
+            "version_id": version_id,
+            "version_name": version_name,
+            "selector": selector,
+            "requirements": requirements,
+            "release": release,
+            "wait": wait,
+            "timeout_seconds": timeout_seconds,
+        }
+        props: dict[str, Any] = {key: value for key, value in args.items() if value is not None}
+        props[RESOURCE_NAME] = resource_name
+        for output in OUTPUTS:
+            props.setdefault(output, None)
+        super().__init__(DatasetVersionRefProvider(), resource_name, props, opts)
+
+
+OUTPUTS = tuple(DatasetVersionRef.__annotations__)

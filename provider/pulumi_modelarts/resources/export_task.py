@@ -1,0 +1,145 @@
+"""``modelarts.ExportTask``: export a dataset, or one of its versions, to OBS or to a new dataset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from pulumi_modelarts.reconcile import export
+from pulumi_modelarts.resources._provider import (
+    RESOURCE_NAME,
+    ModelArtsProvider,
+    changed_keys,
+    echo_outputs,
+    recorded_inputs,
+)
+
+TYPE_TOKEN = "modelarts:ExportTask"
+REPLACE_KEYS = ("dataset_id", "dataset_name", *export.API_FIELDS, "adopt_task_id")
+UPDATE_KEYS = ("wait", "timeout_seconds")
+
+
+class ExportTaskProvider(ModelArtsProvider):
+    type_token = TYPE_TOKEN
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        _, new_inputs, _ = self.normalize(news)
+        old_inputs = recorded_inputs(olds)
+        replaces = changed_keys(old_inputs, new_inputs, REPLACE_KEYS)
+        updates = changed_keys(old_inputs, new_inputs, UPDATE_KEYS)
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        name, inputs = self.inputs_of(props)
+        spec = export.ExportTaskSpec(name, inputs)
+        live = self.guarded(name, lambda: export.ensure(self.context(), spec))
+        return CreateResult(str(live["task_id"]), echo_outputs(name, inputs, live))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        name, inputs = self.inputs_of(news)
+        live = {key: value for key, value in olds.items() if key not in recorded_inputs(olds)}
+        return UpdateResult(echo_outputs(name, inputs, live))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        name = str(props.get(RESOURCE_NAME) or "")
+        inputs = recorded_inputs(props)
+        dataset_id = props.get("dataset_id")
+        if not dataset_id:
+            return ReadResult(None, {})
+        live = self.guarded(name, lambda: export.read(self.context(), str(dataset_id), id_))
+        if live is None:
+            return ReadResult(None, {})
+        for key in ("fingerprint", "new_dataset_id", "adopted"):
+            if key in props:
+                live[key] = props[key]
+        return ReadResult(id_, echo_outputs(name, inputs, live), {**inputs, RESOURCE_NAME: name})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Exports cannot be undone: the exported data (OBS files, a new dataset) stays."""
+
+
+class ExportTask(Resource, module="modelarts", name="ExportTask"):
+    """A dataset export task (seed 002): to an OBS path (``export_dest: DIR``) or to a new dataset.
+
+    Identity is the request itself: re-running finds the export with the same request and adopts it.
+    Any change to the request replaces it (a new export); deleting it forgets the task and keeps the data.
+    """
+
+    task_id: pulumi.Output[str]
+    dataset_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    status_name: pulumi.Output[str]
+    progress: pulumi.Output[float]
+    total_sample_count: pulumi.Output[int]
+    finished_sample_count: pulumi.Output[int]
+    new_dataset_id: pulumi.Output[str]
+    create_time: pulumi.Output[int]
+    update_time: pulumi.Output[int]
+    error_code: pulumi.Output[str]
+    error_msg: pulumi.Output[str]
+    fingerprint: pulumi.Output[str]
+    adopted: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        dataset_id: pulumi.Input[str] | None = None,
+        dataset_name: pulumi.Input[str] | None = None,
+        path: pulumi.Input[str] | None = None,
+        export_type: pulumi.Input[int] | None = None,
+        export_format: pulumi.Input[int] | None = None,
+        export_params: pulumi.Input[dict[str, Any]] | None = None,
+        version_id: pulumi.Input[str] | None = None,
+        version_format: pulumi.Input[str] | None = None,
+        annotation_format: pulumi.Input[str] | None = None,
+        sample_state: pulumi.Input[str] | None = None,
+        samples: pulumi.Input[list[str]] | None = None,
+        search_conditions: pulumi.Input[list[dict[str, Any]]] | None = None,
+        source_type_header: pulumi.Input[str] | None = None,
+        with_column_header: pulumi.Input[bool] | None = None,
+        dataset_type: pulumi.Input[int] | None = None,
+        adopt_task_id: pulumi.Input[str] | None = None,
+        wait: pulumi.Input[bool] | None = None,
+        timeout_seconds: pulumi.Input[int] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param path: the OBS output path (``/bucket/dir/``); the source path for a NEW_DATASET export.
+        :param export_type: 0 labeled, 1 unlabeled, 2 all, 3 conditional search.
+        :param export_params: ExportParams: ``export_dest`` (``DIR``/``NEW_DATASET``),
+            ``export_new_dataset_name``, ``export_new_dataset_work_path``, ``sample_state``, ...
+        :param version_id: export this dataset version instead of the working data.
+        :param adopt_task_id: adopt this existing export task instead of starting one.
+        :param wait: follow the export to the end (default true); ``timeout_seconds`` bounds it.
+        """
+        args = {
+            "dataset_id": dataset_id,
+            "dataset_name": dataset_name,
+            "path": path,
+            "export_type": export_type,
+            "export_format": export_format,
+            "export_params": export_params,
+            "version_id": version_id,
+            "version_format": version_format,
+            "annotation_format": annotation_format,
+            "sample_state": sample_state,
+            "samples": samples,
+            "search_conditions": search_conditions,
+            "source_type_header": source_type_header,
+            "with_column_header": with_column_header,
+            "dataset_type": dataset_type,
+            "adopt_task_id": adopt_task_id,
+            "wait": wait,
+            "timeout_seconds": timeout_seconds,
+        }
+        props: dict[str, Any] = {key: value for key, value in args.items() if value is not None}
+        props[RESOURCE_NAME] = resource_name
+        for output in OUTPUTS:
+            props.setdefault(output, None)
+        super().__init__(ExportTaskProvider(), resource_name, props, opts)
+
+
+OUTPUTS = tuple(ExportTask.__annotations__)

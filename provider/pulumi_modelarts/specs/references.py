@@ -1,0 +1,179 @@
+"""``${resource.output}`` references in property values: finding, parsing, resolving."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_modelarts.schema import format_path
+from pulumi_modelarts.specs.model import PathPart, Reference, ReferenceSyntaxError, UnresolvedReferenceError
+
+_NAME = r"[A-Za-z][A-Za-z0-9_-]*"
+_OUTPUT = r"[A-Za-z_][A-Za-z0-9_]*"
+_BODY = re.compile(rf"({_NAME})\.({_OUTPUT})")
+_NESTED = re.compile(rf"{_NAME}(\.{_OUTPUT}|\[[0-9]+\])+")
+
+Segment = str | Reference
+
+
+def parse_string(text: str, parts: tuple[PathPart, ...] = ()) -> list[Segment]:
+    """Split a string into literal pieces (with ``$${`` unescaped) and references.
+
+    Raises :class:`ReferenceSyntaxError` for an unterminated or malformed ``${...}``.
+    """
+    if "${" not in text:
+        return [text]
+    segments: list[Segment] = []
+    literal: list[str] = []
+    index, size = 0, len(text)
+    path = format_path(parts)
+    while index < size:
+        if text.startswith("$${", index):
+            literal.append("${")
+            index += 3
+            continue
+        if text.startswith("${", index):
+            end = text.find("}", index + 2)
+            if end < 0:
+                raise ReferenceSyntaxError(
+                    f"unterminated reference {text[index:]!r}: expected ${{resource.output}} "
+                    "(write $${ for a literal ${)",
+                    parts,
+                )
+            body = text[index + 2 : end]
+            match = _BODY.fullmatch(body)
+            if match is None:
+                source = text[index : end + 1]
+                if _NESTED.fullmatch(body):
+                    reason = "only ${resource.output} is supported, not nested fields or indexes"
+                elif re.fullmatch(_NAME, body):
+                    reason = "it names no output: expected ${resource.output}"
+                else:
+                    reason = "expected ${resource.output} (write $${ for a literal ${)"
+                raise ReferenceSyntaxError(f"bad reference {source!r}: {reason}", parts)
+            if literal:
+                segments.append("".join(literal))
+                literal = []
+            segments.append(Reference(match[1], match[2], path, parts, text[index : end + 1], whole=False))
+            index = end + 1
+            continue
+        literal.append(text[index])
+        index += 1
+    if literal:
+        segments.append("".join(literal))
+    if len(segments) == 1 and isinstance(segments[0], Reference):
+        only = segments[0]
+        segments[0] = Reference(only.resource, only.output, only.path, only.parts, only.text, whole=True)
+    return segments
+
+
+def has_references(text: str) -> bool:
+    """Whether a string holds at least one reference (escapes do not count)."""
+    if "${" not in text:
+        return False
+    try:
+        return any(isinstance(segment, Reference) for segment in parse_string(text))
+    except ReferenceSyntaxError:
+        return True
+
+
+def find_references(value: Any, parts: tuple[PathPart, ...] = ()) -> list[Reference]:
+    """Every reference in a value (nested mappings and lists too), in document order.
+
+    Raises :class:`ReferenceSyntaxError` for a malformed reference.
+    """
+    found: list[Reference] = []
+    _walk(value, parts, found, None)
+    return found
+
+
+def scan_references(
+    value: Any, parts: tuple[PathPart, ...] = ()
+) -> tuple[list[Reference], list[ReferenceSyntaxError]]:
+    """Like :func:`find_references`, but collects syntax errors instead of raising the first."""
+    found: list[Reference] = []
+    errors: list[ReferenceSyntaxError] = []
+    _walk(value, parts, found, errors)
+    return found, errors
+
+
+def _walk(
+    value: Any,
+    parts: tuple[PathPart, ...],
+    found: list[Reference],
+    errors: list[ReferenceSyntaxError] | None,
+) -> None:
+    if isinstance(value, str):
+        if "${" in value:
+            try:
+                found.extend(s for s in parse_string(value, parts) if isinstance(s, Reference))
+            except ReferenceSyntaxError as error:
+                if errors is None:
+                    raise
+                errors.append(error)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _walk(item, (*parts, key), found, errors)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _walk(item, (*parts, index), found, errors)
+
+
+def stringify(value: Any, reference: str = "") -> str:
+    """How an output value is written when it is interpolated into a string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        raise UnresolvedReferenceError(
+            reference, f"{reference or 'the reference'} is null and cannot be interpolated into a string"
+        )
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _lookup(reference: Reference, outputs: Mapping[str, Mapping[str, Any]]) -> Any:
+    resource_outputs = outputs.get(reference.resource)
+    if resource_outputs is None:
+        raise UnresolvedReferenceError(
+            reference.text,
+            f"cannot resolve {reference.text}: no outputs of resource {reference.resource!r} are available",
+        )
+    if reference.output not in resource_outputs:
+        known = ", ".join(sorted(resource_outputs)) or "none"
+        raise UnresolvedReferenceError(
+            reference.text,
+            f"cannot resolve {reference.text}: resource {reference.resource!r} has no output "
+            f"{reference.output!r} (available: {known})",
+        )
+    return resource_outputs[reference.output]
+
+
+def resolve_references(value: Any, outputs: Mapping[str, Mapping[str, Any]]) -> Any:
+    """Substitute references with values from ``outputs`` (resource name -> output name -> value).
+
+    A whole-string reference becomes the output's value as it is; references inside a larger
+    string are written into it (numbers as digits, booleans as ``true``/``false``, lists and
+    mappings as compact JSON). ``$${`` becomes ``${``. Returns a new value; raises
+    :class:`UnresolvedReferenceError` when an output is missing (or null inside a string) and
+    :class:`ReferenceSyntaxError` for a malformed reference.
+    """
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+        segments = parse_string(value)
+        if len(segments) == 1 and isinstance(segments[0], Reference):
+            return _lookup(segments[0], outputs)
+        return "".join(
+            segment if isinstance(segment, str) else stringify(_lookup(segment, outputs), segment.text)
+            for segment in segments
+        )
+    if isinstance(value, Mapping):
+        return {key: resolve_references(item, outputs) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [resolve_references(item, outputs) for item in value]
+    return value

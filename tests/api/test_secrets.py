@@ -1,0 +1,93 @@
+"""Sentinel credentials never show in reprs, exceptions or DEBUG logs (of any logger)."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from pulumi_modelarts.api import APIError, ModelArtsError, resolve_settings
+from pulumi_modelarts.api.auth import make_auth
+
+from .fakes import PROJECT_ID, Script, error, make_client
+
+SENTINELS = {
+    "access_key": "SENTINEL-AK-0001",
+    "secret_key": "SENTINEL-SK-0001",
+    "security_token": "SENTINEL-ST-0001",
+    "password": "SENTINEL-PW-0001",
+    "auth_token": "SENTINEL-TOK-0001",
+}
+DATASET = f"/v2/{PROJECT_ID}/datasets/ds1"
+
+
+def assert_clean(text: str) -> None:
+    assert "SENTINEL" not in text, text
+
+
+def echo_everything(request: httpx.Request) -> httpx.Response:
+    """A hostile server that echoes every header and the body in its error message."""
+    echoed = " ".join(f"{k}={v}" for k, v in request.headers.items()) + " " + request.content.decode()
+    return httpx.Response(401, json={"error_code": "APIG.0301", "error_msg": echoed, "request_id": "r"})
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"access_key": SENTINELS["access_key"], "secret_key": SENTINELS["secret_key"]},
+        {
+            "access_key": SENTINELS["access_key"],
+            "secret_key": SENTINELS["secret_key"],
+            "security_token": SENTINELS["security_token"],
+        },
+        {
+            "access_key": None,
+            "secret_key": None,
+            "username": "u",
+            "password": SENTINELS["password"],
+            "domain_name": "d",
+        },
+        {"access_key": None, "secret_key": None, "auth_token": SENTINELS["auth_token"]},
+    ],
+)
+def test_no_secret_in_reprs_errors_or_logs(
+    overrides: dict[str, str | None], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
+    script = (
+        Script()
+        .on("POST", "/v3/auth/tokens", echo_everything)
+        .on("GET", DATASET, echo_everything)
+        .on("POST", f"{DATASET}/tasks", httpx.ReadTimeout("timed out"))
+        .on("GET", f"{DATASET}/tasks/t1", error(500, "ModelArts.0010", "internal"))
+    )
+    client = make_client(script, **overrides)
+    assert_clean(repr(client.settings))
+    assert_clean(repr(client))
+    assert_clean(repr(client._auth))
+    assert_clean(repr(make_auth(client.settings)))
+    for call in (
+        lambda: client.get_dataset("ds1"),
+        lambda: client.create_task("ds1", {"task_type": "auto-label"}),
+        lambda: client.get_task("ds1", "t1"),
+    ):
+        with pytest.raises(ModelArtsError) as caught:
+            call()
+        assert_clean(str(caught.value))
+        assert_clean(repr(caught.value))
+        if isinstance(caught.value, APIError):
+            assert_clean(str(caught.value.error_msg))
+        assert_clean(repr(caught.value.__cause__))
+    assert caplog.records, "expected DEBUG records"
+    assert_clean(caplog.text)
+    assert_clean("\n".join(str(record.args) for record in caplog.records))
+
+
+def test_configuration_errors_do_not_echo_secrets() -> None:
+    with pytest.raises(ModelArtsError) as caught:
+        resolve_settings(environ={}, region="eu-de", security_token=SENTINELS["security_token"])
+    assert_clean(str(caught.value))
+    with pytest.raises(ModelArtsError) as caught:
+        resolve_settings(environ={}, region="eu-de", password=SENTINELS["password"])
+    assert_clean(str(caught.value))

@@ -1,0 +1,154 @@
+"""Drive the Pulumi SDK's real dynamic-provider host over gRPC, as the engine does on `pulumi up`.
+
+The Pulumi CLI cannot be installed here, but the host it starts (`python -m pulumi.dynamic`) ships
+with the SDK. ``capture_resources`` runs resource constructors under ``pulumi.runtime.set_mocks`` to
+get the exact inputs (``__provider`` blob included) that a program sends; ``ProviderHost`` then
+calls Configure/Check/Diff/Create/Read/Update/Delete with them over gRPC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+PROVIDER_KEY = "__provider"
+
+
+@dataclass
+class CapturedResource:
+    type_token: str
+    name: str
+    inputs: dict[str, Any]
+
+    @property
+    def urn(self) -> str:
+        return f"urn:pulumi:dev::proj::{self.type_token}::{self.name}"
+
+    @property
+    def blob(self) -> str:
+        return str(self.inputs[PROVIDER_KEY])
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        if rpc._special_sig_key in value and "value" in value:  # a secret wrapper
+            return _unwrap(value["value"])
+        return {key: _unwrap(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(item) for item in value]
+    return value
+
+
+class _CaptureMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[CapturedResource] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(CapturedResource(args.typ, args.name, _unwrap(dict(args.inputs))))
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+def capture_resources(build: Callable[[], list[pulumi.Resource]]) -> list[CapturedResource]:
+    """Run ``build`` as a Pulumi program under mocks and return what each resource registered."""
+    mocks = _CaptureMocks()
+    pulumi.runtime.set_mocks(mocks, project="proj", stack="dev", preview=False)
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        resources = build()
+        return pulumi.Output.all(*[resource.urn for resource in resources])
+
+    program()
+    return mocks.resources
+
+
+def _serialize(props: Mapping[str, Any]) -> Any:
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(dict(props), {}))
+    finally:
+        loop.close()
+
+
+def _deserialize(struct: Any) -> dict[str, Any]:
+    return dict(rpc.deserialize_properties(struct, keep_unknowns=True))
+
+
+class ProviderHost:
+    """A running `python -m pulumi.dynamic` process and a gRPC stub to it."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        environment = dict(os.environ if env is None else env)
+        environment.setdefault("PULUMI_PROJECT", "proj")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pulumi.dynamic"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        assert self.process.stdout is not None
+        port = self.process.stdout.readline().strip()
+        if not port.isdigit():
+            self.close()
+            raise RuntimeError(f"provider host did not start: {port!r}")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    def configure(self, config: Mapping[str, str]) -> None:
+        self.stub.Configure(provider_pb2.ConfigureRequest(args=_serialize(config), acceptSecrets=False))
+
+    def check(self, res: CapturedResource, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        reply = self.stub.Check(
+            provider_pb2.CheckRequest(urn=res.urn, olds=_serialize(olds or {}), news=_serialize(news))
+        )
+        return _deserialize(reply.inputs), [(f.property, f.reason) for f in reply.failures]
+
+    def diff(self, res: CapturedResource, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+        return self.stub.Diff(
+            provider_pb2.DiffRequest(id=id_, urn=res.urn, olds=_serialize(olds), news=_serialize(news))
+        )
+
+    def create(self, res: CapturedResource, props: Mapping[str, Any], timeout: float = 120) -> tuple[str, dict[str, Any]]:
+        reply = self.stub.Create(provider_pb2.CreateRequest(urn=res.urn, properties=_serialize(props)), timeout=timeout)
+        return reply.id, _deserialize(reply.properties)
+
+    def read(self, res: CapturedResource, id_: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        reply = self.stub.Read(provider_pb2.ReadRequest(id=id_, urn=res.urn, properties=_serialize(props)))
+        return reply.id, _deserialize(reply.properties), _deserialize(reply.inputs)
+
+    def update(self, res: CapturedResource, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        reply = self.stub.Update(
+            provider_pb2.UpdateRequest(id=id_, urn=res.urn, olds=_serialize(olds), news=_serialize(news))
+        )
+        return _deserialize(reply.properties)
+
+    def delete(self, res: CapturedResource, id_: str, props: Mapping[str, Any]) -> None:
+        self.stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=res.urn, properties=_serialize(props)))
+
+    def stderr(self) -> str:
+        """Everything the host wrote to stderr (only after close())."""
+        return self._stderr
+
+    def close(self) -> None:
+        if hasattr(self, "channel"):
+            self.channel.close()
+        self.process.terminate()
+        try:
+            _, self._stderr = self.process.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, self._stderr = self.process.communicate()

@@ -1,0 +1,62 @@
+"""DatasetVersionRef reconcile: resolve, gate, release once (even when the answer is lost)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import make_ctx
+from emulator_process import EmulatorProcess
+
+from pulumi_modelarts.reconcile import versions
+from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.errors import RequirementsNotMetError
+
+RELEASE_ROUTE = "/v2/{project_id}/datasets/{dataset_id}/versions"
+
+
+def ref(**inputs: Any) -> versions.VersionRefSpec:
+    return versions.VersionRefSpec("candidate", {"dataset_name": "flowers", "timeout_seconds": 60, **inputs})
+
+
+def test_resolves_by_name_current_and_latest(ctx: ReconcileContext) -> None:
+    by_name = versions.ensure(ctx, ref(version_name="V001"))
+    current = versions.ensure(ctx, ref(selector="current"))
+    latest = versions.ensure(ctx, ref(selector="latest"))
+    assert by_name["version_name"] == "V001" and by_name["is_current"] is False
+    assert current["version_name"] == latest["version_name"] == "V002"
+    assert current["annotated_ratio"] == pytest.approx(45 / 120, abs=1e-6)
+
+
+def test_requirements_fail_with_what_was_found(ctx: ReconcileContext) -> None:
+    with pytest.raises(RequirementsNotMetError) as failure:
+        versions.ensure(ctx, ref(version_name="V002", requirements={"min_annotated_ratio": 0.9}))
+    assert "annotated ratio is 0.375 (45/120), required at least 0.9" in str(failure.value)
+
+
+def test_missing_version_is_not_found_unless_released(ctx: ReconcileContext) -> None:
+    plan = versions.plan(ctx, ref(version_name="V003"))
+    assert plan.action == "blocked" and "does not exist" in plan.summary
+    assert versions.plan(ctx, ref(version_name="V003", release={"description": "x"})).action == "create"
+
+
+def test_release_once_even_when_the_answer_is_lost(ctx: ReconcileContext, emulator: EmulatorProcess) -> None:
+    emulator.set_faults([{"action": "drop_after_commit", "method": "POST", "route": RELEASE_ROUTE, "times": 1}])
+    outputs = versions.ensure(ctx, ref(version_name="V003", release={"description": "nightly"}))
+    assert outputs["released"] is True and outputs["status_name"] == "ready"
+    again = versions.ensure(make_ctx(emulator), ref(version_name="V003", release={"description": "nightly"}))
+    assert again["version_id"] == outputs["version_id"]
+    names = [v["version_name"] for v in ctx.client.iter_versions(outputs["dataset_id"])]
+    assert names.count("V003") == 1
+    assert emulator.stats()["requests"]["POST " + RELEASE_ROUTE] == 1
+
+
+def test_one_release_per_minute_is_waited_out(emulator_factory: Any, messages: list[str]) -> None:
+    emulator = emulator_factory("--seed", "demo", "--release-interval-seconds", "60")
+    ctx = make_ctx(emulator, messages)
+    versions.ensure(ctx, ref(version_name="V003", release={}))
+    # The next release is refused with ModelArts.4370 for a minute: the sleep advances the clock.
+    ctx.sleep = lambda seconds: emulator.advance_clock(seconds)
+    outputs = versions.ensure(ctx, ref(version_name="V004", release={}))
+    assert outputs["version_name"] == "V004"
+    assert any("ModelArts.4370" in message for message in messages)

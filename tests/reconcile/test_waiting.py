@@ -1,0 +1,81 @@
+"""The poll loop against simulated tasks on a fake clock: API calls and detection latency."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import pytest
+
+from pulumi_modelarts.reconcile.errors import WaitTimeoutError
+from pulumi_modelarts.reconcile.waiting import PollPolicy, Probe, Waiter
+
+
+@dataclass
+class SimulatedTask:
+    duration: float
+    reports_progress: bool = True
+    now: float = 0.0
+    polls: int = 0
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.now += seconds
+
+    def fetch(self) -> dict[str, float]:
+        self.polls += 1
+        return {"t": self.now}
+
+    def probe(self, item: dict[str, float]) -> Probe:
+        t = item["t"]
+        progress = min(100.0, 100.0 * t / self.duration) if self.reports_progress else None
+        return Probe(done=t >= self.duration, progress=progress, elapsed=t if self.reports_progress else None)
+
+
+def run(task: SimulatedTask, seed: int, timeout: float = 10_000) -> None:
+    Waiter(
+        fetch=task.fetch,
+        probe=task.probe,
+        timeout=timeout,
+        timeout_message=lambda item: f"still running at {item['t']}",
+        clock=lambda: task.now,
+        sleep=task.sleep,
+        rng=random.Random(seed),
+    ).run()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_ten_minute_task_costs_at_most_20_polls_and_is_noticed_within_a_minute(seed: int) -> None:
+    task = SimulatedTask(duration=600)
+    run(task, seed)
+    assert task.polls <= 20
+    assert task.now - task.duration <= 60
+
+
+@pytest.mark.parametrize("duration", [5, 45, 200, 3600, 6 * 3600])
+def test_latency_bound_holds_without_progress(duration: float) -> None:
+    task = SimulatedTask(duration=duration, reports_progress=False)
+    run(task, seed=1, timeout=10 * 24 * 3600)
+    assert task.now - duration <= max(30.0, 0.1 * duration) + 1e-9
+
+
+@pytest.mark.parametrize("duration", [3, 30, 120])
+def test_short_tasks_are_noticed_within_30_seconds(duration: float) -> None:
+    task = SimulatedTask(duration=duration)
+    run(task, seed=3)
+    assert task.now - duration <= 30
+
+
+def test_timeout_raises_with_a_resumable_message() -> None:
+    task = SimulatedTask(duration=1000)
+    with pytest.raises(WaitTimeoutError, match="still running"):
+        run(task, seed=0, timeout=100)
+    assert task.now <= 100 + 1e-9
+
+
+def test_delays_never_exceed_the_cap() -> None:
+    policy = PollPolicy()
+    rng = random.Random(0)
+    for index in range(40):
+        for elapsed in (0.0, 10.0, 1_000.0, 100_000.0):
+            assert 0 < policy.next_delay(index, elapsed, None, rng) <= policy.max_delay
