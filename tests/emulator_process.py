@@ -93,7 +93,16 @@ class EmulatorProcess:
 
 def start_emulator(*extra: str, port: int = 0, timeout: float = 20.0) -> EmulatorProcess:
     """Start ``python -m pulumi_modelarts.emulator`` and wait for its ready line."""
-    args = [sys.executable, "-m", "pulumi_modelarts.emulator", "--host", "127.0.0.1", "--port", str(port), *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "pulumi_modelarts.emulator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *extra,
+    ]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + timeout
     assert process.stdout is not None

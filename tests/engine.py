@@ -111,7 +111,9 @@ class ProviderHost:
     def configure(self, config: Mapping[str, str]) -> None:
         self.stub.Configure(provider_pb2.ConfigureRequest(args=_serialize(config), acceptSecrets=False))
 
-    def check(self, res: CapturedResource, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def check(
+        self, res: CapturedResource, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         reply = self.stub.Check(
             provider_pb2.CheckRequest(urn=res.urn, olds=_serialize(olds or {}), news=_serialize(news))
         )
@@ -122,15 +124,21 @@ class ProviderHost:
             provider_pb2.DiffRequest(id=id_, urn=res.urn, olds=_serialize(olds), news=_serialize(news))
         )
 
-    def create(self, res: CapturedResource, props: Mapping[str, Any], timeout: float = 120) -> tuple[str, dict[str, Any]]:
+    def create(
+        self, res: CapturedResource, props: Mapping[str, Any], timeout: float = 120
+    ) -> tuple[str, dict[str, Any]]:
         reply = self.stub.Create(provider_pb2.CreateRequest(urn=res.urn, properties=_serialize(props)), timeout=timeout)
         return reply.id, _deserialize(reply.properties)
 
-    def read(self, res: CapturedResource, id_: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    def read(
+        self, res: CapturedResource, id_: str, props: Mapping[str, Any]
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
         reply = self.stub.Read(provider_pb2.ReadRequest(id=id_, urn=res.urn, properties=_serialize(props)))
         return reply.id, _deserialize(reply.properties), _deserialize(reply.inputs)
 
-    def update(self, res: CapturedResource, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    def update(
+        self, res: CapturedResource, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> dict[str, Any]:
         reply = self.stub.Update(
             provider_pb2.UpdateRequest(id=id_, urn=res.urn, olds=_serialize(olds), news=_serialize(news))
         )

@@ -25,7 +25,20 @@ _LAZY = {
     "ConfigurationError": "pulumi_modelarts.api.errors",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "APIError",
+    "ConfigurationError",
+    "DatasetVersionRef",
+    "ExportTask",
+    "IntelligentTask",
+    "ModelArtsClient",
+    "ModelArtsError",
+    "NotFoundError",
+    "__version__",
+    "declare",
+    "load_specs",
+    "resolve_settings",
+]
 
 if TYPE_CHECKING:
     from pulumi_modelarts.api import ModelArtsClient, resolve_settings

@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from emulator_process import EmulatorProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 
 
-def run_cli(*args: str, emulator: EmulatorProcess | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, emulator: EmulatorProcess | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_", "MODELARTS_"))}
     env["CI"] = "true"
     if emulator is not None:

@@ -6,7 +6,7 @@ import json
 import socket
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -180,7 +180,7 @@ def test_garbage_never_causes_a_500(
         values["task_id"] = values["version_id"] = segment or "x"
         if "{task_id}" not in template and "{version_id}" not in template:
             values["dataset_id"] = segment or "x"
-    path = _path(template, {k: v.replace("/", "%2F").replace("?", "%3F").replace("#", "%23") for k, v in values.items()})
+    path = _path(template, {key: quote(value, safe="") for key, value in values.items()})
     response = http.request(method, path, content=body, params=query)
     assert response.status_code < 500, (method, path, body[:200], query, response.text)
     if response.status_code >= 400 and method != "HEAD":
@@ -191,7 +191,7 @@ def test_garbage_never_causes_a_500(
 @given(path=st.text(max_size=60), method=st.sampled_from(METHODS), body=st.binary(max_size=100))
 def test_garbage_paths(target: Any, path: str, method: str, body: bytes) -> None:
     em, http, ids = target
-    url = "/" + path.replace("?", "%3F").replace("#", "%23").lstrip("/")
+    url = "/" + quote(path, safe="/=&").lstrip("/")
     try:
         response = http.request(method, url, content=body)
     except httpx.InvalidURL:
@@ -215,4 +215,3 @@ def test_still_serving_after_the_garbage(target: Any) -> None:
     em, http, ids = target
     assert em.process.poll() is None
     assert http.get(f"/v2/{ids['project_id']}/datasets").status_code == 200
-    assert "Traceback" not in (em.process.stderr.read1(65536).decode() if False else "")  # stderr drained on stop

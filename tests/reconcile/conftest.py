@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from emulator_process import EmulatorProcess
 
+from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.waiting import PollPolicy

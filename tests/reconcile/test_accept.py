@@ -6,7 +6,6 @@ from typing import Any
 
 from conftest import make_ctx
 from emulator_process import EmulatorProcess
-
 from pulumi_modelarts.reconcile import intelligent
 from pulumi_modelarts.reconcile.accept import AcceptRule, select
 from pulumi_modelarts.reconcile.context import ReconcileContext
@@ -15,7 +14,11 @@ LABELS_ROUTE = "/v2/{project_id}/datasets/{dataset_id}/data-annotations/samples"
 
 
 def autolabel(accept: dict[str, Any] | None) -> intelligent.IntelligentTaskSpec:
-    inputs: dict[str, Any] = {"dataset_name": "pets-detection", "task_type": "auto-label", "timeout_seconds": 60}
+    inputs: dict[str, Any] = {
+        "dataset_name": "pets-detection",
+        "task_type": "auto-label",
+        "timeout_seconds": 60,
+    }
     if accept is not None:
         inputs["accept"] = accept
     return intelligent.IntelligentTaskSpec("pets", inputs)
@@ -27,7 +30,11 @@ def test_rule_verdicts() -> None:
         {"sample_id": "a", "labels": [{"name": "cat", "score": 0.9}], "metadata": {"@modelarts:hard": False}},
         {"sample_id": "b", "labels": [{"name": "cat", "score": 0.5}], "metadata": {}},
         {"sample_id": "c", "labels": [{"name": "dog", "score": 0.99}], "metadata": {}},
-        {"sample_id": "d", "labels": [{"name": "cat", "score": 0.99}], "metadata": {"@modelarts:hard": "true"}},
+        {
+            "sample_id": "d",
+            "labels": [{"name": "cat", "score": 0.99}],
+            "metadata": {"@modelarts:hard": "true"},
+        },
         {"sample_id": "e", "labels": [], "metadata": {}},
     ]
     chosen, skipped = select(samples, rule)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from conftest import make_ctx
 from emulator_process import EmulatorProcess
-
 from pulumi_modelarts import schema
 from pulumi_modelarts.reconcile import export
 from pulumi_modelarts.reconcile.context import ReconcileContext
@@ -24,7 +24,11 @@ def spec(**inputs: Any) -> export.ExportTaskSpec:
 
 
 def new_dataset(name: str, **inputs: Any) -> export.ExportTaskSpec:
-    params = {"export_dest": "NEW_DATASET", "export_new_dataset_name": name, "export_new_dataset_work_path": "/b/o/"}
+    params = {
+        "export_dest": "NEW_DATASET",
+        "export_new_dataset_name": name,
+        "export_new_dataset_work_path": "/b/o/",
+    }
     return spec(export_params=params, **inputs)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from conftest import make_ctx
 from emulator_process import EmulatorProcess
-
 from pulumi_modelarts.reconcile import intelligent
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError, TaskFailedError, WaitTimeoutError
@@ -56,7 +56,9 @@ def test_plan_reports_create_in_sync_and_replace(ctx: ReconcileContext, emulator
 
 
 def test_lost_response_is_adopted_not_repeated(ctx: ReconcileContext, emulator: EmulatorProcess) -> None:
-    emulator.set_faults([{"action": "drop_after_commit", "method": "POST", "route": TASKS_ROUTE.split(" ")[1], "times": 1}])
+    emulator.set_faults(
+        [{"action": "drop_after_commit", "method": "POST", "route": TASKS_ROUTE.split(" ")[1], "times": 1}]
+    )
     outputs = intelligent.ensure(ctx, spec())
     assert outputs["status_name"] == "succeeded"
     assert emulator.stats()["requests"][TASKS_ROUTE] == 1
@@ -93,7 +95,7 @@ def test_failed_task_raises_code_and_next_run_starts_attempt_two(emulator_factor
     failing = emulator_factory("--seed", "demo", "--preconditions", "fail-task")
     ctx = make_ctx(failing)
     doomed = spec("grouping-less", dataset_name="support-tickets")  # every sample labelled: 4407
-    with pytest.raises(TaskFailedError, match="ModelArts.440"):
+    with pytest.raises(TaskFailedError, match=r"ModelArts\.440"):
         intelligent.ensure(ctx, doomed)
     plan = intelligent.plan(make_ctx(failing), doomed)
     assert plan.action == "retry" and "-r2" in plan.summary

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from conftest import make_ctx
 from emulator_process import EmulatorProcess
-
 from pulumi_modelarts.reconcile import versions
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import RequirementsNotMetError

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
 
 import pulumi_modelarts as modelarts
+from emulator_process import EmulatorProcess
+from engine import CapturedResource, ProviderHost, capture_resources
 
 SENTINEL_AK = "SENTINELAKAKAKAKAK01"
 SENTINEL_SK = "SENTINEL-SK-5f1b0c1e-do-not-leak-0000000"
@@ -189,9 +189,16 @@ def test_lost_create_response_converges_on_one_task(host: ProviderHost, sentinel
     task = _captured()["grouping"]
     inputs, _ = host.check(task, _inputs(task))
     sentinel_emulator.set_faults(
-        [{"action": "drop_after_commit", "method": "POST", "route": "/v2/{project_id}/datasets/{dataset_id}/tasks", "times": 1}]
+        [
+            {
+                "action": "drop_after_commit",
+                "method": "POST",
+                "route": "/v2/{project_id}/datasets/{dataset_id}/tasks",
+                "times": 1,
+            }
+        ]
     )
-    task_id, outputs = host.create(task, inputs)
+    _, outputs = host.create(task, inputs)
     assert outputs["status_name"] == "succeeded"
     stats = sentinel_emulator.stats()["requests"]
     assert stats.get("POST /v2/{project_id}/datasets/{dataset_id}/tasks") == 1

@@ -177,7 +177,7 @@ def test_whole_floats_become_integers_everywhere_the_schema_says_integer() -> No
 def test_fractional_numbers_are_rejected_for_integers(
     type_token: str, props: dict[str, Any], expected: str
 ) -> None:
-    normalized, violations = validate_inputs(type_token, props)
+    violations = validate_inputs(type_token, props)[1]
     assert [v.path for v in violations] == [expected]
     assert violations[0].message.startswith("must be an integer")
 
@@ -478,7 +478,8 @@ def test_unknown_top_level_property() -> None:
             DV,
             {"dataset_id": "d", "version_name": "v", "release": {"description": "x" * 257}},
             [
-                f"release.description: must be at most 256 characters, none of ! < > = & \" ' (got '{'x' * 77}...')"
+                "release.description: must be at most 256 characters, none of ! < > = & \" ' "
+                f"(got '{'x' * 77}...')"
             ],
         ),
         (IT, [], ["must be a mapping (got a list)"]),
@@ -594,7 +595,8 @@ def test_export_destination_rules() -> None:
         "path: path is required when export_params.export_dest is 'DIR' (the default)"
     ]
     assert problems(ET, {"dataset_id": "d", "export_params": {"export_dest": "NEW_DATASET"}}) == [
-        "export_params.export_new_dataset_name: export_new_dataset_name is required when export_dest is 'NEW_DATASET'"
+        "export_params.export_new_dataset_name: export_new_dataset_name is required when export_dest is "
+        "'NEW_DATASET'"
     ]
     assert (
         problems(
@@ -615,7 +617,8 @@ def test_export_destination_rules() -> None:
             "config": {"export_params": {"export_dest": "NEW_DATASET"}},
         },
     ) == [
-        "config.export_params.export_new_dataset_name: export_new_dataset_name is required when export_dest is "
+        "config.export_params.export_new_dataset_name: export_new_dataset_name is required when "
+        "export_dest is "
         "'NEW_DATASET'"
     ]
 

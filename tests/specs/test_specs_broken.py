@@ -13,13 +13,15 @@ BROKEN = Path(__file__).parent / "broken"
 # file -> expected problems as "line:column: text"; a trailing "..." matches a prefix.
 EXPECTED: dict[str, list[str]] = {
     "bad_yaml.yaml": [
-        "7:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 6, column 18)",
+        "7:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 6, "
+        "column 18)",
     ],
     "not_mapping.yaml": [
         "1:1: a spec document must be a mapping with a 'resources' key (got a list)",
     ],
     "unknown_type.yaml": [
-        "3:11: resource 'label': unknown type 'modelarts:IntelligentTsk'; allowed: modelarts:IntelligentTask, "
+        "3:11: resource 'label': unknown type 'modelarts:IntelligentTsk'; allowed: "
+        "modelarts:IntelligentTask, "
         "modelarts:ExportTask, modelarts:DatasetVersionRef; did you mean 'modelarts:IntelligentTask'?",
     ],
     "unknown_property.yaml": [
@@ -27,23 +29,27 @@ EXPECTED: dict[str, list[str]] = {
         "allowed: algorithm_type, ambiguity, annotation_output, ...",
     ],
     "wrong_enum.yaml": [
-        "11:22: resource 'export-prod', property export_params.export_dest: must be one of 'DIR', 'NEW_DATASET' "
+        "11:22: resource 'export-prod', property export_params.export_dest: must be one of 'DIR', "
+        "'NEW_DATASET' "
         "(got 'NEW')",
     ],
     "wrong_type.yaml": [
         "7:27: resource 'label', property collect_key_sample: must be true or false (got 'yes')",
-        "11:29: resource 'label', property config.inf_config_list[0].instance_count: must be an integer (got 'many')",
+        "11:29: resource 'label', property config.inf_config_list[0].instance_count: must be an integer "
+        "(got 'many')",
     ],
     "float_for_integer.yaml": [
         "9:20: resource 'grouping', property config.stop_time: must be an integer (got 1.5)",
     ],
     "unknown_resource_reference.yaml": [
-        "11:19: resource 'export-prod', property version_id: reference ${candidate.version_id} names an unknown "
+        "11:19: resource 'export-prod', property version_id: reference ${candidate.version_id} names an "
+        "unknown "
         "resource 'candidate'; did you mean 'cand'?",
     ],
     "unknown_output.yaml": [
         "11:19: resource 'export-prod', property version_id: reference ${cand.versionid}: resource 'cand' "
-        "(modelarts:DatasetVersionRef) has no output 'versionid'; did you mean 'version_id'? (outputs: dataset_id, "
+        "(modelarts:DatasetVersionRef) has no output 'versionid'; did you mean 'version_id'? (outputs: "
+        "dataset_id, "
         "version_id, version_name, ...",
     ],
     "bad_reference.yaml": [
@@ -56,19 +62,23 @@ EXPECTED: dict[str, list[str]] = {
         "2:3: resource 'a': dependency cycle: a -> b -> c -> a",
     ],
     "self_reference.yaml": [
-        "6:19: resource 'cand', property version_id: reference ${cand.version_id} refers to resource 'cand' itself",
+        "6:19: resource 'cand', property version_id: reference ${cand.version_id} refers to resource "
+        "'cand' itself",
         "8:19: resource 'cand': options.dependsOn: a resource cannot depend on itself",
     ],
     "duplicate_name.yaml": [
-        "9:3: resource 'cand': duplicate resource name 'cand' (first declared at {dir}/duplicate_name.yaml:2:3)",
+        "9:3: resource 'cand': duplicate resource name 'cand' (first declared at "
+        "{dir}/duplicate_name.yaml:2:3)",
     ],
     "duplicate_key.yaml": [
         "7:7: resource 'cand', property selector: duplicate key 'selector' (first at line 6, column 7)",
     ],
     "unknown_option.yaml": [
-        "8:7: resource 'cand': unknown option 'protected'; allowed: dependsOn, protect, retainOnDelete, wait, "
+        "8:7: resource 'cand': unknown option 'protected'; allowed: dependsOn, protect, retainOnDelete, "
+        "wait, "
         "timeoutSeconds; did you mean 'protect'?",
-        "9:7: resource 'cand': unknown option 'depends_on'; allowed: dependsOn, protect, retainOnDelete, wait, "
+        "9:7: resource 'cand': unknown option 'depends_on'; allowed: dependsOn, protect, retainOnDelete, "
+        "wait, "
         "timeoutSeconds; did you mean 'dependsOn'?",
     ],
     "unknown_depends_on.yaml": [
@@ -82,26 +92,35 @@ EXPECTED: dict[str, list[str]] = {
         "11:13: resource 'label': options.wait: must be true or false (got 'no')",
     ],
     "top_level.yaml": [
-        "1:1: unknown top-level key 'nmae'; allowed: $schema, name, description, resources; did you mean 'name'?",
-        "3:3: resource '9lives': invalid resource name: use 1 to 63 characters from A-Z, a-z, 0-9, '_' and '-', "
+        "1:1: unknown top-level key 'nmae'; allowed: $schema, name, description, resources; did you mean "
+        "'name'?",
+        "3:3: resource '9lives': invalid resource name: use 1 to 63 characters from A-Z, a-z, 0-9, '_' and "
+        "'-', "
         "starting with a letter",
-        "5:5: resource '9lives': only one of dataset_id, dataset_name may be given (got dataset_id, dataset_name)",
-        "9:7: resource '9lives', property release: can only be used together with version_name (which is missing)",
+        "5:5: resource '9lives': only one of dataset_id, dataset_name may be given (got dataset_id, "
+        "dataset_name)",
+        "9:7: resource '9lives', property release: can only be used together with version_name (which is "
+        "missing)",
         "10:22: resource '9lives', property release.description: must be at most 256 characters, "
         "none of ! < > = & \" ' (got 'a <b>')",
     ],
     "several.yaml": [
         "5:5: resource 'label': exactly one of dataset_id, dataset_name is required (got none)",
         "5:5: resource 'label', property model_id: model_id is required when task_type is 'pre-label'",
-        "8:25: resource 'label', property config.algorithm_type: must be one of 'fast', 'accurate', 'supervisory' "
+        "8:25: resource 'label', property config.algorithm_type: must be one of 'fast', 'accurate', "
+        "'supervisory' "
         "(got 'slow')",
-        "9:27: resource 'label', property config.confidence_scope: must be a range \"min-max\" of two numbers "
+        "9:27: resource 'label', property config.confidence_scope: must be a range \"min-max\" of two "
+        "numbers "
         "between 0 and 1, like 0.10-0.90 (got '0.1 to 0.9')",
-        "14:7: resource 'export-prod', property export_params.export_new_dataset_name: export_new_dataset_name is "
+        "14:7: resource 'export-prod', property export_params.export_new_dataset_name: "
+        "export_new_dataset_name is "
         "required when export_dest is 'NEW_DATASET'",
-        "17:19: resource 'export-prod', property export_params.search_conditions[0].hard: must be one of '0', '1' "
+        "17:19: resource 'export-prod', property export_params.search_conditions[0].hard: must be one of "
+        "'0', '1' "
         "(got 1)",
-        "22:21: resource 'ref', property version_name: must be a version name of 1 to 32 characters from A-Z, a-z, "
+        "22:21: resource 'ref', property version_name: must be a version name of 1 to 32 characters from "
+        "A-Z, a-z, "
         "0-9, '_' and '-' (got 'release 1')",
         "24:30: resource 'ref', property requirements.min_annotated_ratio: must be between 0 and 1 (got 2)",
     ],

@@ -87,7 +87,7 @@ def test_declare_creates_resources_in_order_with_outputs(calls: list[Call]) -> N
 
     by_name = {name: (kwargs, opts) for _, name, kwargs, opts in calls}
     # options: wait/timeout only when set; dependsOn, protect, retainOnDelete as ResourceOptions
-    cand_kwargs, cand_opts = by_name["cand"]
+    cand_kwargs, _ = by_name["cand"]
     assert cand_kwargs["wait"] is True and cand_kwargs["timeout_seconds"] == 600
     label_kwargs, label_opts = by_name["label"]
     assert "wait" not in label_kwargs and "timeout_seconds" not in label_kwargs

@@ -18,9 +18,10 @@ from pulumi_modelarts.specs import SpecError, SpecProblem, SpecSet, format_probl
 TOKENS = [
     "resources:", "type:", "properties:", "options:", "dependsOn:", "name:", "  ", "    ", "- ", "\n", "\n  ",
     "\n    ", "\n      ", ": ", "[", "]", "{", "}", ",", '"', "'", "#", "---\n", "&a ", "*a", "!!str ", "!x ",
-    "<<: ", "? ", "|\n", ">\n", "${a.b}", "$${", "${", "}", "modelarts:ExportTask", "modelarts:IntelligentTask",
-    "dataset_id: d", "task_type: auto-label", "path: /b/", "selector: latest", "a", "b", "1", "1.5", "null",
-    "true", "\t", "%YAML 1.1\n", "~", "\u00e9", "\x00",
+    "<<: ", "? ", "|\n", ">\n", "${a.b}", "$${", "${", "}", "modelarts:ExportTask",
+    "modelarts:IntelligentTask",
+    "dataset_id: d", "task_type: auto-label", "path: /b/", "selector: latest", "a", "b", "1", "1.5",
+    "null", "true", "\t", "%YAML 1.1\n", "~", "\u00e9", "\x00",
 ]  # fmt: skip
 
 

@@ -222,7 +222,8 @@ def test_default_path_is_specs_directory(tmp_path: Path, monkeypatch: pytest.Mon
     write(
         tmp_path / "specs",
         "x.yaml",
-        "resources:\n  v:\n    type: modelarts:DatasetVersionRef\n    properties: {dataset_id: d, selector: latest}\n",
+        "resources:\n  v:\n    type: modelarts:DatasetVersionRef\n    properties: {dataset_id: d, "
+        "selector: latest}\n",
     )
     spec_set = load_specs()
     assert spec_set.order == ["v"]
@@ -313,3 +314,31 @@ def test_anchors_and_aliases_of_plain_values_work(tmp_path: Path) -> None:
     )
     spec_set = load_specs([tmp_path])
     assert spec_set.resources["v1"].properties == spec_set.resources["v2"].properties
+
+
+def test_depends_on_must_be_a_list_of_distinct_names(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.yaml",
+        """\
+        resources:
+          a:
+            type: modelarts:DatasetVersionRef
+            properties: {dataset_name: flowers, selector: latest}
+          b:
+            type: modelarts:DatasetVersionRef
+            properties: {dataset_name: flowers, selector: current}
+            options: {dependsOn: a}
+          c:
+            type: modelarts:DatasetVersionRef
+            properties: {dataset_name: flowers, selector: current}
+            options: {dependsOn: [a, "${a}", 3]}
+        """,
+    )
+    with pytest.raises(SpecError) as caught:
+        load_specs([tmp_path])
+    assert [f"{p.line}:{p.column}: {p.text}" for p in caught.value.problems] == [
+        "8:26: resource 'b': options.dependsOn: must be a list of resource names (got 'a')",
+        "12:30: resource 'c': options.dependsOn: 'a' is listed twice",
+        "12:38: resource 'c': options.dependsOn: each item must be a resource name (got 3)",
+    ]

@@ -27,7 +27,8 @@ PROBLEMS = [
 ]
 
 ANNOTATION = re.compile(
-    r"^::error file=(?P<file>[^,:]+)(,line=(?P<line>\d+),col=(?P<col>\d+))?,title=modelarts spec::(?P<message>[^\r\n]*)$"
+    r"^::error file=(?P<file>[^,:]+)(,line=(?P<line>\d+),col=(?P<col>\d+))?,"
+    r"title=modelarts spec::(?P<message>[^\r\n]*)$"
 )
 
 
@@ -37,7 +38,8 @@ def test_text() -> None:
         "must be one of 'DIR', 'NEW_DATASET' (got 'NEW')"
     )
     assert format_problems(PROBLEMS[2:], "text") == (
-        "specs/missing.yaml: no such file or directory\nspecs/x.yaml:2:3: resource 'cand': duplicate resource name 'cand'"
+        "specs/missing.yaml: no such file or directory\nspecs/x.yaml:2:3: resource 'cand': duplicate "
+        "resource name 'cand'"
     )
     assert format_problems([]) == ""
 
@@ -66,9 +68,8 @@ def test_github_annotations() -> None:
         "property export_params.export_dest: must be one of 'DIR', 'NEW_DATASET' (got 'NEW')"
     )
     # properties escape % \r \n , and :; the message escapes % \r \n
-    assert (
-        lines[1]
-        == "::error file=specs/a%2Cb%3Ac.yaml,line=3,col=1,title=modelarts spec::100%25 wrong%0D%0Asecond line"
+    assert lines[1] == (
+        "::error file=specs/a%2Cb%3Ac.yaml,line=3,col=1,title=modelarts spec::100%25 wrong%0D%0Asecond line"
     )
     assert lines[2] == "::error file=specs/missing.yaml,title=modelarts spec::no such file or directory"
 

@@ -44,7 +44,9 @@ def _add_credential_flags(parser: argparse.ArgumentParser) -> None:
     for spec in SETTINGS_TABLE:
         flag = "--" + spec.name.replace("_", "-")
         if spec.name == "verify_tls":
-            group.add_argument("--insecure", dest="verify_tls", action="store_false", default=None, help=spec.description)
+            group.add_argument(
+                "--insecure", dest="verify_tls", action="store_false", default=None, help=spec.description
+            )
             continue
         group.add_argument(flag, dest=f"setting_{spec.name}", metavar=spec.name.upper(), help=spec.description)
 
@@ -106,9 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--yes", "-y", action="store_true", help="apply without asking for confirmation")
             sub.add_argument("--format", choices=("text", "json"), default="text")
 
-    emulator = commands.add_parser(
-        "emulator", help="run the local ModelArts emulator", add_help=False
-    )
+    emulator = commands.add_parser("emulator", help="run the local ModelArts emulator", add_help=False)
     emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of spec files (for editors)")
@@ -173,7 +173,10 @@ def _run(args: argparse.Namespace) -> int:
             from pulumi_modelarts.cli.embedded import start_embedded_emulator
 
             emulator = stack.enter_context(start_embedded_emulator())
-            explicit = {**emulator.settings(), **{k: v for k, v in explicit.items() if k not in emulator.settings()}}
+            explicit = {
+                **emulator.settings(),
+                **{k: v for k, v in explicit.items() if k not in emulator.settings()},
+            }
             print(f"embedded emulator with demo data at {emulator.url}", file=sys.stderr)
         client = ModelArtsClient(resolve_settings(**explicit))
         stack.callback(client.close)
@@ -214,8 +217,10 @@ def _run(args: argparse.Namespace) -> int:
             if not quiet:
                 print(render.apply_line(result), file=sys.stderr, flush=True)
 
-        progress = stack.enter_context(make_progress())
-        ctx.on_progress = None if quiet else progress
+        if not quiet:
+            progress = make_progress()
+            stack.enter_context(progress)
+            ctx.on_progress = progress
         # The plan's observation stays valid: every write below invalidates what it changes.
         applier = Runner(spec_set, ctx, parallelism=args.parallelism, on_result=show)
         outcome = applier.apply()
@@ -263,7 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelArtsError as error:
         return _fail(str(error))
     except KeyboardInterrupt:
-        print("interrupted; running tasks keep running and the next apply resumes waiting on them", file=sys.stderr)
+        print(
+            "interrupted; running tasks keep running and the next apply resumes waiting on them",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -80,13 +80,17 @@ def plan_markdown(results: Sequence[ResourceResult]) -> str:
         action = _action(result)
         details = result.error if result.error is not None else (result.plan.summary if result.plan else "")
         details = (details or "").replace("|", "\\|").replace("\n", " ")
-        lines.append(
-            f"| {SYMBOLS.get(action, '?')} | `{result.name}` | {_short_type(result.type_token)} | **{action}** | {details} |"
-        )
+        kind = _short_type(result.type_token)
+        lines.append(f"| {SYMBOLS.get(action, '?')} | `{result.name}` | {kind} | **{action}** | {details} |")
     changed = [result for result in results if result.plan is not None and result.plan.changes]
     for result in changed:
         assert result.plan is not None
-        lines += ["", f"<details><summary><code>{result.name}</code>: property changes</summary>", "", "```diff"]
+        lines += [
+            "",
+            f"<details><summary><code>{result.name}</code>: property changes</summary>",
+            "",
+            "```diff",
+        ]
         for change in result.plan.changes:
             lines.append(f"- {change.path}: {_value(change.old)}")
             lines.append(f"+ {change.path}: {_value(change.new)}")
@@ -133,5 +137,6 @@ def apply_line(result: ResourceResult) -> str:
     adopted = " (adopted, no new work)" if outputs.get("adopted") else ""
     extra = ""
     if "accepted_count" in outputs:
-        extra = f", accepted {outputs['accepted_count']} auto-labels (skipped {outputs.get('skipped_counts') or {}})"
+        skipped = outputs.get("skipped_counts") or {}
+        extra = f", accepted {outputs['accepted_count']} auto-labels (skipped {skipped})"
     return f"✓ {result.name} ({kind}){what} {status}{adopted}{extra} in {result.seconds:.1f}s"

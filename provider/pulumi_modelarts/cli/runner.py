@@ -75,7 +75,9 @@ def _version_live(plan: Plan) -> dict[str, Any] | None:
 
 
 KINDS: dict[str, _Kind] = {
-    "modelarts:IntelligentTask": _Kind(intelligent.IntelligentTaskSpec, intelligent.plan, intelligent.ensure, _task_live),
+    "modelarts:IntelligentTask": _Kind(
+        intelligent.IntelligentTaskSpec, intelligent.plan, intelligent.ensure, _task_live
+    ),
     "modelarts:ExportTask": _Kind(export.ExportTaskSpec, export.plan, export.ensure, _export_live),
     "modelarts:DatasetVersionRef": _Kind(versions.VersionRefSpec, versions.plan, versions.ensure, _version_live),
 }
@@ -119,8 +121,12 @@ class Runner:
             raise ValueError("; ".join(str(violation) for violation in violations))
         return normalized
 
-    def _publish(self, name: str, inputs: Mapping[str, Any], live: Mapping[str, Any] | None) -> None:
+    def _publish(
+        self, name: str, inputs: Mapping[str, Any], live: Mapping[str, Any] | None, dataset_id: str | None = None
+    ) -> None:
         published = dict(inputs)
+        if dataset_id:
+            published["dataset_id"] = dataset_id
         if live is None:
             for output in schema.outputs_of(self.specs.resources[name].type_token):
                 published.setdefault(output, Unknown(f"{name}.{output}"))
@@ -130,7 +136,57 @@ class Runner:
             self.outputs[name] = published
 
     # --- plan ---
+    def prefetch(self) -> None:
+        """Observe every dataset the specs name, concurrently: one shared observation per dataset.
+
+        Resources on the same dataset then plan from memory, so a plan costs a handful of list calls
+        per dataset (in parallel), not calls per resource. Unresolvable references are skipped here;
+        planning reports them.
+        """
+        wanted: dict[tuple[str | None, str | None], set[str]] = {}
+        for name in self.specs.order:
+            resource = self.specs.resources[name]
+            properties = resource.properties
+            dataset_id, dataset_name = properties.get("dataset_id"), properties.get("dataset_name")
+            if not isinstance(dataset_id, (str, type(None))) or not isinstance(dataset_name, (str, type(None))):
+                continue
+            if "${" in (dataset_id or "") or "${" in (dataset_name or ""):
+                continue
+            kinds = wanted.setdefault((dataset_id, dataset_name), set())
+            if resource.type_token == "modelarts:IntelligentTask" and isinstance(properties.get("task_type"), str):
+                kinds.add(f"tasks:{properties['task_type']}")
+            elif resource.type_token == "modelarts:ExportTask":
+                kinds.add("exports")
+            else:
+                kinds.add("versions")
+        observer = self.ctx.observer
+
+        def resolve(ref: tuple[str | None, str | None]) -> str | None:
+            try:
+                return observer.dataset_id_for(*ref)
+            except ModelArtsError:
+                return None
+
+        def fetch(job: tuple[str, str]) -> None:
+            dataset_id, kind = job
+            try:
+                if kind == "exports":
+                    observer.export_tasks(dataset_id)
+                elif kind == "versions":
+                    observer.versions(dataset_id)
+                else:
+                    observer.tasks(dataset_id, kind.split(":", 1)[1])
+            except ModelArtsError:
+                pass  # the resource's own plan reports it
+
+        workers = max(1, self.parallelism * 2)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            ids = dict(zip(wanted, pool.map(resolve, wanted), strict=True))
+            jobs = {(dataset_id, kind) for ref, dataset_id in ids.items() if dataset_id for kind in wanted[ref]}
+            list(pool.map(fetch, sorted(jobs)))
+
     def plan(self) -> list[ResourceResult]:
+        self.prefetch()
         results = []
         for name in self.specs.order:
             result = self._plan_one(self.specs.resources[name])
@@ -147,12 +203,14 @@ class Runner:
             inputs = self._inputs(resource)
             unknown = _find_unknown(inputs)
             if unknown is not None:
-                result.plan = Plan("create", f"inputs known after apply ({unknown.reference}); will create or adopt then")
+                result.plan = Plan(
+                    "create", f"inputs known after apply ({unknown.reference}); will create or adopt then"
+                )
                 self._publish(resource.name, inputs, None)
             else:
                 normalized = self._normalized(resource, inputs)
                 result.plan = kind.plan(self.ctx, kind.spec(resource.name, normalized))
-                self._publish(resource.name, normalized, kind.live_outputs(result.plan))
+                self._publish(resource.name, normalized, kind.live_outputs(result.plan), result.plan.dataset_id)
         except (ModelArtsError, ValueError, KeyError) as error:
             result.error = str(error)
             self._publish(resource.name, {}, None)

@@ -8,6 +8,7 @@ import json
 import socket
 import sys
 import time
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -50,6 +51,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
 class EmulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.1"  # answer even malformed request lines with a status line
     server_version = "ModelArtsEmulator/0.1"
     sys_version = ""
     timeout = IDLE_TIMEOUT_SECONDS
@@ -61,6 +63,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if name.startswith("do_"):
             return self._dispatch
         raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Protocol-level errors (bad request line, oversized headers...) as JSON, then close."""
+        self.close_connection = True
+        text = message or HTTPStatus(code).phrase
+        code_text = errors.INVALID if code < 500 else errors.INTERNAL
+        self._write(Response(code, {"error_code": code_text, "error_msg": text}), ids.request_id())
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.app.config.verbose:

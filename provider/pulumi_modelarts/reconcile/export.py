@@ -16,7 +16,7 @@ from pulumi_modelarts.api.errors import NotFoundError, ServerError, TransportErr
 from pulumi_modelarts.reconcile import identity
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
-from pulumi_modelarts.reconcile.plan import Plan, diff_values
+from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
 from pulumi_modelarts.reconcile.status import (
     EXPORT_FAILED,
     EXPORT_RUNNING,
@@ -86,7 +86,11 @@ class ExportTaskSpec:
 
     def destination(self) -> tuple[Any, ...]:
         params = self.inputs.get("export_params") or {}
-        return (params.get("export_dest", "DIR"), self.inputs.get("path"), params.get("export_new_dataset_work_path"))
+        return (
+            params.get("export_dest", "DIR"),
+            self.inputs.get("path"),
+            params.get("export_new_dataset_work_path"),
+        )
 
 
 def _number(value: Any) -> float | None:
@@ -173,26 +177,43 @@ def _echoed_body(task: Mapping[str, Any], keys: Any) -> dict[str, Any]:
 
 
 def plan(ctx: ReconcileContext, spec: ExportTaskSpec) -> Plan:
+    result = _plan(ctx, spec)
+    if result.dataset_id is None:
+        result.dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
+    return result
+
+
+def _plan(ctx: ReconcileContext, spec: ExportTaskSpec) -> Plan:
     observed = observe(ctx, spec)
     if spec.adopt_task_id:
         return Plan("adopt", f"adopt export task {spec.adopt_task_id}", task_id=spec.adopt_task_id)
     found = observed.adoptable
     if found is not None:
-        action = "wait" if is_active(found) else "in-sync"
+        action: Action = "wait" if is_active(found) else "in-sync"
         verb = "wait for running export" if is_active(found) else "export"
         return Plan(action, f"{verb} {describe_export(found)}", task_id=found.get("task_id"), live=found)
     conflict = _new_dataset_conflict(ctx, spec)
     if conflict:
         return Plan("blocked", conflict)
     body = spec.request_body()
-    target = f"new dataset '{spec.new_dataset_name}'" if spec.new_dataset_name else f"OBS path {spec.inputs.get('path')}"
+    target = (
+        f"new dataset '{spec.new_dataset_name}'" if spec.new_dataset_name else f"OBS path {spec.inputs.get('path')}"
+    )
     if observed.matching:
         last = observed.matching[0]
-        return Plan("retry", f"export to {target} again; export {describe_export(last)}: {last.get('error_msg') or ''}")
+        return Plan(
+            "retry",
+            f"export to {target} again; export {describe_export(last)}: {last.get('error_msg') or ''}",
+        )
     if observed.previous:
         old = observed.previous[0]
         changes = diff_values(_echoed_body(old, body), body)
-        return Plan("replace", f"export to {target}, replacing export {describe_export(old)}", changes, old.get("task_id"))
+        return Plan(
+            "replace",
+            f"export to {target}, replacing export {describe_export(old)}",
+            changes,
+            old.get("task_id"),
+        )
     return Plan("create", f"export to {target}")
 
 
@@ -216,7 +237,12 @@ def _export_probe(task: dict[str, Any]) -> Probe:
 
 
 def wait_for_export(
-    ctx: ReconcileContext, label: str, dataset_id: str, task_id: str, timeout: float, initial: dict[str, Any] | None
+    ctx: ReconcileContext,
+    label: str,
+    dataset_id: str,
+    task_id: str,
+    timeout: float,
+    initial: dict[str, Any] | None,
 ) -> dict[str, Any]:
     def fetch() -> dict[str, Any]:
         task = ctx.client.get_export_task(dataset_id, task_id)

@@ -23,7 +23,7 @@ from pulumi_modelarts.reconcile import identity
 from pulumi_modelarts.reconcile.accept import AcceptRule, accept_auto_labels
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
-from pulumi_modelarts.reconcile.plan import Plan, diff_values
+from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
 from pulumi_modelarts.reconcile.status import (
     TASK_FAILED,
     TASK_STOPPED,
@@ -77,8 +77,9 @@ class IntelligentTaskSpec:
 
     def request_body(self, name: str | None = None) -> dict[str, Any]:
         """The POST body; ``name`` goes into ``config.name``, the task's identity."""
-        body = {key: copy.deepcopy(self.inputs[key]) for key in API_FIELDS if key in self.inputs}
-        body = identity.canonical(body)
+        body: dict[str, Any] = identity.canonical(
+            {key: copy.deepcopy(self.inputs[key]) for key in API_FIELDS if key in self.inputs}
+        )
         config = dict(body.get("config") or {})
         config.pop("name", None)
         if name is not None:
@@ -178,6 +179,13 @@ def _echoed_body(task: Mapping[str, Any], task_type: str) -> dict[str, Any]:
 
 
 def plan(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> Plan:
+    result = _plan(ctx, spec)
+    if result.dataset_id is None:
+        result.dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
+    return result
+
+
+def _plan(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> Plan:
     if spec.adopt_task_id:
         dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
         try:
@@ -185,13 +193,18 @@ def plan(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> Plan:
         except NotFoundError:
             return Plan("blocked", f"adopt_task_id {spec.adopt_task_id} does not exist on dataset {dataset_id}")
         task.setdefault("task_id", spec.adopt_task_id)
-        action = "wait" if is_active(task) else "adopt"
+        action: Action = "wait" if is_active(task) else "adopt"
         return Plan(action, f"adopt task {describe_task(task)}", task_id=spec.adopt_task_id, live=task)
     observed = observe(ctx, spec)
     found = observed.adoptable
     if found is not None:
         if is_active(found):
-            return Plan("wait", f"wait for running task {describe_task(found)}", task_id=found.get("task_id"), live=found)
+            return Plan(
+                "wait",
+                f"wait for running task {describe_task(found)}",
+                task_id=found.get("task_id"),
+                live=found,
+            )
         return Plan("in-sync", f"task {describe_task(found)}", task_id=found.get("task_id"), live=found)
     blocked_note = ""
     if observed.blocking is not None:
@@ -369,8 +382,8 @@ def ensure(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> dict[str, Any]:
     status = _status(task)
     if status in (TASK_FAILED, TASK_STOPPED):
         raise TaskFailedError(
-            f"{spec.resource_name}: task {describe_task(task)} on dataset {dataset_id} {task_status_name(status)}: "
-            f"{task.get('error_code') or task.get('code') or ''} {task.get('error_msg') or task.get('message') or ''}".rstrip(),
+            f"{spec.resource_name}: task {describe_task(task)} on dataset {dataset_id} {task_status_name(status)}:"
+            f" {_failure_reason(task)}",
             error_code=task.get("error_code") or task.get("code"),
             error_msg=task.get("error_msg") or task.get("message"),
         )
@@ -382,6 +395,12 @@ def ensure(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> dict[str, Any]:
         outputs["accepted_count"] = result.accepted
         outputs["skipped_counts"] = result.skipped
     return outputs
+
+
+def _failure_reason(task: Mapping[str, Any]) -> str:
+    code = task.get("error_code") or task.get("code") or ""
+    message = task.get("error_msg") or task.get("message") or ""
+    return f"{code} {message}".strip() or "no reason given by the API"
 
 
 def task_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = False) -> dict[str, Any]:

@@ -73,7 +73,8 @@ class DatasetObserver:
         found = self.dataset_by_name(dataset_name)
         if found is None:
             raise NotFoundError(
-                f"no dataset named '{dataset_name}' in this project (looked up through GET /v2/{{project_id}}/datasets)",
+                f"no dataset named '{dataset_name}' in this project"
+                " (looked up through GET /v2/{project_id}/datasets)",
                 error_code="ModelArts.4352",
             )
         return str(found["dataset_id"])

@@ -109,7 +109,8 @@ def unmet_requirements(spec: VersionRefSpec, version: Mapping[str, Any]) -> list
 
 
 def _describe(version: Mapping[str, Any]) -> str:
-    return f"'{version.get('version_name')}' ({version.get('version_id')}, {version_status_name(version.get('status'))})"
+    status = version_status_name(version.get("status"))
+    return f"'{version.get('version_name')}' ({version.get('version_id')}, {status})"
 
 
 def plan(ctx: ReconcileContext, spec: VersionRefSpec) -> Plan:
@@ -117,14 +118,30 @@ def plan(ctx: ReconcileContext, spec: VersionRefSpec) -> Plan:
     version = resolve(spec, ctx.observer.versions(dataset_id))
     if version is None:
         if spec.release is not None:
-            return Plan("create", f"release version '{spec.inputs['version_name']}' on dataset {dataset_id}", dataset_id=dataset_id)
+            return Plan(
+                "create",
+                f"release version '{spec.inputs['version_name']}' on dataset {dataset_id}",
+                dataset_id=dataset_id,
+            )
         return Plan("blocked", f"{spec.describe_pin()} does not exist on dataset {dataset_id}", dataset_id=dataset_id)
-    pinned = f"pin {_describe(version)}: {version.get('annotated_sample_count')}/{version.get('total_sample_count')} annotated"
+    counts = f"{version.get('annotated_sample_count')}/{version.get('total_sample_count')}"
+    pinned = f"pin {_describe(version)}: {counts} annotated"
     if version.get("status") == VERSION_CREATING:
-        return Plan("wait", f"wait for release of {_describe(version)}", task_id=version.get("version_id"), dataset_id=dataset_id, live=version)
+        return Plan(
+            "wait",
+            f"wait for release of {_describe(version)}",
+            task_id=version.get("version_id"),
+            dataset_id=dataset_id,
+            live=version,
+        )
     problems = unmet_requirements(spec, version)
     if problems:
-        return Plan("blocked", f"{pinned}; requirements not met: {'; '.join(problems)}", dataset_id=dataset_id, live=version)
+        return Plan(
+            "blocked",
+            f"{pinned}; requirements not met: {'; '.join(problems)}",
+            dataset_id=dataset_id,
+            live=version,
+        )
     return Plan("in-sync", pinned, task_id=version.get("version_id"), dataset_id=dataset_id, live=version)
 
 
@@ -165,7 +182,9 @@ def _release(ctx: ReconcileContext, spec: VersionRefSpec, dataset_id: str, deadl
             ctx.sleep(min(RELEASE_RETRY_SECONDS * (0.8 + 0.4 * ctx.rng.random()), remaining))
 
 
-def _wait_ready(ctx: ReconcileContext, spec: VersionRefSpec, dataset_id: str, version: dict[str, Any], timeout: float) -> dict[str, Any]:
+def _wait_ready(
+    ctx: ReconcileContext, spec: VersionRefSpec, dataset_id: str, version: dict[str, Any], timeout: float
+) -> dict[str, Any]:
     version_id = str(version["version_id"])
 
     def fetch() -> dict[str, Any]:

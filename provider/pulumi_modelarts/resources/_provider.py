@@ -93,7 +93,10 @@ class ModelArtsProvider(ResourceProvider):
 
 def echo_outputs(name: str, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
     """Outputs echo the inputs (so the engine's olds compare with news) and add the live state."""
-    outputs = {**inputs, **{key: value for key, value in live.items() if value is not None or key not in inputs}}
+    outputs = {
+        **inputs,
+        **{key: value for key, value in live.items() if value is not None or key not in inputs},
+    }
     outputs[RESOURCE_NAME] = name
     outputs[SPEC] = dict(inputs)
     return outputs

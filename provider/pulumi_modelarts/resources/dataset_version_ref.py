@@ -73,7 +73,9 @@ class DatasetVersionRefProvider(ModelArtsProvider):
         dataset_id = str(olds["dataset_id"])
         live = self.guarded(name, lambda: versions.read(self.context(), dataset_id, id_))
         if live is None:
-            raise RequirementsNotMetError(f"{TYPE_TOKEN} '{name}': version {id_} no longer exists; run `pulumi refresh`")
+            raise RequirementsNotMetError(
+                f"{TYPE_TOKEN} '{name}': version {id_} no longer exists; run `pulumi refresh`"
+            )
         problems = versions.unmet_requirements(spec, live)
         if problems:
             raise RequirementsNotMetError(

@@ -79,9 +79,7 @@ class IntelligentTaskProvider(ModelArtsProvider):
         name = str(props.get(RESOURCE_NAME) or "")
         dataset_id = props.get("dataset_id")
         if dataset_id:
-            self.guarded(
-                name, lambda: intelligent.delete(self.context(), str(dataset_id), id_, STOP_TIMEOUT_SECONDS)
-            )
+            self.guarded(name, lambda: intelligent.delete(self.context(), str(dataset_id), id_, STOP_TIMEOUT_SECONDS))
 
 
 class IntelligentTask(Resource, module="modelarts", name="IntelligentTask"):

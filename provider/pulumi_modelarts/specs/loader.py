@@ -384,20 +384,16 @@ class _Loader:
 
     def read_depends_on(self, entry: _Entry, value: Any, path: tuple[PathPart, ...]) -> None:
         document = entry.document
-        items: list[tuple[Any, tuple[PathPart, ...]]]
-        if isinstance(value, str):
-            items = [(value, path)]
-        elif isinstance(value, list):
-            items = [(item, (*path, index)) for index, item in enumerate(value)]
-        else:
+        if not isinstance(value, list):
             self.add(
                 document.values[path],
                 f"options.dependsOn: must be a list of resource names (got {_show(value)})",
                 resource=entry.name,
             )
             return
-        for item, item_path in items:
-            where = document.values[item_path]
+        seen: set[str] = set()
+        for index, item in enumerate(value):
+            where = document.values[_join(path, index)]
             name = item
             if isinstance(item, str) and item.startswith("${") and item.endswith("}"):
                 name = item[2:-1]
@@ -407,8 +403,11 @@ class _Loader:
                     f"options.dependsOn: each item must be a resource name (got {_show(item)})",
                     resource=entry.name,
                 )
-                continue
-            entry.depends_on.append((name, where))
+            elif name in seen:
+                self.add(where, f"options.dependsOn: {name!r} is listed twice", resource=entry.name)
+            else:
+                seen.add(name)
+                entry.depends_on.append((name, where))
 
     # -- positions ---------------------------------------------------------------------------
 
