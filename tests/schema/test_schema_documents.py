@@ -127,7 +127,7 @@ def test_load_schema_accepts_names_files_and_tokens_and_returns_copies() -> None
         load_schema("nope")
 
 
-@pytest.mark.parametrize("type_token", TYPE_TOKENS)
+@pytest.mark.parametrize("type_token", list(TYPE_TOKENS))
 def test_outputs_and_api_fields(type_token: str) -> None:
     assert set(outputs_of(type_token)) == EXPECTED_OUTPUTS[type_token]
     assert len(outputs_of(type_token)) == len(EXPECTED_OUTPUTS[type_token])
@@ -216,11 +216,7 @@ SPEC_DOCUMENTS: list[tuple[dict[str, Any], bool]] = [
     ({"resources": {}}, True),
     ({"name": "no resources"}, False),
     (
-        {
-            "resources": {
-                "9bad": {"type": "modelarts:ExportTask", "properties": {"dataset_id": "d", "path": "/b/"}}
-            }
-        },
+        {"resources": {"9bad": {"type": "modelarts:ExportTask", "properties": {"dataset_id": "d", "path": "/b/"}}}},
         False,
     ),
     ({"resources": {"x": {"type": "modelarts:Nope", "properties": {}}}}, False),

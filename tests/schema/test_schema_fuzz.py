@@ -78,7 +78,7 @@ props = st.dictionaries(keys, values, max_size=10)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(type_token=st.sampled_from(TYPE_TOKENS), props=props, unknowns=st.booleans())
+@given(type_token=st.sampled_from(list(TYPE_TOKENS)), props=props, unknowns=st.booleans())
 def test_validate_inputs_never_crashes(type_token: str, props: dict[str, Any], unknowns: bool) -> None:
     is_unknown = (lambda v: v is UNKNOWN) if unknowns else None
     normalized, violations = validate_inputs(type_token, props, is_unknown=is_unknown)
@@ -114,15 +114,11 @@ structured = st.fixed_dictionaries(
                 "stop_time": st.one_of(st.integers(1, 60), st.just(20.0)),
                 "export_params": st.fixed_dictionaries(
                     {},
-                    optional={
-                        "train_sample_ratio": st.one_of(st.floats(0, 1), st.sampled_from(["0.5", "1.00"]))
-                    },
+                    optional={"train_sample_ratio": st.one_of(st.floats(0, 1), st.sampled_from(["0.5", "1.00"]))},
                 ),
             },
         ),
-        "accept": st.fixed_dictionaries(
-            {}, optional={"min_score": st.one_of(st.floats(0, 1), st.integers(0, 1))}
-        ),
+        "accept": st.fixed_dictionaries({}, optional={"min_score": st.one_of(st.floats(0, 1), st.integers(0, 1))}),
     },
 )
 

@@ -13,8 +13,7 @@ BROKEN = Path(__file__).parent / "broken"
 # file -> expected problems as "line:column: text"; a trailing "..." matches a prefix.
 EXPECTED: dict[str, list[str]] = {
     "bad_yaml.yaml": [
-        "7:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 6, "
-        "column 18)",
+        "7:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 6, column 18)",
     ],
     "not_mapping.yaml": [
         "1:1: a spec document must be a mapping with a 'resources' key (got a list)",
@@ -35,8 +34,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "wrong_type.yaml": [
         "7:27: resource 'label', property collect_key_sample: must be true or false (got 'yes')",
-        "11:29: resource 'label', property config.inf_config_list[0].instance_count: must be an integer "
-        "(got 'many')",
+        "11:29: resource 'label', property config.inf_config_list[0].instance_count: must be an integer (got 'many')",
     ],
     "float_for_integer.yaml": [
         "9:20: resource 'grouping', property config.stop_time: must be an integer (got 1.5)",
@@ -62,13 +60,11 @@ EXPECTED: dict[str, list[str]] = {
         "2:3: resource 'a': dependency cycle: a -> b -> c -> a",
     ],
     "self_reference.yaml": [
-        "6:19: resource 'cand', property version_id: reference ${cand.version_id} refers to resource "
-        "'cand' itself",
+        "6:19: resource 'cand', property version_id: reference ${cand.version_id} refers to resource 'cand' itself",
         "8:19: resource 'cand': options.dependsOn: a resource cannot depend on itself",
     ],
     "duplicate_name.yaml": [
-        "9:3: resource 'cand': duplicate resource name 'cand' (first declared at "
-        "{dir}/duplicate_name.yaml:2:3)",
+        "9:3: resource 'cand': duplicate resource name 'cand' (first declared at {dir}/duplicate_name.yaml:2:3)",
     ],
     "duplicate_key.yaml": [
         "7:7: resource 'cand', property selector: duplicate key 'selector' (first at line 6, column 7)",
@@ -92,15 +88,12 @@ EXPECTED: dict[str, list[str]] = {
         "11:13: resource 'label': options.wait: must be true or false (got 'no')",
     ],
     "top_level.yaml": [
-        "1:1: unknown top-level key 'nmae'; allowed: $schema, name, description, resources; did you mean "
-        "'name'?",
+        "1:1: unknown top-level key 'nmae'; allowed: $schema, name, description, resources; did you mean 'name'?",
         "3:3: resource '9lives': invalid resource name: use 1 to 63 characters from A-Z, a-z, 0-9, '_' and "
         "'-', "
         "starting with a letter",
-        "5:5: resource '9lives': only one of dataset_id, dataset_name may be given (got dataset_id, "
-        "dataset_name)",
-        "9:7: resource '9lives', property release: can only be used together with version_name (which is "
-        "missing)",
+        "5:5: resource '9lives': only one of dataset_id, dataset_name may be given (got dataset_id, dataset_name)",
+        "9:7: resource '9lives', property release: can only be used together with version_name (which is missing)",
         "10:22: resource '9lives', property release.description: must be at most 256 characters, "
         "none of ! < > = & \" ' (got 'a <b>')",
     ],

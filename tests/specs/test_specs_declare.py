@@ -25,8 +25,8 @@ class Mocks(pulumi.runtime.Mocks):
         )
         return f"{args.name}-id", outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
 
 
 Call = tuple[str, str, dict[str, Any], pulumi.ResourceOptions]
@@ -59,7 +59,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
 def test_declare_creates_resources_in_order_with_outputs(calls: list[Call]) -> None:
     seen: dict[str, Any] = {}
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> pulumi.Output[Any]:
         resources = declare(load_specs([VALID]))
         seen["resources"] = resources
@@ -109,7 +109,7 @@ def test_declare_creates_resources_in_order_with_outputs(calls: list[Call]) -> N
 
 
 def test_declare_loads_paths_and_applies_parent(calls: list[Call]) -> None:
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> None:
         parent = pulumi.ComponentResource("test:index:Group", "group")
         declare(paths=[VALID / "10_versions.yaml"], opts=pulumi.ResourceOptions(parent=parent))

@@ -66,9 +66,7 @@ leaf = st.one_of(
     st.booleans(),
     st.integers(-3, 10),
     st.sampled_from([1.5, 3.0, 0.8]),
-    st.sampled_from(
-        ["${a.version_id}", "${b.task_id}", "x-${cand.status}", "${a}", "$${a.b}", "${zzz.q}", "/b/"]
-    ),
+    st.sampled_from(["${a.version_id}", "${b.task_id}", "x-${cand.status}", "${a}", "$${a.b}", "${zzz.q}", "/b/"]),
     st.text(max_size=6),
 )
 property_keys = st.sampled_from(
@@ -77,14 +75,12 @@ property_keys = st.sampled_from(
 )  # fmt: skip
 property_values = st.recursive(
     leaf,
-    lambda children: st.one_of(
-        st.lists(children, max_size=3), st.dictionaries(property_keys, children, max_size=4)
-    ),
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(property_keys, children, max_size=4)),
 )
 resource = st.fixed_dictionaries(
     {},
     optional={
-        "type": st.one_of(st.sampled_from(TYPE_TOKENS), st.sampled_from(["modelarts:Nope", 3])),
+        "type": st.one_of(st.sampled_from(list(TYPE_TOKENS)), st.sampled_from(["modelarts:Nope", 3])),
         "properties": st.one_of(st.dictionaries(property_keys, property_values, max_size=6), leaf),
         "options": st.one_of(
             st.fixed_dictionaries(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_modelarts.schema import validate_inputs
+from pulumi_modelarts.schema import UnknownString, validate_inputs
 from pulumi_modelarts.specs import (
     Location,
     Reference,
@@ -76,9 +76,7 @@ def test_resources_keep_type_properties_options_and_location(spec_set: SpecSet) 
     assert export.location.file.endswith("20_export.yml")
     # properties are kept as written: references and escapes resolve later
     assert export.properties["path"] == "/bucket/export/${promoted.version_name}/"
-    assert (
-        export.properties["export_params"]["search_conditions"][0]["sample_name"] == "literal $${not_a_ref}"
-    )
+    assert export.properties["export_params"]["search_conditions"][0]["sample_name"] == "literal $${not_a_ref}"
     assert spec_set.resources["grouping"].properties["config"]["n_clusters"] == "2"
 
 
@@ -86,9 +84,7 @@ def test_property_locations(spec_set: SpecSet) -> None:
     export = spec_set.resources["export-prod"]
     file = str(VALID / "20_export.yml")
     assert export.property_locations["path"] == Location(file, 19, 13)
-    assert export.property_locations["export_params.search_conditions[0].sample_name"] == Location(
-        file, 25, 26
-    )
+    assert export.property_locations["export_params.search_conditions[0].sample_name"] == Location(file, 25, 26)
 
 
 def test_references_are_found_with_their_paths(spec_set: SpecSet) -> None:
@@ -128,9 +124,7 @@ def test_resolve_references_keeps_types_of_whole_references() -> None:
     outputs = {"a": {"n": 3, "flag": True, "items": [1, 2], "none": None}}
     assert resolve_references("${a.n}", outputs) == 3
     assert resolve_references({"x": ["${a.items}", "${a.none}"]}, outputs) == {"x": [[1, 2], None]}
-    assert (
-        resolve_references("n=${a.n} flag=${a.flag} items=${a.items}", outputs) == "n=3 flag=true items=[1,2]"
-    )
+    assert resolve_references("n=${a.n} flag=${a.flag} items=${a.items}", outputs) == "n=3 flag=true items=[1,2]"
     assert resolve_references("cost: $${a.n} $$ $", outputs) == "cost: ${a.n} $$ $"
     # read left to right: "$" then the escape "$${"
     assert resolve_references("$$${a.n}", outputs) == "$${a.n}"
@@ -222,8 +216,7 @@ def test_default_path_is_specs_directory(tmp_path: Path, monkeypatch: pytest.Mon
     write(
         tmp_path / "specs",
         "x.yaml",
-        "resources:\n  v:\n    type: modelarts:DatasetVersionRef\n    properties: {dataset_id: d, "
-        "selector: latest}\n",
+        "resources:\n  v:\n    type: modelarts:DatasetVersionRef\n    properties: {dataset_id: d, selector: latest}\n",
     )
     spec_set = load_specs()
     assert spec_set.order == ["v"]
@@ -342,3 +335,31 @@ def test_depends_on_must_be_a_list_of_distinct_names(tmp_path: Path) -> None:
         "12:30: resource 'c': options.dependsOn: 'a' is listed twice",
         "12:38: resource 'c': options.dependsOn: each item must be a resource name (got 3)",
     ]
+
+
+class Placeholder:
+    """Like the CLI's "known after apply" values."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+
+    def __repr__(self) -> str:
+        return f"(known after apply: {self.reference})"
+
+
+def test_resolving_with_values_not_known_yet() -> None:
+    outputs = {"cand": {"version_name": Placeholder("cand.version_name"), "version_id": Placeholder("x")}}
+    whole = resolve_references("${cand.version_id}", outputs)
+    assert isinstance(whole, Placeholder)
+    text = resolve_references("prod-${cand.version_name}", outputs)
+    assert isinstance(text, UnknownString)
+    assert text == "prod-(known after apply: cand.version_name)"
+    # validation treats it as a string of unknown content, the placeholder as unknown
+    props = {"dataset_id": whole, "version_name": text}
+    assert (
+        validate_inputs("modelarts:DatasetVersionRef", props, is_unknown=lambda v: isinstance(v, Placeholder))[1] == []
+    )
+    sentinel = "04da6b54"
+    marked = resolve_references("v-${a.b}", {"a": {"b": sentinel}}, is_unknown=lambda v: v == sentinel)
+    assert isinstance(marked, UnknownString)
+    assert not isinstance(resolve_references("v-${a.b}", {"a": {"b": "x"}}), UnknownString)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -17,18 +19,15 @@ SCHEMA_NAMES: tuple[str, ...] = (
     "spec_file",
 )
 
-#: The resource type tokens, in a fixed order.
-TYPE_TOKENS: tuple[str, ...] = (
-    "modelarts:IntelligentTask",
-    "modelarts:ExportTask",
-    "modelarts:DatasetVersionRef",
+#: The resource type tokens (in a fixed order), each with the short name of its schema.
+TYPE_TOKENS: Mapping[str, str] = MappingProxyType(
+    {
+        "modelarts:IntelligentTask": "intelligent_task",
+        "modelarts:ExportTask": "export_task",
+        "modelarts:DatasetVersionRef": "dataset_version_ref",
+    }
 )
-
-TYPE_SCHEMAS: dict[str, str] = {
-    "modelarts:IntelligentTask": "intelligent_task",
-    "modelarts:ExportTask": "export_task",
-    "modelarts:DatasetVersionRef": "dataset_version_ref",
-}
+TYPE_SCHEMAS = TYPE_TOKENS
 
 # Name of a resource schema's root inside the bundled spec-file schema.
 _BUNDLED_ROOT_NAMES: dict[str, str] = {

@@ -319,10 +319,7 @@ def _normalize(
         return out
     if isinstance(value, list | tuple):
         item_shape = _shape(*shape.items) if shape.items is not None else None
-        return [
-            _normalize(item_shape, item, state, violations, (*parts, index))
-            for index, item in enumerate(value)
-        ]
+        return [_normalize(item_shape, item, state, violations, (*parts, index)) for index, item in enumerate(value)]
     return value
 
 
@@ -467,9 +464,7 @@ def _translate(error: ValidationError) -> list[Violation]:
             if not present:
                 quantity = "exactly one" if keyword == "oneOf" else "at least one"
                 return one(custom or f"{quantity} of {_names(names)} is required (got none)", kw="exactlyOne")
-            return one(
-                custom or f"only one of {_names(names)} may be given (got {_names(present)})", kw="exactlyOne"
-            )
+            return one(custom or f"only one of {_names(names)} may be given (got {_names(present)})", kw="exactlyOne")
         if expected:
             return one(f"must be {expected} (got {_show(instance)})")
         return _translate_alternatives(error)
@@ -514,9 +509,7 @@ def _translate_alternatives(error: ValidationError) -> list[Violation]:
         if isinstance(index, int):
             branches.setdefault(index, []).append(sub)
     fitting = [
-        errors
-        for errors in branches.values()
-        if not any(e.validator == "type" and not e.relative_path for e in errors)
+        errors for errors in branches.values() if not any(e.validator == "type" and not e.relative_path for e in errors)
     ]
     if len(fitting) == 1:
         return [violation for sub in fitting[0] for violation in _translate(sub)]
@@ -525,9 +518,7 @@ def _translate_alternatives(error: ValidationError) -> list[Violation]:
     parts: tuple[PathPart, ...] = tuple(error.absolute_path)
     if types:
         words = " or ".join(_type_words(t) for t in types)
-        return [
-            Violation(format_path(parts), f"must be {words} (got {_show(error.instance)})", parts, "type")
-        ]
+        return [Violation(format_path(parts), f"must be {words} (got {_show(error.instance)})", parts, "type")]
     return [Violation(format_path(parts), error.message, parts, str(error.validator))]
 
 

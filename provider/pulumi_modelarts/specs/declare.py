@@ -41,8 +41,7 @@ def _input(value: Any, resources: Mapping[str, Any]) -> Any:
         def join(values: list[Any]) -> str:
             found = iter(values)
             return "".join(
-                segment if isinstance(segment, str) else stringify(next(found), segment.text)
-                for segment in segments
+                segment if isinstance(segment, str) else stringify(next(found), segment.text) for segment in segments
             )
 
         return pulumi.Output.all(*(_output_of(resources, r) for r in references)).apply(join)

@@ -229,8 +229,7 @@ class _Loader:
         if not re.fullmatch(_NAME_PATTERN, name):
             self.add(
                 location,
-                "invalid resource name: use 1 to 63 characters from A-Z, a-z, 0-9, '_' and '-', "
-                "starting with a letter",
+                "invalid resource name: use 1 to 63 characters from A-Z, a-z, 0-9, '_' and '-', starting with a letter",
                 resource=name,
             )
         self.entries.append(entry)
@@ -260,9 +259,7 @@ class _Loader:
 
     def read_type(self, entry: _Entry, body: dict[str, Any]) -> None:
         if "type" not in body:
-            self.add(
-                entry.location, f"type is required: one of {', '.join(TYPE_TOKENS)}", resource=entry.name
-            )
+            self.add(entry.location, f"type is required: one of {', '.join(TYPE_TOKENS)}", resource=entry.name)
             return
         token = body["type"]
         where = entry.document.values[_join(entry.base, "type")]
@@ -270,8 +267,7 @@ class _Loader:
             shown = token if isinstance(token, str) else ""
             self.add(
                 where,
-                f"unknown type {_show(token)}; allowed: {', '.join(TYPE_TOKENS)}"
-                f"{_suggestion(shown, TYPE_TOKENS)}",
+                f"unknown type {_show(token)}; allowed: {', '.join(TYPE_TOKENS)}{_suggestion(shown, TYPE_TOKENS)}",
                 resource=entry.name,
             )
             return
@@ -334,9 +330,7 @@ class _Loader:
         if raw is None:
             return
         if not isinstance(raw, dict):
-            self.add(
-                document.values[base], f"options must be a mapping (got {_show(raw)})", resource=entry.name
-            )
+            self.add(document.values[base], f"options must be a mapping (got {_show(raw)})", resource=entry.name)
             return
         values: dict[str, Any] = {}
         for key, value in raw.items():
@@ -370,8 +364,7 @@ class _Loader:
                 else:
                     self.add(
                         where,
-                        f"options.timeoutSeconds: must be an integer between {low} and {high} "
-                        f"(got {_show(value)})",
+                        f"options.timeoutSeconds: must be an integer between {low} and {high} (got {_show(value)})",
                         resource=entry.name,
                     )
         entry.options = ResourceOptionsSpec(
@@ -456,9 +449,7 @@ class _Loader:
                 self.check_reference(entry, reference, by_name)
             for name, where in entry.depends_on:
                 if name == entry.name:
-                    self.add(
-                        where, "options.dependsOn: a resource cannot depend on itself", resource=entry.name
-                    )
+                    self.add(where, "options.dependsOn: a resource cannot depend on itself", resource=entry.name)
                 elif name not in declared and not self.incomplete:
                     self.add(
                         where,
@@ -528,9 +519,7 @@ class _Loader:
             self.report_cycles(by_name, edges, set(by_name) - set(order))
         return order
 
-    def report_cycles(
-        self, by_name: Mapping[str, _Entry], edges: Mapping[str, list[str]], stuck: set[str]
-    ) -> None:
+    def report_cycles(self, by_name: Mapping[str, _Entry], edges: Mapping[str, list[str]], stuck: set[str]) -> None:
         for component in _strongly_connected(stuck, edges):
             if len(component) < 2:
                 continue

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pulumi_modelarts.schema import format_path
+from pulumi_modelarts.schema import UnknownString, format_path
 from pulumi_modelarts.specs.model import PathPart, Reference, ReferenceSyntaxError, UnresolvedReferenceError
 
 _NAME = r"[A-Za-z][A-Za-z0-9_-]*"
@@ -89,9 +89,7 @@ def find_references(value: Any, parts: tuple[PathPart, ...] = ()) -> list[Refere
     return found
 
 
-def scan_references(
-    value: Any, parts: tuple[PathPart, ...] = ()
-) -> tuple[list[Reference], list[ReferenceSyntaxError]]:
+def scan_references(value: Any, parts: tuple[PathPart, ...] = ()) -> tuple[list[Reference], list[ReferenceSyntaxError]]:
     """Like :func:`find_references`, but collects syntax errors instead of raising the first."""
     found: list[Reference] = []
     errors: list[ReferenceSyntaxError] = []
@@ -153,7 +151,22 @@ def _lookup(reference: Reference, outputs: Mapping[str, Mapping[str, Any]]) -> A
     return resource_outputs[reference.output]
 
 
-def resolve_references(value: Any, outputs: Mapping[str, Mapping[str, Any]]) -> Any:
+def _plain(value: Any) -> bool:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return True
+    if isinstance(value, Mapping):
+        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return all(_plain(item) for item in value)
+    return False
+
+
+def resolve_references(
+    value: Any,
+    outputs: Mapping[str, Mapping[str, Any]],
+    *,
+    is_unknown: Callable[[Any], bool] | None = None,
+) -> Any:
     """Substitute references with values from ``outputs`` (resource name -> output name -> value).
 
     A whole-string reference becomes the output's value as it is; references inside a larger
@@ -161,6 +174,11 @@ def resolve_references(value: Any, outputs: Mapping[str, Mapping[str, Any]]) -> 
     mappings as compact JSON). ``$${`` becomes ``${``. Returns a new value; raises
     :class:`UnresolvedReferenceError` when an output is missing (or null inside a string) and
     :class:`ReferenceSyntaxError` for a malformed reference.
+
+    When an interpolated output is not known yet (``is_unknown(value)`` is true, or the value is
+    not plain data, such as a placeholder object), the result is a
+    :class:`~pulumi_modelarts.schema.UnknownString`: a string of unknown content, which
+    ``validate_inputs`` checks only for its type.
     """
     if isinstance(value, str):
         if "${" not in value:
@@ -168,12 +186,22 @@ def resolve_references(value: Any, outputs: Mapping[str, Mapping[str, Any]]) -> 
         segments = parse_string(value)
         if len(segments) == 1 and isinstance(segments[0], Reference):
             return _lookup(segments[0], outputs)
-        return "".join(
-            segment if isinstance(segment, str) else stringify(_lookup(segment, outputs), segment.text)
-            for segment in segments
-        )
+        pieces: list[str] = []
+        unknown = False
+        for segment in segments:
+            if isinstance(segment, str):
+                pieces.append(segment)
+                continue
+            found = _lookup(segment, outputs)
+            if (is_unknown is not None and is_unknown(found)) or not _plain(found):
+                unknown = True
+                pieces.append(str(found))
+            else:
+                pieces.append(stringify(found, segment.text))
+        text = "".join(pieces)
+        return UnknownString(text) if unknown else text
     if isinstance(value, Mapping):
-        return {key: resolve_references(item, outputs) for key, item in value.items()}
+        return {key: resolve_references(item, outputs, is_unknown=is_unknown) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [resolve_references(item, outputs) for item in value]
+        return [resolve_references(item, outputs, is_unknown=is_unknown) for item in value]
     return value
