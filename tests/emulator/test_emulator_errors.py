@@ -182,6 +182,9 @@ def test_garbage_never_causes_a_500(
             values["dataset_id"] = segment or "x"
     path = _path(template, {key: quote(value, safe="") for key, value in values.items()})
     response = http.request(method, path, content=body, params=query)
+    if response.status_code == 501:  # the documented "already running" answers are not server errors
+        assert response.json()["error_code"] in ("ModelArts.4386", "ModelArts.4387"), response.text
+        return
     assert response.status_code < 500, (method, path, body[:200], query, response.text)
     if response.status_code >= 400 and method != "HEAD":
         assert set(response.json()) >= {"error_code", "error_msg"}

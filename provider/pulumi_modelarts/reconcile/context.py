@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pulumi_modelarts.reconcile.board import StatusBoard
 from pulumi_modelarts.reconcile.observe import DatasetObserver
 from pulumi_modelarts.reconcile.waiting import PollPolicy, Probe, T, Waiter
 
@@ -32,6 +33,12 @@ class ReconcileContext:
     rng: random.Random = field(default_factory=random.Random)
     log: Callable[[str], None] = stderr_log
     on_progress: ProgressCallback | None = None
+    board: StatusBoard | None = None
+
+    def __post_init__(self) -> None:
+        if self.board is None:
+            # A shared list may be a few seconds old; that stays well inside the latency budget.
+            self.board = StatusBoard(share_window=self.poll_policy.min_latency / 6, clock=self.clock)
 
     @classmethod
     def for_client(cls, client: ModelArtsClient, **kwargs: Any) -> ReconcileContext:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pulumi_modelarts.api.errors import NotFoundError, ServerError, TransportError
 from pulumi_modelarts.reconcile import identity
+from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
@@ -244,10 +245,19 @@ def wait_for_export(
     timeout: float,
     initial: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    def fetch() -> dict[str, Any]:
+    key = (dataset_id, "export")
+
+    def get_one() -> dict[str, Any]:
         task = ctx.client.get_export_task(dataset_id, task_id)
         task.setdefault("task_id", task_id)
         return task
+
+    def list_page() -> list[dict[str, Any]]:
+        page = ctx.client.list_export_tasks_page(dataset_id, limit=PAGE_SIZE)
+        return list(page.get("export_tasks") or [])
+
+    def fetch() -> dict[str, Any]:
+        return get_one() if ctx.board is None else ctx.board.status(key, task_id, get_one, list_page)
 
     def timeout_message(task: dict[str, Any]) -> str:
         return (
@@ -255,7 +265,11 @@ def wait_for_export(
             " (timeout_seconds). The next `pulumi up` or `pulumi-modelarts apply` resumes waiting on it."
         )
 
-    return ctx.waiter(label, fetch, _export_probe, timeout, timeout_message).run(initial)
+    waiter = ctx.waiter(label, fetch, _export_probe, timeout, timeout_message)
+    if ctx.board is None:
+        return waiter.run(initial)
+    with ctx.board.following(key):
+        return waiter.run(initial)
 
 
 def _start(ctx: ReconcileContext, spec: ExportTaskSpec, dataset_id: str) -> str:

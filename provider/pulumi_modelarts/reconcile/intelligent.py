@@ -21,6 +21,7 @@ from pulumi_modelarts.api.errors import (
 )
 from pulumi_modelarts.reconcile import identity
 from pulumi_modelarts.reconcile.accept import AcceptRule, accept_auto_labels
+from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
@@ -266,11 +267,23 @@ def wait_for_task(
     task_id: str,
     timeout: float,
     initial: dict[str, Any] | None = None,
+    task_type: str | None = None,
 ) -> dict[str, Any]:
-    def fetch() -> dict[str, Any]:
+    key = (dataset_id, f"task:{task_type}") if task_type else None
+
+    def get_one() -> dict[str, Any]:
         task = ctx.client.get_task(dataset_id, task_id)
         task.setdefault("task_id", task_id)
         return task
+
+    def list_page() -> list[dict[str, Any]]:
+        page = ctx.client.list_tasks_page(dataset_id, limit=PAGE_SIZE, type=task_type)
+        return list(page.get("tasks") or [])
+
+    def fetch() -> dict[str, Any]:
+        if key is None or ctx.board is None:
+            return get_one()
+        return ctx.board.status(key, task_id, get_one, list_page)
 
     def timeout_message(task: dict[str, Any]) -> str:
         return (
@@ -279,7 +292,11 @@ def wait_for_task(
             f" `pulumi-modelarts apply` resumes waiting on this same task instead of starting another."
         )
 
-    return ctx.waiter(label, fetch, _task_probe, timeout, timeout_message).run(initial)
+    waiter = ctx.waiter(label, fetch, _task_probe, timeout, timeout_message)
+    if key is None or ctx.board is None:
+        return waiter.run(initial)
+    with ctx.board.following(key):
+        return waiter.run(initial)
 
 
 def _find_by_name(ctx: ReconcileContext, dataset_id: str, task_type: str, name: str) -> dict[str, Any] | None:
@@ -351,7 +368,9 @@ def _wait_for_blocking(
         raise ConflictError(message + " Set wait: true (and a timeout) to wait for it, or stop it.")
     ctx.log(message + " Waiting for it to finish first.")
     try:
-        wait_for_task(ctx, spec.resource_name, dataset_id, str(other["task_id"]), deadline.remaining, None)
+        wait_for_task(
+            ctx, spec.resource_name, dataset_id, str(other["task_id"]), deadline.remaining, None, spec.task_type
+        )
     except ReconcileError as timeout:
         raise ConflictError(f"{message} It did not finish within timeout_seconds: {timeout}") from None
     ctx.observer.invalidate(dataset_id, "tasks")
@@ -375,7 +394,7 @@ def ensure(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> dict[str, Any]:
             _wait_for_blocking(ctx, spec, dataset_id, observed.blocking, deadline, None)
         task_id = _start(ctx, spec, dataset_id, observed.next_attempt, deadline)
     if spec.wait:
-        task = wait_for_task(ctx, spec.resource_name, dataset_id, task_id, deadline.remaining, initial)
+        task = wait_for_task(ctx, spec.resource_name, dataset_id, task_id, deadline.remaining, initial, spec.task_type)
     else:
         task = initial if initial is not None else ctx.client.get_task(dataset_id, task_id)
     task.setdefault("task_id", task_id)

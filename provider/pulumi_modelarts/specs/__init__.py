@@ -33,7 +33,7 @@ resources, :func:`resolve_references` to substitute known outputs, and
 
 from __future__ import annotations
 
-from pulumi_modelarts.specs.declare import declare
+from pulumi_modelarts.specs.program import declare
 from pulumi_modelarts.specs.loader import OPTION_KEYS, RESOURCE_KEYS, TOP_LEVEL_KEYS, load_specs
 from pulumi_modelarts.specs.model import (
     DeclaredResource,

@@ -1,0 +1,41 @@
+"""Several tasks waited on at once share list calls instead of each polling with GET."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from emulator_process import EmulatorProcess
+
+from pulumi_modelarts.reconcile import export
+from pulumi_modelarts.reconcile.context import ReconcileContext
+
+ONE = "GET /v2/{project_id}/datasets/{dataset_id}/export-tasks/{task_id}"
+LIST = "GET /v2/{project_id}/datasets/{dataset_id}/export-tasks"
+
+
+def test_concurrent_waiters_share_one_list_call(emulator_factory: Any) -> None:
+    from conftest import make_ctx
+
+    emulator: EmulatorProcess = emulator_factory("--seed", "demo", "--export-seconds", "2")
+    ctx: ReconcileContext = make_ctx(emulator)
+    dataset_id = ctx.observer.dataset_id_for(None, "flowers")
+    ids = [
+        ctx.client.create_export_task(dataset_id, {"path": f"/demo-bucket/out/{n}/", "export_type": n % 3})
+        for n in range(4)
+    ]
+    emulator.reset_stats()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = list(pool.map(lambda task_id: export.wait_for_export(ctx, task_id, dataset_id, task_id, 30, None), ids))
+    assert [task["status"] for task in done] == ["SUCCESSED"] * 4
+    calls = emulator.stats()["requests"]
+    polls = calls.get(ONE, 0) + calls.get(LIST, 0)
+    assert calls.get(LIST, 0) > 0
+    # Each waiter alone would GET its task on every poll; sharing answers most polls from one list.
+    solo = make_ctx(emulator)
+    emulator.reset_stats()
+    export.wait_for_export(
+        solo, "solo", dataset_id, ctx.client.create_export_task(dataset_id, {"path": "/x/", "export_type": 0}), 30, None
+    )
+    solo_polls = emulator.stats()["requests"].get(ONE, 0)
+    assert polls < 4 * solo_polls
