@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from emu_helpers import aksk_client
+
 from emulator_process import EmulatorProcess, start_emulator
 
 FAST = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
@@ -29,6 +30,14 @@ def shared_emulator() -> Iterator[EmulatorProcess]:
 def slow_emulator(emulator_factory: Callable[..., EmulatorProcess]) -> EmulatorProcess:
     """Demo data with long durations, so tests step through states with the virtual clock only."""
     return emulator_factory(
-        "--admin", "--seed", "demo", "--task-seconds", "100", "--export-seconds", "100", "--version-seconds", "100",
+        "--admin",
+        "--seed",
+        "demo",
+        "--task-seconds",
+        "100",
+        "--export-seconds",
+        "100",
+        "--version-seconds",
+        "100",
         fast=False,
     )

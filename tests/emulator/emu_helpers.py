@@ -51,8 +51,11 @@ class AkSkAuth(httpx.Auth):
             request.headers["X-Project-Id"] = self.project_id
         if self.security_token:
             request.headers["X-Security-Token"] = self.security_token
-        names = [name for name in ("content-type", "host", "x-project-id", "x-sdk-date", "x-security-token")
-                 if name in request.headers]
+        names = [
+            name
+            for name in ("content-type", "host", "x-project-id", "x-sdk-date", "x-security-token")
+            if name in request.headers
+        ]
         headers = {name: request.headers[name] for name in names}
         value = sign(
             access_key=self.access_key,
@@ -66,7 +69,9 @@ class AkSkAuth(httpx.Auth):
         )
         if self.old_form:
             stamp = request.headers["X-Sdk-Date"][:8]
-            value = value.replace(f"Access={self.access_key}", f"Credential={self.access_key}/{stamp}//modelarts/sdk_request")
+            value = value.replace(
+                f"Access={self.access_key}", f"Credential={self.access_key}/{stamp}//modelarts/sdk_request"
+            )
         if self.tamper:
             last = value[-1]
             value = value[:-1] + ("0" if last != "0" else "1")
@@ -83,7 +88,9 @@ class TokenAuth(httpx.Auth):
         yield request
 
 
-def password_body(em: EmulatorProcess, *, password: str | None = None, scope: dict[str, Any] | None = None) -> dict[str, Any]:
+def password_body(
+    em: EmulatorProcess, *, password: str | None = None, scope: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "auth": {
             "identity": {

@@ -6,6 +6,7 @@ import time
 
 import httpx
 from emu_helpers import FLOWERS, dataset_id, get_token
+
 from emulator_process import EmulatorProcess
 
 
@@ -44,8 +45,14 @@ def test_state_dump(emulator: EmulatorProcess, client: httpx.Client) -> None:
     state = emulator.admin.get("/state").json()
     by_name = {d["dataset_name"]: d for d in state["datasets"]}
     assert by_name[FLOWERS] | {"dataset_id": None} == {
-        "dataset_id": None, "dataset_name": FLOWERS, "samples": 120, "labelled": 45, "unconfirmed": 0,
-        "tasks": 0, "export_tasks": 0, "versions": 2,
+        "dataset_id": None,
+        "dataset_name": FLOWERS,
+        "samples": 120,
+        "labelled": 45,
+        "unconfirmed": 0,
+        "tasks": 0,
+        "export_tasks": 0,
+        "versions": 2,
     }
     assert state["totals"] == {"datasets": 3, "tasks": 0, "export_tasks": 0, "versions": 6, "tokens": 0}
     flowers = dataset_id(client, FLOWERS)

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 from emu_helpers import AkSkAuth, TokenAuth, aksk_client, get_token, password_body, token_client
-from emulator_process import EmulatorProcess
 
+from emulator_process import EmulatorProcess
 from pulumi_modelarts.emulator.auth import AK_LOCK_SECONDS, AK_MAX_FAILURES
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -235,8 +235,12 @@ def test_temporary_credentials(emulator: EmulatorProcess) -> None:
     assert set(credential) == {"access", "secret", "securitytoken", "expires_at"}
     assert ISO.match(credential["expires_at"])
     base = f"{emulator.url}/v2/{emulator.project_id}"
-    auth = AkSkAuth(credential["access"], credential["secret"], project_id=emulator.project_id,
-                    security_token=credential["securitytoken"])
+    auth = AkSkAuth(
+        credential["access"],
+        credential["secret"],
+        project_id=emulator.project_id,
+        security_token=credential["securitytoken"],
+    )
     with httpx.Client(base_url=base, auth=auth) as http:
         assert http.get("/datasets").status_code == 200
     no_token = AkSkAuth(credential["access"], credential["secret"], project_id=emulator.project_id)

@@ -13,15 +13,35 @@ from pathlib import Path
 import httpx
 import pytest
 from emu_helpers import aksk_client, dataset_id
-from emulator_process import READY_PREFIX, EmulatorProcess, start_emulator
 
+from emulator_process import READY_PREFIX, EmulatorProcess, start_emulator
 from pulumi_modelarts.emulator import cli
 
 FLAGS = [
-    "--host", "--port", "--db", "--project-id", "--project-name", "--access-key", "--secret-key", "--username",
-    "--password", "--domain-name", "--seed", "--samples-per-dataset", "--task-seconds", "--export-seconds",
-    "--version-seconds", "--release-interval-seconds", "--clock-skew-seconds", "--token-ttl-seconds",
-    "--latency-ms", "--fault", "--admin", "--auto-grouping-type", "--preconditions", "--missing-task-status",
+    "--host",
+    "--port",
+    "--db",
+    "--project-id",
+    "--project-name",
+    "--access-key",
+    "--secret-key",
+    "--username",
+    "--password",
+    "--domain-name",
+    "--seed",
+    "--samples-per-dataset",
+    "--task-seconds",
+    "--export-seconds",
+    "--version-seconds",
+    "--release-interval-seconds",
+    "--clock-skew-seconds",
+    "--token-ttl-seconds",
+    "--latency-ms",
+    "--fault",
+    "--admin",
+    "--auto-grouping-type",
+    "--preconditions",
+    "--missing-task-status",
 ]
 
 
@@ -32,7 +52,9 @@ def test_help_lists_every_flag_with_defaults() -> None:
     assert result.returncode == 0
     for flag in FLAGS:
         assert flag in result.stdout, flag
-    assert "8380" in result.stdout and "127.0.0.1" in result.stdout and "0b9c1f8a2d3e4f5061728394a5b6c7d8" in result.stdout
+    assert (
+        "8380" in result.stdout and "127.0.0.1" in result.stdout and "0b9c1f8a2d3e4f5061728394a5b6c7d8" in result.stdout
+    )
     assert "seed files" in result.stdout
     # the secret key is not printed
     assert "emulator-secret-key" not in result.stdout
@@ -46,7 +68,9 @@ def test_parser_defaults_match_the_contract() -> None:
     assert config.access_key == "EMULATORACCESSKEY001"
     assert config.secret_key == "emulator-secret-key-000000000000000000000"
     assert (config.username, config.password, config.domain_name) == (
-        "emulator-user", "emulator-password", "emulator-domain",
+        "emulator-user",
+        "emulator-password",
+        "emulator-domain",
     )
     assert (config.task_seconds, config.export_seconds, config.version_seconds) == (30, 10, 5)
     assert (config.release_interval_seconds, config.clock_skew_seconds, config.token_ttl_seconds) == (60, 900, 86400)
@@ -75,9 +99,7 @@ def test_ready_line_is_exactly_one_line_with_the_project() -> None:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert re.fullmatch(
-            re.escape(READY_PREFIX) + r"http://127\.0\.0\.1:\d+ \(project_id=abc123\)\n", line
-        ), line
+        assert re.fullmatch(re.escape(READY_PREFIX) + r"http://127\.0\.0\.1:\d+ \(project_id=abc123\)\n", line), line
     finally:
         process.terminate()
         out, _ = process.communicate(timeout=10)
@@ -96,8 +118,14 @@ def test_admin_api_is_off_by_default(emulator_factory: Callable[..., EmulatorPro
 def test_seed_file(tmp_path: Path, emulator_factory: Callable[..., EmulatorProcess]) -> None:
     seed = {
         "datasets": [
-            {"name": "birds", "dataset_type": 0, "labels": ["owl", "crow"], "samples": 12, "labelled": {"owl": 5, "crow": 5},
-             "versions": [{"name": "V001", "annotated": 4}, {"name": "V002"}]}
+            {
+                "name": "birds",
+                "dataset_type": 0,
+                "labels": ["owl", "crow"],
+                "samples": 12,
+                "labelled": {"owl": 5, "crow": 5},
+                "versions": [{"name": "V001", "annotated": 4}, {"name": "V002"}],
+            }
         ]
     }
     path = tmp_path / "seed.json"
@@ -117,7 +145,9 @@ def test_bad_seed_file_fails_with_a_message(tmp_path: Path) -> None:
     path.write_text(json.dumps({"datasets": [{"name": "bad name!"}]}))
     result = subprocess.run(
         [sys.executable, "-m", "pulumi_modelarts.emulator", "--port", "0", "--seed", str(path)],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert "datasets[0]" in result.stderr and "name" in result.stderr
@@ -130,7 +160,9 @@ def test_bad_seed_file_fails_with_a_message(tmp_path: Path) -> None:
 def test_bad_flags_exit_2(flags: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pulumi_modelarts.emulator", "--port", "0", *flags],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2, result.stderr
     assert result.stderr

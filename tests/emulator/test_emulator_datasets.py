@@ -6,6 +6,7 @@ import re
 
 import httpx
 from emu_helpers import FLOWERS, PETS, TICKETS, aksk_client, dataset_id, pages
+
 from emulator_process import EmulatorProcess
 
 ID = re.compile(r"^[A-Za-z0-9]{19}$")
@@ -78,8 +79,15 @@ def test_pagination_is_a_page_index(client: httpx.Client) -> None:
 
 
 def test_list_limits(client: httpx.Client) -> None:
-    for params in ({"limit": 0}, {"limit": 101}, {"limit": "x"}, {"offset": -1}, {"order": "up"},
-                   {"sort_by": "size"}, {"check_running_task": "maybe"}):
+    for params in (
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "x"},
+        {"offset": -1},
+        {"order": "up"},
+        {"sort_by": "size"},
+        {"check_running_task": "maybe"},
+    ):
         response = client.get("/datasets", params=params)
         assert response.status_code == 400, params
         body = response.json()
@@ -103,8 +111,12 @@ def test_create_get_update_delete(client: httpx.Client) -> None:
     assert got["data_sources"] == NEW["data_sources"]
     assert got["inner_work_path"] == f"/my-bucket/cars/output/dataset-cars-{new_id}/"
 
-    update = {"dataset_name": "cars-2", "description": "renamed", "add_labels": [{"name": "truck"}],
-              "delete_labels": [{"name": "sedan"}]}
+    update = {
+        "dataset_name": "cars-2",
+        "description": "renamed",
+        "add_labels": [{"name": "truck"}],
+        "delete_labels": [{"name": "sedan"}],
+    }
     response = client.put(f"/datasets/{new_id}", json=update)
     assert response.status_code == 200 and response.json() == {"dataset_id": new_id}
     got = client.get(f"/datasets/{new_id}").json()

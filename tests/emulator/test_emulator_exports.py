@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from emu_helpers import FLOWERS, PETS, aksk_client, dataset_id
+
 from emulator_process import EmulatorProcess
 
 TO_OBS = {"path": "/test-obs/daoChu/", "export_type": 3, "export_params": {"sample_state": "", "export_dest": "DIR"}}
@@ -85,9 +86,7 @@ def test_export_echoes_every_field(client: httpx.Client) -> None:
     assert got["total_sample_count"] == 30  # the labelled samples of V001
 
 
-@pytest.mark.parametrize(
-    ("export_type", "expected"), [(0, 45), (1, 75), (2, 120), (3, 120)]
-)
+@pytest.mark.parametrize(("export_type", "expected"), [(0, 45), (1, 75), (2, 120), (3, 120)])
 def test_export_types(shared_emulator: EmulatorProcess, export_type: int, expected: int) -> None:
     http = aksk_client(shared_emulator)
     flowers = dataset_id(http, FLOWERS)
@@ -100,8 +99,16 @@ def test_search_conditions(shared_emulator: EmulatorProcess) -> None:
     flowers = dataset_id(http, FLOWERS)
     rose = {"path": "/b/", "export_type": 3, "search_conditions": [{"label_list": {"labels": [{"name": "rose"}]}}]}
     assert _get(http, flowers, _create(http, flowers, rose))["total_sample_count"] == 15
-    either = {"path": "/b/", "export_type": 3, "export_params": {"search_conditions": [
-        {"label_list": {"labels": [{"name": "rose"}]}}, {"label_list": {"labels": [{"name": "tulip"}]}}]}}
+    either = {
+        "path": "/b/",
+        "export_type": 3,
+        "export_params": {
+            "search_conditions": [
+                {"label_list": {"labels": [{"name": "rose"}]}},
+                {"label_list": {"labels": [{"name": "tulip"}]}},
+            ]
+        },
+    }
     assert _get(http, flowers, _create(http, flowers, either))["total_sample_count"] == 30
     unlabelled = {"path": "/b/", "export_type": 3, "export_params": {"sample_state": "__NONE__"}}
     assert _get(http, flowers, _create(http, flowers, unlabelled))["total_sample_count"] == 75
@@ -149,7 +156,8 @@ def test_list_exports(client: httpx.Client) -> None:
     assert [t["task_id"] for t in page["export_tasks"]] == [first] and page["total_count"] == 3
     assert client.get(f"/datasets/{flowers}/export-tasks", params={"export_type": 4}).status_code == 400
     assert client.get(f"/datasets/{dataset_id(client, PETS)}/export-tasks").json() == {
-        "total_count": 0, "export_tasks": []
+        "total_count": 0,
+        "export_tasks": [],
     }
 
 
@@ -164,10 +172,26 @@ def test_list_exports(client: httpx.Client) -> None:
         ({"path": "/b/", "version_format": "Parquet"}, "ModelArts.4384"),
         ({"path": "/b/", "export_params": {"export_dest": "S3"}}, "ModelArts.4384"),
         ({"path": "/b/", "export_params": {"export_dest": "NEW_DATASET"}}, "ModelArts.4384"),
-        ({"export_params": {"export_dest": "NEW_DATASET", "export_new_dataset_name": "a b",
-                            "export_new_dataset_work_path": "/x/"}}, "ModelArts.4384"),
-        ({"export_params": {"export_dest": "NEW_DATASET", "export_new_dataset_name": "ab",
-                            "export_new_dataset_work_path": "x/"}}, "ModelArts.4384"),
+        (
+            {
+                "export_params": {
+                    "export_dest": "NEW_DATASET",
+                    "export_new_dataset_name": "a b",
+                    "export_new_dataset_work_path": "/x/",
+                }
+            },
+            "ModelArts.4384",
+        ),
+        (
+            {
+                "export_params": {
+                    "export_dest": "NEW_DATASET",
+                    "export_new_dataset_name": "ab",
+                    "export_new_dataset_work_path": "x/",
+                }
+            },
+            "ModelArts.4384",
+        ),
         ({"path": "/b/", "version_id": "nosuchversion000000"}, "ModelArts.4353"),
         ({"path": "/b/", "samples": [1, 2]}, "ModelArts.4384"),
         ({"path": "/b/", "with_column_header": "yes"}, "ModelArts.4384"),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 from emu_helpers import FLOWERS, aksk_client, dataset_id
+
 from emulator_process import EmulatorProcess
 
 TASKS = "/v2/{project_id}/datasets/{dataset_id}/tasks"
@@ -129,11 +130,13 @@ def test_auth_route_faults(emulator: EmulatorProcess) -> None:
 
 
 def test_first_matching_action_wins_and_latency_adds(emulator: EmulatorProcess, client: httpx.Client) -> None:
-    emulator.set_faults([
-        {"action": "latency", "latency_ms": 100},
-        {"action": "throttle", "route": DATASETS},
-        {"action": "error", "route": DATASETS},
-    ])
+    emulator.set_faults(
+        [
+            {"action": "latency", "latency_ms": 100},
+            {"action": "throttle", "route": DATASETS},
+            {"action": "error", "route": DATASETS},
+        ]
+    )
     started = time.monotonic()
     assert client.get("/datasets").status_code == 429
     assert time.monotonic() - started >= 0.1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from emu_helpers import FLOWERS, aksk_client, dataset_id, token_client
+
 from emulator_process import EmulatorProcess
 
 

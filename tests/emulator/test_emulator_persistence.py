@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 from emu_helpers import FLOWERS, aksk_client, dataset_id, get_token, token_client
+
 from emulator_process import EmulatorProcess
 
 
@@ -18,9 +19,15 @@ def test_state_survives_kill_9(tmp_path: Path, emulator_factory: Callable[..., E
     with aksk_client(first) as http:
         flowers = dataset_id(http, FLOWERS)
         task_id = http.post(f"/datasets/{flowers}/tasks", json={"task_type": "auto-label"}).json()["task_id"]
-        created = http.post("/datasets", json={
-            "dataset_name": "kept", "data_sources": [{"data_type": 0, "data_path": "/b/in/"}],
-            "work_path": "/b/out/", "work_path_type": 0}).json()["dataset_id"]
+        created = http.post(
+            "/datasets",
+            json={
+                "dataset_name": "kept",
+                "data_sources": [{"data_type": 0, "data_path": "/b/in/"}],
+                "work_path": "/b/out/",
+                "work_path_type": 0,
+            },
+        ).json()["dataset_id"]
         version_id = http.post(f"/datasets/{flowers}/versions", json={"version_name": "persisted"}).json()["version_id"]
     first.advance_clock(3600)
     offset = first.admin.get("/clock").json()["offset_ms"]
@@ -65,9 +72,15 @@ def test_database_is_consistent_after_a_crash_under_load(
     em = emulator_factory("--db", db, "--samples-per-dataset", "200")
     with aksk_client(em) as http:
         for index in range(5):
-            response = http.post("/datasets", json={
-                "dataset_name": f"load-{index}", "data_sources": [{"data_type": 0, "data_path": "/b/in/"}],
-                "work_path": "/b/out/", "work_path_type": 0})
+            response = http.post(
+                "/datasets",
+                json={
+                    "dataset_name": f"load-{index}",
+                    "data_sources": [{"data_type": 0, "data_path": "/b/in/"}],
+                    "work_path": "/b/out/",
+                    "work_path_type": 0,
+                },
+            )
             assert response.status_code == 201
     em.kill()
     with sqlite3.connect(db) as conn:
@@ -80,9 +93,15 @@ def test_database_is_consistent_after_a_crash_under_load(
 def test_in_memory_by_default(emulator_factory: Callable[..., EmulatorProcess]) -> None:
     first = emulator_factory("--seed", "demo")
     with aksk_client(first) as http:
-        http.post("/datasets", json={
-            "dataset_name": "gone", "data_sources": [{"data_type": 0, "data_path": "/b/in/"}],
-            "work_path": "/b/out/", "work_path_type": 0})
+        http.post(
+            "/datasets",
+            json={
+                "dataset_name": "gone",
+                "data_sources": [{"data_type": 0, "data_path": "/b/in/"}],
+                "work_path": "/b/out/",
+                "work_path_type": 0,
+            },
+        )
     first.kill()
     second = emulator_factory("--seed", "demo")
     with aksk_client(second) as http:

@@ -56,10 +56,12 @@ def test_router() -> None:
 
 def test_fault_engine_times_and_order() -> None:
     routes = [route.template for route in api_routes()]
-    engine = FaultEngine([
-        parse_rule({"action": "latency", "latency_ms": 5}, routes),
-        parse_rule({"action": "error", "method": "post", "times": 1}, routes),
-    ])
+    engine = FaultEngine(
+        [
+            parse_rule({"action": "latency", "latency_ms": 5}, routes),
+            parse_rule({"action": "error", "method": "post", "times": 1}, routes),
+        ]
+    )
     first = engine.decide("POST", routes[0])
     assert first.latency_ms == 5 and first.rule is not None and first.rule.action == "error"
     second = engine.decide("POST", routes[0])

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from emu_helpers import FLOWERS, PETS, TICKETS, aksk_client, dataset_id, token_client
+
 from emulator_process import EmulatorProcess
 
 AUTO_LABEL = {"task_type": "auto-label", "collect_key_sample": True, "config": {"algorithm_type": "fast"}}
@@ -74,7 +75,13 @@ def test_seed_examples_start_and_finish(emulator: EmulatorProcess, client: httpx
     assert auto_task["config"]["name"] == auto_task["task_name"]
     assert auto_task["result"]["train_job_name"].startswith("AUTO_TRAINING_")
     assert auto_task["result"]["train_job_id"] and auto_task["result"]["version_id"]
-    assert [e["name"] for e in auto_task["result"]["events"]] == ["start", "init", "labeling", "result_processing", "end"]
+    assert [e["name"] for e in auto_task["result"]["events"]] == [
+        "start",
+        "init",
+        "labeling",
+        "result_processing",
+        "end",
+    ]
     assert all(e["status"] == "success" for e in auto_task["result"]["events"])
     assert auto_task["result"]["total_sample_count"] == 120 and auto_task["result"]["annotated_sample_count"] == 45
     assert auto_task["result"]["unconfirmed_sample_count"] == 75
@@ -182,9 +189,24 @@ def test_list_tasks(client: httpx.Client, emulator: EmulatorProcess) -> None:
     assert body["total_count"] == 2 and body["exist_running_deploy_task"] is False
     assert [t["task_id"] for t in body["tasks"]] == [pre, auto]  # newest first, no auto-grouping
     item = body["tasks"][0]
-    for field in ("task_id", "task_name", "dataset_id", "type", "create_time", "status", "code", "message",
-                  "elapsed_time", "progress", "result", "config", "total_sample_count", "annotated_sample_count",
-                  "unconfirmed_sample_count", "model_id"):
+    for field in (
+        "task_id",
+        "task_name",
+        "dataset_id",
+        "type",
+        "create_time",
+        "status",
+        "code",
+        "message",
+        "elapsed_time",
+        "progress",
+        "result",
+        "config",
+        "total_sample_count",
+        "annotated_sample_count",
+        "unconfirmed_sample_count",
+        "model_id",
+    ):
         assert field in item, field
     grouping = client.get(f"/datasets/{flowers}/tasks", params={"type": "auto-grouping"}).json()
     assert [t["task_id"] for t in grouping["tasks"]] == [group] and grouping["tasks"][0]["type"] == 2
@@ -236,9 +258,16 @@ def test_auto_label_preconditions(client: httpx.Client) -> None:
     tickets = dataset_id(client, TICKETS)  # every sample labelled
     response = client.post(f"/datasets/{tickets}/tasks", json=AUTO_LABEL)
     assert response.status_code == 400 and response.json()["error_code"] == "ModelArts.4407"
-    one_label = client.post("/datasets", json={
-        "dataset_name": "one-label", "data_sources": [{"data_type": 0, "data_path": "/b/in/"}],
-        "work_path": "/b/out/", "work_path_type": 0, "labels": [{"name": "only"}]}).json()["dataset_id"]
+    one_label = client.post(
+        "/datasets",
+        json={
+            "dataset_name": "one-label",
+            "data_sources": [{"data_type": 0, "data_path": "/b/in/"}],
+            "work_path": "/b/out/",
+            "work_path_type": 0,
+            "labels": [{"name": "only"}],
+        },
+    ).json()["dataset_id"]
     response = client.post(f"/datasets/{one_label}/tasks", json=AUTO_LABEL)
     assert response.status_code == 400 and response.json()["error_code"] == "ModelArts.4405"
     client.put(f"/datasets/{one_label}", json={"add_labels": [{"name": "second"}]})
@@ -356,11 +385,16 @@ def test_label_update_errors(client: httpx.Client) -> None:
     unknown = client.put(url, json={"samples": [{"sample_id": "0" * 32, "labels": [{"name": "rose"}]}]})
     assert unknown.status_code == 400
     assert unknown.json()["error_code"] == "ModelArts.4200" and "0" * 32 in unknown.json()["error_msg"]
-    for body in ({}, {"samples": "x"}, {"samples": [{"labels": []}]}, {"samples": [{"sample_id": "a", "labels": [{}]}]},
-                 {"samples": [{"sample_id": "a", "labels": [{"name": "x", "score": "high"}]}]}):
+    for body in (
+        {},
+        {"samples": "x"},
+        {"samples": [{"labels": []}]},
+        {"samples": [{"sample_id": "a", "labels": [{}]}]},
+        {"samples": [{"sample_id": "a", "labels": [{"name": "x", "score": "high"}]}]},
+    ):
         response = client.put(url, json=body)
         assert response.status_code == 400, body
-    assert client.put(f"/datasets/nope/data-annotations/samples", json={"samples": []}).json()["error_code"] == (
+    assert client.put("/datasets/nope/data-annotations/samples", json={"samples": []}).json()["error_code"] == (
         "ModelArts.4352"
     )
 
@@ -385,5 +419,7 @@ def test_proposals_are_deterministic(emulator_factory: Callable[..., EmulatorPro
             _start(http, flowers, AUTO_LABEL)
             em.advance_clock(2)
             listing = http.get(f"/datasets/{flowers}/auto-annotations/samples", params={"limit": 100}).json()
-            results.append([(s["sample_id"], s["labels"], s["metadata"]["@modelarts:hard"]) for s in listing["samples"]])
+            results.append(
+                [(s["sample_id"], s["labels"], s["metadata"]["@modelarts:hard"]) for s in listing["samples"]]
+            )
     assert results[0] == results[1]

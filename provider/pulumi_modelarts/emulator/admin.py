@@ -73,11 +73,7 @@ def get_clock(app: Application, req: Request) -> Response:
 
 def advance_clock(app: Application, req: Request) -> Response:
     seconds = _body(req).get("advance_seconds")
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, (int, float))
-        or not 0 <= seconds <= 10 * 365 * 86400
-    ):
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 10 * 365 * 86400:
         raise _bad("advance_seconds must be a number from 0 to 315360000 (the clock only moves forwards).")
     app.advance_clock(float(seconds))
     return Response(200, _clock(app))

@@ -76,9 +76,7 @@ def list_datasets(ctx: Ctx, req: Request) -> Response:
     for dataset in page:
         versions_view = None
         if contain_versions:
-            versions_view = [
-                versions.view(ctx, v, dataset) for v in ctx.tx.objects("version", dataset["dataset_id"])
-            ]
+            versions_view = [versions.view(ctx, v, dataset) for v in ctx.tx.objects("version", dataset["dataset_id"])]
         views.append(
             datasets.view(
                 ctx,
@@ -142,9 +140,7 @@ def get_dataset(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
     check_running = req.query.boolean("check_running_task")
     running_type = req.query.integer("running_task_type", None, 0, 7)
-    return Response(
-        200, datasets.view(ctx, dataset, check_running=check_running, running_task_type=running_type)
-    )
+    return Response(200, datasets.view(ctx, dataset, check_running=check_running, running_task_type=running_type))
 
 
 def update_dataset(ctx: Ctx, req: Request) -> Response:
@@ -251,9 +247,7 @@ def _ratio_range(text: str | None) -> tuple[float, float] | None:
     except ValueError:
         low = high = None
     if low is None or high is None or not 0.0 <= low <= high <= 1.0:
-        raise errors.invalid(
-            "train_evaluate_ratio", f'expected "min,max" with 0 <= min <= max <= 1, got {text[:40]!r}'
-        )
+        raise errors.invalid("train_evaluate_ratio", f'expected "min,max" with 0 <= min <= max <= 1, got {text[:40]!r}')
     return low, high
 
 
@@ -301,9 +295,7 @@ def list_auto_annotations(ctx: Ctx, req: Request) -> Response:
     dataset_id = dataset["dataset_id"]
     _, _, unconfirmed = ctx.tx.sample_counts(dataset_id)
     page = ctx.tx.samples_page(dataset_id, offset=offset * limit, limit=limit, unconfirmed_only=True)
-    return Response(
-        200, {"sample_count": unconfirmed, "samples": [samples.sample_view(s, auto=True) for s in page]}
-    )
+    return Response(200, {"sample_count": unconfirmed, "samples": [samples.sample_view(s, auto=True) for s in page]})
 
 
 def _sample_label(item: Fields, dataset_type: int) -> Doc:
@@ -339,9 +331,7 @@ def update_sample_labels(ctx: Ctx, req: Request) -> Response:
         item.integer("sample_type")
         for key in ("source", "sample_usage", "worker_id"):
             item.string(key)
-        updates[sample_id] = [
-            _sample_label(label, dataset["dataset_type"]) for label in item.objects("labels")
-        ]
+        updates[sample_id] = [_sample_label(label, dataset["dataset_type"]) for label in item.objects("labels")]
     found = ctx.tx.samples_by_id(dataset_id, updates)
     missing = [sample_id for sample_id in updates if sample_id not in found]
     if missing:

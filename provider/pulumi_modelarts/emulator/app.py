@@ -156,8 +156,7 @@ class Application:
         code = rule.error_code or "ModelArts.2799"
         if code.startswith("APIG"):
             message = rule.error_msg or (
-                "The throttling threshold has been reached: "
-                "policy user over ratelimit,limit:100,time:1 minute"
+                "The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute"
             )
             return errors.gateway(rule.status or 429, code, message, headers)
         return errors.modelarts(rule.status or 429, code, rule.error_msg or "TooManyRequests", headers)

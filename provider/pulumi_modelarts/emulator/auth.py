@@ -107,9 +107,7 @@ class Authenticator:
             tx.update_all("token", updated)
         with self._lock:
             self._tokens = {
-                token: TokenInfo(
-                    info.issued_ms, min(info.expires_ms, now), info.project_id, info.project_name
-                )
+                token: TokenInfo(info.issued_ms, min(info.expires_ms, now), info.project_id, info.project_name)
                 for token, info in self._tokens.items()
             }
         return len(updated)
@@ -236,9 +234,7 @@ class Authenticator:
         if raw_path != paths[0]:
             paths.append(raw_path)
         for path in paths:
-            canonical = signing.canonical_request(
-                method, path, params, headers, parsed.signed_headers, payload
-            )
+            canonical = signing.canonical_request(method, path, params, headers, parsed.signed_headers, payload)
             expected = signing.signature(secret, signing.string_to_sign(sdk_date, canonical))
             if hmac.compare_digest(expected.encode(), parsed.signature.encode()):
                 return True

@@ -130,9 +130,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=900.0,
         help="accepted X-Sdk-Date offset (default: %(default)s)",
     )
-    add(
-        "--token-ttl-seconds", type=seconds, default=86400.0, help="IAM token validity (default: %(default)s)"
-    )
+    add("--token-ttl-seconds", type=seconds, default=86400.0, help="IAM token validity (default: %(default)s)")
     add(
         "--latency-ms",
         type=seconds,
@@ -249,9 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(config)
     except OSError as exc:
-        print(
-            f"emulator: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr
-        )
+        print(f"emulator: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # seed files and fault rules
         print(f"emulator: {exc}", file=sys.stderr)

@@ -110,9 +110,7 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
     fields.integer("status")
     fields.string("task_id")
     if dest == "DIR" and path is None:
-        raise errors.modelarts(
-            400, "ModelArts.4358", "Invalid export path: 'path' is required to export to OBS."
-        )
+        raise errors.modelarts(400, "ModelArts.4358", "Invalid export path: 'path' is required to export to OBS.")
     if path is not None and not path.startswith("/"):
         raise errors.modelarts(
             400,
@@ -159,9 +157,7 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
 
 def _save(ctx: Ctx, doc: Doc) -> None:
     due = None if doc["_final"] is not None else doc["_start"] + doc["_duration"]
-    ctx.tx.put(
-        "export", doc["task_id"], doc, dataset_id=doc["dataset_id"], created_ms=doc["_start"], due_ms=due
-    )
+    ctx.tx.put("export", doc["task_id"], doc, dataset_id=doc["dataset_id"], created_ms=doc["_start"], due_ms=due)
 
 
 def get(ctx: Ctx, dataset_id: str, task_id: str) -> Doc:
@@ -192,17 +188,13 @@ def _export_to_new_dataset(ctx: Ctx, export: Doc, at: int) -> tuple[str, str] | 
         created_ms=at,
         description=f"Exported from dataset {source['dataset_name']} by export task {export['task_id']}.",
     )
-    originals = ctx.tx.samples_by_id(
-        export["dataset_id"], [sample_id for sample_id, _ in export["_selection"]]
-    )
+    originals = ctx.tx.samples_by_id(export["dataset_id"], [sample_id for sample_id, _ in export["_selection"]])
     copies: list[Doc] = []
     for sample_id, labels in export["_selection"]:
         original = originals.get(sample_id)
         if original is None:
             continue
-        copied = dict(
-            original, labels=labels, auto_labels=[], hard=False, hard_coefficient=0.0, hard_reasons=[]
-        )
+        copied = dict(original, labels=labels, auto_labels=[], hard=False, hard_coefficient=0.0, hard_reasons=[])
         copied["sample_id"] = ids.derived_hex32(new_id, "sample", sample_id)
         copied["created_ms"] = at
         copies.append(copied)

@@ -83,9 +83,7 @@ def _number(data: dict[str, Any], key: str, lo: float, hi: float) -> float | Non
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise FaultRuleError(
-            f"fault rule field {key!r} must be a number from {lo:g} to {hi:g}, got {value!r}"
-        )
+        raise FaultRuleError(f"fault rule field {key!r} must be a number from {lo:g} to {hi:g}, got {value!r}")
     return float(value)
 
 
@@ -108,9 +106,7 @@ def parse_rule(data: Any, routes: Iterable[str]) -> FaultRule:
     route = _text(data, "route")
     known = set(routes)
     if route not in (None, "*") and route not in known:
-        raise FaultRuleError(
-            f"fault rule 'route' {route!r} is not a route template; use '*' or one of {sorted(known)}"
-        )
+        raise FaultRuleError(f"fault rule 'route' {route!r} is not a route template; use '*' or one of {sorted(known)}")
     method = _text(data, "method")
     times = _number(data, "times", 0, 10**9)
     status = _number(data, "status", 100, 599)

@@ -104,9 +104,7 @@ def create_token(app: Application, req: Request) -> Response:
     methods = identity.get("methods")
     if not isinstance(methods, list) or "password" not in methods:
         raise _bad_request('The emulator supports the "password" identity method only.')
-    user = _obj(
-        _obj(identity.get("password"), "auth.identity.password").get("user"), "auth.identity.password.user"
-    )
+    user = _obj(_obj(identity.get("password"), "auth.identity.password").get("user"), "auth.identity.password.user")
     domain: Doc = user["domain"] if isinstance(user.get("domain"), dict) else {}
     domain_ok = domain.get("name") == config.domain_name or domain.get("id") == domain_id(config)
     name_ok = user.get("name") == config.username or user.get("id") == user_id(config)
@@ -142,9 +140,7 @@ def validate_token(app: Application, req: Request) -> Response:
     if info is None or app.clock.now_ms() >= info.expires_ms:
         raise errors.iam(404, "Could not find token.", "Not Found")
     catalog = not req.query.raw("nocatalog")
-    return Response(
-        200, token_body(app.config, info, req.base_url, catalog=catalog), {"X-Subject-Token": subject}
-    )
+    return Response(200, token_body(app.config, info, req.base_url, catalog=catalog), {"X-Subject-Token": subject})
 
 
 def list_projects(app: Application, req: Request) -> Response:
@@ -164,9 +160,7 @@ def list_projects(app: Application, req: Request) -> Response:
     name = req.query.raw("name")
     if name is not None:
         projects = [p for p in projects if p["name"] == name]
-    return Response(
-        200, {"projects": projects, "links": {"self": f"{req.base_url}/v3/projects", "next": None}}
-    )
+    return Response(200, {"projects": projects, "links": {"self": f"{req.base_url}/v3/projects", "next": None}})
 
 
 def create_security_token(app: Application, req: Request) -> Response:
@@ -185,7 +179,5 @@ def create_security_token(app: Application, req: Request) -> Response:
         or not isinstance(duration, int)
         or not MIN_STS_SECONDS <= duration <= MAX_STS_SECONDS
     ):
-        raise _bad_request(
-            f"duration_seconds must be an integer from {MIN_STS_SECONDS} to {MAX_STS_SECONDS}."
-        )
+        raise _bad_request(f"duration_seconds must be an integer from {MIN_STS_SECONDS} to {MAX_STS_SECONDS}.")
     return Response(201, {"credential": app.auth.create_temporary(duration)})

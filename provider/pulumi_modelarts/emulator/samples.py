@@ -147,9 +147,7 @@ def sample_view(sample: Doc, *, auto: bool = False) -> Doc:
     }
 
 
-def label_stats(
-    label_defs: Sequence[Mapping[str, Any]], labelled: Iterable[Sequence[Mapping[str, Any]]]
-) -> list[Doc]:
+def label_stats(label_defs: Sequence[Mapping[str, Any]], labelled: Iterable[Sequence[Mapping[str, Any]]]) -> list[Doc]:
     """Per dataset label: instances (``count``) and samples carrying it (``sample_count``)."""
     counts: dict[str, int] = {}
     sample_counts: dict[str, int] = {}

@@ -118,9 +118,7 @@ def check(data: Any, where: str = "seed") -> None:
         if not isinstance(name, str) or not NAME_RE.match(name) or len(name) > 100:
             raise _fail(at, "'name' must be 1-100 characters from A-Z a-z 0-9 _ -")
         for key in ("samples", "dataset_type", "age_seconds"):
-            if key in item and (
-                isinstance(item[key], bool) or not isinstance(item[key], int) or item[key] < 0
-            ):
+            if key in item and (isinstance(item[key], bool) or not isinstance(item[key], int) or item[key] < 0):
                 raise _fail(at, f"{key!r} must be a non-negative integer")
         labels = item.get("labels", [])
         if not isinstance(labels, list) or not all(
@@ -203,9 +201,7 @@ def _seed_dataset(ctx: Ctx, item: Doc) -> None:
         version_name = spec.get("name") or f"V{number:03d}"
         annotated = min(int(spec.get("annotated", labelled_count)), labelled_count)
         at = ctx.now_ms - int(spec.get("age_seconds", DAY) * 1000)
-        view_of_then = [
-            dict(sample, labels=[]) if index >= annotated else sample for index, sample in enumerate(docs)
-        ]
+        view_of_then = [dict(sample, labels=[]) if index >= annotated else sample for index, sample in enumerate(docs)]
         doc = versions.build(
             ctx,
             dataset,

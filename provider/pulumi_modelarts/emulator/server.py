@@ -136,9 +136,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         except BodyError as exc:
             if exc.close:
                 self.close_connection = True
-            self._write(
-                Response(exc.status, {"error_code": exc.code, "error_msg": exc.message}), ids.request_id()
-            )
+            self._write(Response(exc.status, {"error_code": exc.code, "error_msg": exc.message}), ids.request_id())
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         host = headers.get("host") or self.server.url.split("://", 1)[1]

@@ -80,9 +80,7 @@ class Store:
 
     # --- objects ---
     def get(self, kind: str, object_id: str) -> Doc | None:
-        row = self._conn.execute(
-            "SELECT doc FROM objects WHERE kind=? AND id=?", (kind, object_id)
-        ).fetchone()
+        row = self._conn.execute("SELECT doc FROM objects WHERE kind=? AND id=?", (kind, object_id)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def put(
@@ -154,8 +152,7 @@ class Store:
     def add_samples(self, dataset_id: str, docs: Iterable[Doc]) -> None:
         start = self._next_seq(dataset_id)
         self._conn.executemany(
-            "INSERT INTO samples (dataset_id, sample_id, seq, labelled, unconfirmed, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO samples (dataset_id, sample_id, seq, labelled, unconfirmed, doc) VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (dataset_id, doc["sample_id"], start + index, *_flags(doc), _dumps(doc))
                 for index, doc in enumerate(docs)
@@ -174,9 +171,7 @@ class Store:
 
     def samples(self, dataset_id: str, *, unconfirmed_only: bool = False) -> list[Doc]:
         where = " AND unconfirmed=1" if unconfirmed_only else ""
-        rows = self._conn.execute(
-            f"SELECT doc FROM samples WHERE dataset_id=?{where} ORDER BY seq", (dataset_id,)
-        )
+        rows = self._conn.execute(f"SELECT doc FROM samples WHERE dataset_id=?{where} ORDER BY seq", (dataset_id,))
         return [dict(json.loads(row[0])) for row in rows]
 
     def samples_page(self, dataset_id: str, *, offset: int, limit: int, unconfirmed_only: bool) -> list[Doc]:
@@ -213,7 +208,6 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         self._conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
             (key, value),
         )

@@ -91,9 +91,7 @@ def _check_config(config: Fields) -> None:
     config.integer("worker_server_num", lo=0, hi=1000)
     config.integer("stop_time", lo=0, hi=100000)
     config.string("collect_rule", choices=("all",))
-    config.string(
-        "confidence_scope", pattern=_CONFIDENCE_RE, pattern_text='"min-max", for example "0.10-0.90"'
-    )
+    config.string("confidence_scope", pattern=_CONFIDENCE_RE, pattern_text='"min-max", for example "0.10-0.90"')
     config.string("version_format", choices=("Default", "CarbonData", "CSV"))
     for name in _CONFIG_STRINGS:
         config.string(name)
@@ -163,9 +161,7 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
     name = config.get("name") or ids.new_id()
     existing = ctx.tx.objects("task", dataset_id)
     if any(task["task_name"] == name for task in existing):
-        raise errors.modelarts(
-            400, "ModelArts.4391", f"Task name {name} is already used in dataset {dataset_id}."
-        )
+        raise errors.modelarts(400, "ModelArts.4391", f"Task name {name} is already used in dataset {dataset_id}.")
     if datasets.unfinished_tasks(ctx, dataset_id, task_type):
         status, code, message = _ALREADY_RUNNING[task_type]
         raise errors.modelarts(status, code, message.format(dataset_id))
@@ -198,9 +194,7 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
 
 def _save(ctx: Ctx, doc: Doc) -> None:
     due = None if doc["_final"] is not None else TaskTimeline.of(doc).end
-    ctx.tx.put(
-        "task", doc["task_id"], doc, dataset_id=doc["dataset_id"], created_ms=doc["_start"], due_ms=due
-    )
+    ctx.tx.put("task", doc["task_id"], doc, dataset_id=doc["dataset_id"], created_ms=doc["_start"], due_ms=due)
 
 
 def get(ctx: Ctx, dataset_id: str, task_id: str) -> Doc:

@@ -230,9 +230,7 @@ class Query:
         values = self.params.get(name)
         return values[0] if values else None
 
-    def integer(
-        self, name: str, default: int | None, lo: int | None = None, hi: int | None = None
-    ) -> int | None:
+    def integer(self, name: str, default: int | None, lo: int | None = None, hi: int | None = None) -> int | None:
         text = self.raw(name)
         if text is None or text == "":
             return default

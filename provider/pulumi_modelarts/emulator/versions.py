@@ -119,9 +119,7 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
     name = check_name(fields, "version_name", max_len=32)
     version_format = fields.string("version_format", choices=VERSION_FORMATS)
     if version_format == "CarbonData" and dataset["dataset_type"] != 400:
-        raise fields.fail(
-            "version_format", "CarbonData is supported only by table datasets (dataset_type 400)"
-        )
+        raise fields.fail("version_format", "CarbonData is supported only by table datasets (dataset_type 400)")
     options: Doc = {
         "version_format": version_format,
         "train_evaluate_sample_ratio": check_ratio(fields, "train_evaluate_sample_ratio"),
@@ -135,13 +133,9 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
     existing = ctx.tx.objects("version", dataset_id)
     taken = {version["version_name"] for version in existing}
     if name is not None and name in taken:
-        raise errors.modelarts(
-            400, "ModelArts.4371", f"Version name {name} already exists in dataset {dataset_id}."
-        )
+        raise errors.modelarts(400, "ModelArts.4371", f"Version name {name} already exists in dataset {dataset_id}.")
     if any(version_status(version["_ready"], ctx.now_ms) == 0 for version in existing):
-        raise errors.modelarts(
-            400, "ModelArts.4343", f"Dataset {dataset_id} is already publishing a version."
-        )
+        raise errors.modelarts(400, "ModelArts.4343", f"Dataset {dataset_id} is already publishing a version.")
     last = dataset.get("last_release_ms")
     interval_ms = int(ctx.config.release_interval_seconds * 1000)
     if last is not None and ctx.now_ms - last < interval_ms:
@@ -158,9 +152,7 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
         dataset["next_version_num"] += 1
     version_id = ids.new_id()
     ready = ctx.now_ms + int(ctx.config.version_seconds * 1000)
-    doc = build(
-        ctx, dataset, version_id=version_id, name=name, created_ms=ctx.now_ms, ready_ms=ready, options=options
-    )
+    doc = build(ctx, dataset, version_id=version_id, name=name, created_ms=ctx.now_ms, ready_ms=ready, options=options)
     dataset["last_release_ms"] = ctx.now_ms
     dataset["update_time"] = ctx.now_ms
     datasets.save(ctx, dataset)

@@ -18,6 +18,7 @@ from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
+from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import (
     EXPORT_FAILED,
     EXPORT_RUNNING,
@@ -45,30 +46,7 @@ NEW_DATASET = "NEW_DATASET"
 
 
 @dataclass(frozen=True)
-class ExportTaskSpec:
-    resource_name: str
-    inputs: Mapping[str, Any]
-
-    @property
-    def dataset_id(self) -> str | None:
-        return self.inputs.get("dataset_id")
-
-    @property
-    def dataset_name(self) -> str | None:
-        return self.inputs.get("dataset_name")
-
-    @property
-    def wait(self) -> bool:
-        return bool(self.inputs.get("wait", True))
-
-    @property
-    def timeout_seconds(self) -> float:
-        return float(self.inputs.get("timeout_seconds", 3600))
-
-    @property
-    def adopt_task_id(self) -> str | None:
-        return self.inputs.get("adopt_task_id")
-
+class ExportTaskSpec(ResourceSpec):
     def request_body(self) -> dict[str, Any]:
         body: dict[str, Any] = identity.canonical({key: self.inputs[key] for key in API_FIELDS if key in self.inputs})
         return body

@@ -25,6 +25,7 @@ from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
+from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import (
     TASK_FAILED,
     TASK_STOPPED,
@@ -41,35 +42,12 @@ NAME_IN_USE = "ModelArts.4391"
 
 
 @dataclass(frozen=True)
-class IntelligentTaskSpec:
+class IntelligentTaskSpec(ResourceSpec):
     """The desired task, from normalized inputs (see ``pulumi_modelarts.schema``)."""
-
-    resource_name: str
-    inputs: Mapping[str, Any]
 
     @property
     def task_type(self) -> str:
         return str(self.inputs["task_type"])
-
-    @property
-    def dataset_id(self) -> str | None:
-        return self.inputs.get("dataset_id")
-
-    @property
-    def dataset_name(self) -> str | None:
-        return self.inputs.get("dataset_name")
-
-    @property
-    def wait(self) -> bool:
-        return bool(self.inputs.get("wait", True))
-
-    @property
-    def timeout_seconds(self) -> float:
-        return float(self.inputs.get("timeout_seconds", 3600))
-
-    @property
-    def adopt_task_id(self) -> str | None:
-        return self.inputs.get("adopt_task_id")
 
     @property
     def accept_rule(self) -> AcceptRule | None:

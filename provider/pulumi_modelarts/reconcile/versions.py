@@ -16,6 +16,7 @@ from pulumi_modelarts.reconcile import identity
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ReconcileError, RequirementsNotMetError, TaskFailedError
 from pulumi_modelarts.reconcile.plan import Plan
+from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import VERSION_CREATING, VERSION_READY, version_status_name
 from pulumi_modelarts.reconcile.waiting import Probe
 
@@ -27,26 +28,7 @@ PIN_FIELDS = ("version_id", "version_name", "selector")
 
 
 @dataclass(frozen=True)
-class VersionRefSpec:
-    resource_name: str
-    inputs: Mapping[str, Any]
-
-    @property
-    def dataset_id(self) -> str | None:
-        return self.inputs.get("dataset_id")
-
-    @property
-    def dataset_name(self) -> str | None:
-        return self.inputs.get("dataset_name")
-
-    @property
-    def wait(self) -> bool:
-        return bool(self.inputs.get("wait", True))
-
-    @property
-    def timeout_seconds(self) -> float:
-        return float(self.inputs.get("timeout_seconds", 3600))
-
+class VersionRefSpec(ResourceSpec):
     @property
     def selector(self) -> str | None:
         return self.inputs.get("selector")

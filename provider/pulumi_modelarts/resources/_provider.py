@@ -10,7 +10,16 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
-from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 from pulumi.runtime import rpc
 
 from pulumi_modelarts import schema
@@ -49,9 +58,23 @@ def log(message: str) -> None:
 
 
 class ModelArtsProvider(ResourceProvider):
-    """Base of the three providers; subclasses set ``type_token``."""
+    """Base of the three providers.
+
+    Subclasses set the class attributes and implement ``ensure`` (observe, adopt or create, wait)
+    and ``read_live``; they override a lifecycle method only where their resource differs.
+    """
 
     type_token: ClassVar[str]
+    replace_keys: ClassVar[tuple[str, ...]]  # inputs sent to the API or naming the object
+    update_keys: ClassVar[tuple[str, ...]] = ("wait", "timeout_seconds")  # changed in place
+    id_output: ClassVar[str] = "task_id"
+    kept_on_read: ClassVar[tuple[str, ...]] = ("fingerprint", "adopted")  # outputs only create knows
+
+    def ensure(self, ctx: ReconcileContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def read_live(self, ctx: ReconcileContext, dataset_id: str, id_: str) -> dict[str, Any] | None:
+        raise NotImplementedError
 
     def configure(self, req: ConfigureRequest) -> None:
         _config.set_explicit(_config.settings_from_config(req.config.get))
@@ -81,6 +104,46 @@ class ModelArtsProvider(ResourceProvider):
     def context(self) -> ReconcileContext:
         return ReconcileContext.for_client(_config.client(), log=log)
 
+    def changes(self, olds: dict[str, Any], news: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+        """The name, the inputs whose change replaces, and those that change in place."""
+        name, new_inputs, _ = self.normalize(news)
+        old_inputs = recorded_inputs(olds)
+        return (
+            name,
+            changed_keys(old_inputs, new_inputs, self.replace_keys),
+            changed_keys(old_inputs, new_inputs, self.update_keys),
+        )
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        _, replaces, updates = self.changes(olds, news)
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        name, inputs = self.inputs_of(props)
+        live = self.guarded(name, lambda: self.ensure(self.context(), name, inputs))
+        return CreateResult(str(live[self.id_output]), echo_outputs(name, inputs, live))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only options change in place (diff replaces on anything else): no API call."""
+        name, inputs = self.inputs_of(news)
+        return UpdateResult(echo_outputs(name, inputs, live_outputs(olds)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: live state, or gone; the recorded inputs come back so refresh leaves no phantom diff."""
+        name = str(props.get(RESOURCE_NAME) or "")
+        inputs = recorded_inputs(props)
+        dataset_id = props.get("dataset_id")
+        if not dataset_id:
+            return ReadResult(None, {})
+        live = self.guarded(name, lambda: self.read_live(self.context(), str(dataset_id), id_))
+        if live is None:
+            return ReadResult(None, {})
+        live.update({key: props[key] for key in self.kept_on_read if key in props})
+        return ReadResult(id_, echo_outputs(name, inputs, live), {**inputs, RESOURCE_NAME: name})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Most resources own nothing that deleting could undo; IntelligentTask overrides this."""
+
     def guarded(self, name: str, action: Callable[[], R]) -> R:
         try:
             return action()
@@ -100,6 +163,12 @@ def echo_outputs(name: str, inputs: Mapping[str, Any], live: Mapping[str, Any]) 
     outputs[RESOURCE_NAME] = name
     outputs[SPEC] = dict(inputs)
     return outputs
+
+
+def live_outputs(olds: Mapping[str, Any]) -> dict[str, Any]:
+    """The recorded outputs that are not echoed inputs."""
+    inputs = recorded_inputs(olds)
+    return {key: value for key, value in olds.items() if key not in inputs}
 
 
 def recorded_inputs(olds: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,22 +5,14 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import DiffResult, Resource, UpdateResult
 
 from pulumi_modelarts.reconcile import versions
+from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import RequirementsNotMetError
-from pulumi_modelarts.resources._provider import (
-    RESOURCE_NAME,
-    ModelArtsProvider,
-    changed_keys,
-    contains_unknown,
-    echo_outputs,
-    recorded_inputs,
-)
+from pulumi_modelarts.resources._provider import RESOURCE_NAME, ModelArtsProvider, contains_unknown, echo_outputs
 
 TYPE_TOKEN = "modelarts:DatasetVersionRef"
-REPLACE_KEYS = ("dataset_id", "dataset_name", *versions.PIN_FIELDS, "release")
-UPDATE_KEYS = ("wait", "timeout_seconds", "requirements")
 
 
 class Requirements(TypedDict, total=False):
@@ -45,14 +37,24 @@ class ReleaseArgs(TypedDict, total=False):
 
 
 class DatasetVersionRefProvider(ModelArtsProvider):
+    """A reference owns nothing: deleting it leaves the version in place."""
+
     type_token = TYPE_TOKEN
+    replace_keys = ("dataset_id", "dataset_name", *versions.PIN_FIELDS, "release")
+    update_keys = ("wait", "timeout_seconds", "requirements")
+    id_output = "version_id"
+    kept_on_read = ("fingerprint", "released")
+
+    def ensure(self, ctx: ReconcileContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return versions.ensure(ctx, versions.VersionRefSpec(name, inputs))
+
+    def read_live(self, ctx: ReconcileContext, dataset_id: str, id_: str) -> dict[str, Any] | None:
+        return versions.read(ctx, dataset_id, id_)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """A changed pin replaces; a selector that now resolves to another version replaces too."""
-        name, new_inputs, _ = self.normalize(news)
-        old_inputs = recorded_inputs(olds)
-        replaces = changed_keys(old_inputs, new_inputs, REPLACE_KEYS)
-        updates = changed_keys(old_inputs, new_inputs, UPDATE_KEYS)
+        """A changed pin replaces; so does a selector that now resolves to another version."""
+        name, replaces, updates = self.changes(olds, news)
+        _, new_inputs, _ = self.normalize(news)
         if not replaces and new_inputs.get("selector") and not contains_unknown(new_inputs):
             spec = versions.VersionRefSpec(name, new_inputs)
             live = self.guarded(name, lambda: versions.resolve_live(self.context(), spec))
@@ -60,48 +62,28 @@ class DatasetVersionRefProvider(ModelArtsProvider):
                 replaces = ["version_id"]
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        name, inputs = self.inputs_of(props)
-        spec = versions.VersionRefSpec(name, inputs)
-        live = self.guarded(name, lambda: versions.ensure(self.context(), spec))
-        return CreateResult(str(live["version_id"]), echo_outputs(name, inputs, live))
-
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Requirements, wait and timeout change in place: the pinned version is checked again."""
         name, inputs = self.inputs_of(news)
         spec = versions.VersionRefSpec(name, inputs)
         dataset_id = str(olds["dataset_id"])
-        live = self.guarded(name, lambda: versions.read(self.context(), dataset_id, id_))
-        if live is None:
-            raise RequirementsNotMetError(
-                f"{TYPE_TOKEN} '{name}': version {id_} no longer exists; run `pulumi refresh`"
-            )
-        problems = versions.unmet_requirements(spec, live)
-        if problems:
-            raise RequirementsNotMetError(
-                f"{TYPE_TOKEN} '{name}': version '{live.get('version_name')}' ({id_}) does not meet its"
-                f" requirements: {'; '.join(problems)}"
-            )
+
+        def recheck() -> dict[str, Any]:
+            live = versions.read(self.context(), dataset_id, id_)
+            if live is None:
+                raise RequirementsNotMetError(f"version {id_} no longer exists; run `pulumi refresh`")
+            problems = versions.unmet_requirements(spec, live)
+            if problems:
+                raise RequirementsNotMetError(
+                    f"version '{live.get('version_name')}' ({id_}) does not meet its requirements:"
+                    f" {'; '.join(problems)}"
+                )
+            return live
+
+        live = self.guarded(name, recheck)
         live["released"] = olds.get("released", False)
         live["fingerprint"] = spec.fingerprint
         return UpdateResult(echo_outputs(name, inputs, live))
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        name = str(props.get(RESOURCE_NAME) or "")
-        inputs = recorded_inputs(props)
-        dataset_id = props.get("dataset_id")
-        if not dataset_id:
-            return ReadResult(None, {})
-        live = self.guarded(name, lambda: versions.read(self.context(), str(dataset_id), id_))
-        if live is None:
-            return ReadResult(None, {})
-        for key in ("fingerprint", "released"):
-            if key in props:
-                live[key] = props[key]
-        return ReadResult(id_, echo_outputs(name, inputs, live), {**inputs, RESOURCE_NAME: name})
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """A reference owns nothing: deleting it leaves the version in place."""
 
 
 class DatasetVersionRef(Resource, module="modelarts", name="DatasetVersionRef"):

@@ -5,59 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 
 from pulumi_modelarts.reconcile import export
-from pulumi_modelarts.resources._provider import (
-    RESOURCE_NAME,
-    ModelArtsProvider,
-    changed_keys,
-    echo_outputs,
-    recorded_inputs,
-)
+from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.resources._provider import RESOURCE_NAME, ModelArtsProvider
 
 TYPE_TOKEN = "modelarts:ExportTask"
-REPLACE_KEYS = ("dataset_id", "dataset_name", *export.API_FIELDS, "adopt_task_id")
-UPDATE_KEYS = ("wait", "timeout_seconds")
 
 
 class ExportTaskProvider(ModelArtsProvider):
+    """Deleting an export forgets the task: the exported data (OBS files, a new dataset) stays."""
+
     type_token = TYPE_TOKEN
+    replace_keys = ("dataset_id", "dataset_name", *export.API_FIELDS, "adopt_task_id")
+    kept_on_read = ("fingerprint", "adopted", "new_dataset_id")
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        _, new_inputs, _ = self.normalize(news)
-        old_inputs = recorded_inputs(olds)
-        replaces = changed_keys(old_inputs, new_inputs, REPLACE_KEYS)
-        updates = changed_keys(old_inputs, new_inputs, UPDATE_KEYS)
-        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+    def ensure(self, ctx: ReconcileContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return export.ensure(ctx, export.ExportTaskSpec(name, inputs))
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        name, inputs = self.inputs_of(props)
-        spec = export.ExportTaskSpec(name, inputs)
-        live = self.guarded(name, lambda: export.ensure(self.context(), spec))
-        return CreateResult(str(live["task_id"]), echo_outputs(name, inputs, live))
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        name, inputs = self.inputs_of(news)
-        live = {key: value for key, value in olds.items() if key not in recorded_inputs(olds)}
-        return UpdateResult(echo_outputs(name, inputs, live))
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        name = str(props.get(RESOURCE_NAME) or "")
-        inputs = recorded_inputs(props)
-        dataset_id = props.get("dataset_id")
-        if not dataset_id:
-            return ReadResult(None, {})
-        live = self.guarded(name, lambda: export.read(self.context(), str(dataset_id), id_))
-        if live is None:
-            return ReadResult(None, {})
-        for key in ("fingerprint", "new_dataset_id", "adopted"):
-            if key in props:
-                live[key] = props[key]
-        return ReadResult(id_, echo_outputs(name, inputs, live), {**inputs, RESOURCE_NAME: name})
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Exports cannot be undone: the exported data (OBS files, a new dataset) stays."""
+    def read_live(self, ctx: ReconcileContext, dataset_id: str, id_: str) -> dict[str, Any] | None:
+        return export.read(ctx, dataset_id, id_)
 
 
 class ExportTask(Resource, module="modelarts", name="ExportTask"):

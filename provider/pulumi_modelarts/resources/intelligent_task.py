@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import Resource, UpdateResult
 
 from pulumi_modelarts.reconcile import intelligent
 from pulumi_modelarts.reconcile.accept import AcceptRule, accept_auto_labels
+from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.status import TASK_SUCCEEDED
 from pulumi_modelarts.resources._provider import (
     RESOURCE_NAME,
     ModelArtsProvider,
-    changed_keys,
     echo_outputs,
+    live_outputs,
     recorded_inputs,
 )
 
 TYPE_TOKEN = "modelarts:IntelligentTask"
-REPLACE_KEYS = ("dataset_id", "dataset_name", *intelligent.API_FIELDS, "adopt_task_id")
-UPDATE_KEYS = ("wait", "timeout_seconds", "accept")
 STOP_TIMEOUT_SECONDS = 600.0
 
 
@@ -33,49 +33,30 @@ class AcceptArgs(TypedDict, total=False):
 
 class IntelligentTaskProvider(ModelArtsProvider):
     type_token = TYPE_TOKEN
+    replace_keys = ("dataset_id", "dataset_name", *intelligent.API_FIELDS, "adopt_task_id")
+    update_keys = ("wait", "timeout_seconds", "accept")
+    kept_on_read = ("fingerprint", "adopted", "accepted_count", "skipped_counts")
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        _, new_inputs, _ = self.normalize(news)
-        old_inputs = recorded_inputs(olds)
-        replaces = changed_keys(old_inputs, new_inputs, REPLACE_KEYS)
-        updates = changed_keys(old_inputs, new_inputs, UPDATE_KEYS)
-        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+    def ensure(self, ctx: ReconcileContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return intelligent.ensure(ctx, intelligent.IntelligentTaskSpec(name, inputs))
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        name, inputs = self.inputs_of(props)
-        spec = intelligent.IntelligentTaskSpec(name, inputs)
-        live = self.guarded(name, lambda: intelligent.ensure(self.context(), spec))
-        return CreateResult(str(live["task_id"]), echo_outputs(name, inputs, live))
+    def read_live(self, ctx: ReconcileContext, dataset_id: str, id_: str) -> dict[str, Any] | None:
+        return intelligent.read(ctx, dataset_id, id_)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Only wait/timeout/accept change in place; a changed accept rule is applied now."""
+        """wait/timeout change in place; a changed accept rule on a succeeded task is applied now."""
         name, inputs = self.inputs_of(news)
-        live = {key: value for key, value in olds.items() if key not in recorded_inputs(olds)}
+        live = live_outputs(olds)
         accept = inputs.get("accept")
-        if accept and accept != recorded_inputs(olds).get("accept") and olds.get("status") == 3:
-            ctx = self.context()
-            result = self.guarded(
-                name, lambda: accept_auto_labels(ctx, str(olds["dataset_id"]), AcceptRule.from_inputs(accept))
-            )
+        if accept and accept != recorded_inputs(olds).get("accept") and olds.get("status") == TASK_SUCCEEDED:
+            rule = AcceptRule.from_inputs(accept)
+            result = self.guarded(name, lambda: accept_auto_labels(self.context(), str(olds["dataset_id"]), rule))
             live["accepted_count"] = result.accepted
             live["skipped_counts"] = result.skipped
         return UpdateResult(echo_outputs(name, inputs, live))
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        name = str(props.get(RESOURCE_NAME) or "")
-        inputs = recorded_inputs(props)
-        dataset_id = props.get("dataset_id")
-        if not dataset_id:
-            return ReadResult(None, {})
-        live = self.guarded(name, lambda: intelligent.read(self.context(), str(dataset_id), id_))
-        if live is None:
-            return ReadResult(None, {})
-        for key in ("fingerprint", "accepted_count", "skipped_counts", "adopted"):
-            if key in props:
-                live[key] = props[key]
-        return ReadResult(id_, echo_outputs(name, inputs, live), {**inputs, RESOURCE_NAME: name})
-
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """A running task is stopped, and waited for until it has stopped; a finished one is forgotten."""
         name = str(props.get(RESOURCE_NAME) or "")
         dataset_id = props.get("dataset_id")
         if dataset_id:

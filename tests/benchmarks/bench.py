@@ -1,0 +1,1011 @@
+#!/usr/bin/env python
+"""Benchmarks of issue 5: validate, plan, apply again, long waits, the provider blob, import cost, emulator load.
+
+Each scenario runs against the emulator started as its own process (``tests/emulator_process.py``) with
+50 ms of latency injected into every API request unless stated, and prints wall time, API calls by
+method and route template, and write calls, next to the target and, where there is one, the obvious
+naive approach measured in the same run.
+
+    python tests/benchmarks/bench.py            # full sizes: the figures recorded in docs/benchmarks.md
+    python tests/benchmarks/bench.py --quick    # small sizes for CI (well under a minute)
+    python tests/benchmarks/bench.py --json out.json   # also write every figure as JSON ("-" = stdout)
+    python tests/benchmarks/bench.py --only plan,wait  # a subset of the scenarios
+
+Exit status: 0 when the run finished; in ``--quick`` mode 1 when a target is missed by a wide margin
+where that is meaningful on a shared CI machine (see ``Target.gate``): call counts, write counts, poll
+counts, blob size and identity are exact and gate strictly; wall times gate at 3x their target, the
+import-cost ratio at 2.0 and throughput at a third of its target. Full mode reports and never gates.
+2 when a scenario crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TESTS = Path(__file__).resolve().parents[1]
+ROOT = TESTS.parent
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from emulator_process import EmulatorProcess, start_emulator  # noqa: E402
+
+LATENCY_MS = 50
+PROJECT_ROUTE = "/v2/{project_id}"
+DATASETS_ROUTE = PROJECT_ROUTE + "/datasets"
+DATASET_ROUTE = DATASETS_ROUTE + "/{dataset_id}"
+TASK_ROUTE = DATASET_ROUTE + "/tasks/{task_id}"
+LIST_ROUTES = (
+    DATASETS_ROUTE,
+    DATASET_ROUTE + "/tasks",
+    DATASET_ROUTE + "/export-tasks",
+    DATASET_ROUTE + "/versions",
+)
+
+
+# --- sizes ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sizes:
+    validate_specs: int = 500
+    plan_specs: int = 500
+    plan_datasets: int = 10
+    naive_plan_sample: int | None = None  # None: the naive plan walks every resource
+    apply_specs: int = 60
+    apply_datasets: int = 10
+    reps: int = 5  # in-process timings
+    cli_reps: int = 3  # CLI subprocess timings
+    import_reps: int = 9
+    load_seconds: float = 5.0
+    load_requests: int = 10_000
+    load_threads: int = 4
+    naive_wait: bool = True
+
+
+FULL = Sizes()
+QUICK = Sizes(
+    plan_specs=500,
+    naive_plan_sample=60,
+    apply_specs=20,
+    apply_datasets=5,
+    reps=3,
+    cli_reps=1,
+    import_reps=5,
+    load_seconds=2.0,
+    load_requests=3_000,
+    naive_wait=False,
+)
+
+
+# --- results ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One requirement: the measured value, the limit, and how far off counts as a wide miss."""
+
+    name: str
+    value: float
+    limit: float
+    unit: str
+    higher_is_better: bool = False
+    wide: float | None = None  # the quick-mode gate: the value beyond which the miss is "wide"
+    note: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.limit if self.higher_is_better else self.value <= self.limit
+
+    @property
+    def gate(self) -> bool:
+        """True when this is a wide miss (quick mode exits non-zero)."""
+        if self.wide is None:
+            return False
+        return self.value < self.wide if self.higher_is_better else self.value > self.wide
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "limit": self.limit,
+            "unit": self.unit,
+            "met": self.met,
+            "wide_miss": self.gate,
+            "note": self.note,
+        }
+
+
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    rows: list[tuple[str, str]] = field(default_factory=list)  # (label, value) lines of the table
+    targets: list[Target] = field(default_factory=list)
+    calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # label -> emulator stats
+    data: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def row(self, label: str, value: str) -> None:
+        self.rows.append((label, value))
+
+    def target(self, target: Target) -> Target:
+        self.targets.append(target)
+        return target
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "rows": [{"label": label, "value": value} for label, value in self.rows],
+            "targets": [target.as_dict() for target in self.targets],
+            "api_calls": self.calls,
+            "data": self.data,
+            "error": self.error,
+        }
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "n/a"
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def short_route(key: str) -> str:
+    return key.replace(PROJECT_ROUTE, "").replace("{dataset_id}", "{ds}")
+
+
+def calls_text(stats: Mapping[str, Any]) -> str:
+    requests: Mapping[str, int] = stats.get("requests", {})
+    parts = [f"{short_route(key)}={count}" for key, count in sorted(requests.items())]
+    return ", ".join(parts) or "none"
+
+
+def base_env() -> dict[str, str]:
+    """The environment for subprocesses, without credentials or endpoints from the caller."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "OS_", "MODELARTS_", "HUAWEICLOUD_"))}
+
+
+class Bytecode:
+    """A pycache prefix that subprocesses can share, so that they import cached bytecode like a normal install.
+
+    This machine sets PYTHONDONTWRITEBYTECODE=1 and the editable package has no __pycache__, so every
+    fresh interpreter would compile the package from source. Runs labelled "bytecode cached" use
+    ``-X pycache_prefix`` with writing enabled (after a warm-up); runs labelled "as configured" use
+    the environment unchanged.
+    """
+
+    def __init__(self) -> None:
+        self.prefix = Path(tempfile.mkdtemp(prefix="bench-pycache-"))
+
+    def argv(self, cached: bool) -> list[str]:
+        return [sys.executable, "-X", f"pycache_prefix={self.prefix}"] if cached else [sys.executable]
+
+    def env(self, cached: bool, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = base_env()
+        if cached:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.update(extra or {})
+        return env
+
+    def close(self) -> None:
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+def cli_env(emulator: EmulatorProcess) -> dict[str, str]:
+    return {
+        "CI": "true",
+        "MODELARTS_ENDPOINT": emulator.url,
+        "HW_AUTH_URL": emulator.url + "/v3",
+        "HW_REGION_NAME": emulator.project_name,
+        "HW_PROJECT_ID": emulator.project_id,
+        "HW_ACCESS_KEY": emulator.access_key,
+        "HW_SECRET_KEY": emulator.secret_key,
+    }
+
+
+def run_cli(
+    bytecode: Bytecode, args: Sequence[str], *, emulator: EmulatorProcess | None = None, cached: bool = True
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    env = bytecode.env(cached, cli_env(emulator) if emulator is not None else None)
+    command = [*bytecode.argv(cached), "-m", "pulumi_modelarts.cli.main", *args]
+    start = time.perf_counter()
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=600, stdin=subprocess.DEVNULL, cwd=ROOT
+    )
+    return time.perf_counter() - start, result
+
+
+def check_cli(result: subprocess.CompletedProcess[str], what: str, allowed: Sequence[int] = (0,)) -> None:
+    if result.returncode not in allowed:
+        raise RuntimeError(f"{what} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+
+@contextlib.contextmanager
+def emulator_running(*flags: str, latency_ms: float = LATENCY_MS) -> Iterator[EmulatorProcess]:
+    emulator = start_emulator("--admin", "--latency-ms", str(latency_ms), *flags)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+def make_client(emulator: EmulatorProcess, **overrides: Any) -> Any:
+    from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+
+    return ModelArtsClient(resolve_settings(**emulator.client_settings(**overrides)))
+
+
+def dataset_name(d: int) -> str:
+    return f"bench-ds-{d:02d}"
+
+
+def create_datasets(emulator: EmulatorProcess, count: int) -> dict[str, str]:
+    """Create ``count`` image-classification datasets through the API; returns name -> id."""
+    client = make_client(emulator)
+    created: dict[str, str] = {}
+    try:
+        for d in range(count):
+            name = dataset_name(d)
+            created[name] = client.create_dataset(
+                {
+                    "dataset_name": name,
+                    "dataset_type": 0,
+                    "data_sources": [{"data_type": 0, "data_path": f"/bench-bucket/{name}/input/"}],
+                    "work_path": f"/bench-bucket/{name}/output/",
+                    "work_path_type": 0,
+                    "labels": [{"name": "cat", "type": 0}, {"name": "dog", "type": 0}],
+                }
+            )
+    finally:
+        client.close()
+    return created
+
+
+# --- the generated specs ----------------------------------------------------------------------------
+
+SPECS_PER_FILE = 50
+
+
+def _resource_yaml(i: int, k: int) -> str:
+    """Resource number ``i`` of a set spread over ``k`` datasets (round robin).
+
+    Per dataset: the first resource is an auto-grouping task, then every third a version release and
+    the rest exports to OBS; one export in five exports the release declared just before it (a
+    reference), the others name the dataset directly. Every dataset has at most one intelligent task,
+    so the set can be applied without two tasks of a kind racing on one dataset.
+    """
+    d, j = i % k, i // k
+    ds = dataset_name(d)
+    if j == 0:
+        return (
+            f"  t{i}:\n"
+            "    type: modelarts:IntelligentTask\n"
+            "    properties:\n"
+            f"      dataset_name: {ds}\n"
+            "      task_type: auto-grouping\n"
+            "      config:\n"
+            f'        n_clusters: "{2 + d % 5}"\n'
+            "        ambiguity: false\n"
+            "    options:\n"
+            "      timeoutSeconds: 900\n"
+        )
+    if j % 3 == 1:
+        return (
+            f"  r{i}:\n"
+            "    type: modelarts:DatasetVersionRef\n"
+            "    properties:\n"
+            f"      dataset_name: {ds}\n"
+            f"      version_name: rel-{i}\n"
+            "      release:\n"
+            f"        description: nightly {i}\n"
+            '        train_evaluate_sample_ratio: "0.80"\n'
+        )
+    previous = i - k if j % 3 == 2 else i - 2 * k  # the release declared on this dataset just before
+    if j % 5 == 2:
+        return (
+            f"  e{i}:\n"
+            "    type: modelarts:ExportTask\n"
+            "    properties:\n"
+            f"      dataset_id: ${{r{previous}.dataset_id}}\n"
+            f"      version_id: ${{r{previous}.version_id}}\n"
+            f"      path: /bench-bucket/{ds}/release/${{r{previous}.version_name}}/\n"
+            "      export_type: 0\n"
+            "      export_params:\n"
+            "        export_dest: DIR\n"
+        )
+    return (
+        f"  e{i}:\n"
+        "    type: modelarts:ExportTask\n"
+        "    properties:\n"
+        f"      dataset_name: {ds}\n"
+        f"      path: /bench-bucket/{ds}/export-{i}/\n"
+        f"      export_type: {(0, 2, 3)[i % 3]}\n"
+        "      export_params:\n"
+        "        export_dest: DIR\n"
+        '        sample_state: ""\n'
+    )
+
+
+def generate_specs(directory: Path, n: int, k: int) -> Path:
+    """Write ``n`` resources over ``k`` datasets into ``directory`` (50 per file); returns the directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for start in range(0, n, SPECS_PER_FILE):
+        lines = [f"# generated by tests/benchmarks/bench.py: resources {start}..{min(n, start + SPECS_PER_FILE) - 1}\n"]
+        lines.append("resources:\n")
+        lines.extend(_resource_yaml(i, k) for i in range(start, min(n, start + SPECS_PER_FILE)))
+        (directory / f"bench-{start // SPECS_PER_FILE:03d}.yaml").write_text("".join(lines), encoding="utf-8")
+    return directory
+
+
+# --- scenarios --------------------------------------------------------------------------------------
+
+
+def bench_validate(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
+    scenario = Scenario("validate", f"validate {sizes.validate_specs} specs (no network)")
+    specs = generate_specs(work / "validate", sizes.validate_specs, 10)
+    from pulumi_modelarts.specs import load_specs
+
+    times = []
+    for _ in range(sizes.reps):
+        elapsed, spec_set = timed(lambda: load_specs([specs]))
+        assert len(spec_set.resources) == sizes.validate_specs
+        times.append(elapsed)
+    in_process = median(times)
+    scenario.row("in-process load_specs (parse + schema + references)", f"{fmt_s(in_process)} median of {len(times)}")
+
+    cli: dict[str, float] = {}
+    for cached in (True, False):
+        runs = []
+        for _ in range(sizes.cli_reps + (1 if cached else 0)):
+            elapsed, result = run_cli(bytecode, ["validate", str(specs)], cached=cached)
+            check_cli(result, "validate")
+            runs.append(elapsed)
+        if cached:
+            runs = runs[1:]  # the first run fills the bytecode cache
+        cli[str(cached)] = median(runs)
+    scenario.row("CLI subprocess `pulumi-modelarts validate`, bytecode cached", fmt_s(cli["True"]))
+    scenario.row("CLI subprocess, as configured here (no bytecode, compiles)", fmt_s(cli["False"]))
+    scenario.target(Target("validate 500 specs in-process", in_process, 1.0, "s", wide=3.0))
+    scenario.target(Target("validate 500 specs, CLI subprocess (bytecode cached)", cli["True"], 1.0, "s", wide=3.0))
+    scenario.target(
+        Target(
+            "validate 500 specs, CLI subprocess (as configured)",
+            cli["False"],
+            1.0,
+            "s",
+            note="report only: PYTHONDONTWRITEBYTECODE=1 here",
+        )
+    )
+    scenario.data = {"in_process_s": times, "cli_cached_s": cli["True"], "cli_as_configured_s": cli["False"]}
+    return scenario
+
+
+def _naive_plan(emulator: EmulatorProcess, spec_set: Any, ids: Mapping[str, str], sample: int | None) -> dict[str, Any]:
+    """The obvious approach: one GET per resource, one resource after another (dataset ids known)."""
+    client = make_client(emulator)
+    names = list(spec_set.order)
+    walked = names if sample is None else names[:sample]
+    emulator.reset_stats()
+    start = time.perf_counter()
+    try:
+        for name in walked:
+            resource = spec_set.resources[name]
+            dataset = resource.properties.get("dataset_name")
+            dataset_id = ids.get(dataset) if isinstance(dataset, str) else None
+            if dataset_id is None:  # a reference: naive code would still look the dataset up
+                dataset_id = next(iter(ids.values()))
+            if resource.type_token == "modelarts:IntelligentTask":
+                client.list_tasks_page(dataset_id, type="auto-grouping", task_name=f"pm-{name}", limit=100)
+            elif resource.type_token == "modelarts:ExportTask":
+                client.list_export_tasks_page(dataset_id, limit=100)
+            else:
+                client.list_versions_page(dataset_id)
+    finally:
+        client.close()
+    elapsed = time.perf_counter() - start
+    stats = emulator.stats()
+    scale = len(names) / len(walked)
+    return {
+        "walked": len(walked),
+        "seconds": elapsed * scale,
+        "calls": stats["total"] * scale,
+        "stats": stats,
+        "extrapolated": sample is not None and len(walked) < len(names),
+    }
+
+
+def bench_plan(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
+    n, k = sizes.plan_specs, sizes.plan_datasets
+    scenario = Scenario("plan", f"plan {n} specs over {k} datasets, nothing applied ({LATENCY_MS} ms latency)")
+    specs = generate_specs(work / "plan", n, k)
+    from pulumi_modelarts.cli.runner import Runner
+    from pulumi_modelarts.reconcile.context import ReconcileContext
+    from pulumi_modelarts.specs import load_specs
+
+    with emulator_running() as emulator:
+        ids = create_datasets(emulator, k)
+        spec_set = load_specs([specs])
+
+        # In process: the CLI's own driver (Runner.plan: prefetch then plan each resource).
+        runs = []
+        for _ in range(sizes.reps):
+            client = make_client(emulator)
+            ctx = ReconcileContext.for_client(client, log=lambda _message: None)
+            emulator.reset_stats()
+            elapsed, results = timed(lambda: Runner(spec_set, ctx, parallelism=4).plan())  # noqa: B023
+            client.close()
+            failed = [result for result in results if result.failed]
+            if failed:
+                raise RuntimeError(f"plan failed for {failed[0].name}: {failed[0].error}")
+            runs.append(elapsed)
+        stats = emulator.stats()
+        actions = Counter(result.plan.action for result in results if result.plan is not None)
+        in_process = median(runs)
+        scenario.calls["in-process plan"] = stats
+        scenario.row("in-process Runner.plan (specs already loaded)", f"{fmt_s(in_process)} median of {len(runs)}")
+        scenario.row("plan actions", ", ".join(f"{a}={c}" for a, c in sorted(actions.items())))
+        scenario.row("API calls (in-process plan)", f"{stats['total']} total, {stats['writes']} writes")
+        scenario.row("  by endpoint", calls_text(stats))
+
+        # The CLI as a user runs it.
+        cli_runs = []
+        cli_stats: dict[str, Any] = {}
+        for rep in range(sizes.cli_reps + 1):
+            emulator.reset_stats()
+            elapsed, result = run_cli(bytecode, ["plan", str(specs), "--format", "json"], emulator=emulator)
+            check_cli(result, "plan")
+            if rep:  # the first run fills the bytecode cache
+                cli_runs.append(elapsed)
+            cli_stats = emulator.stats()
+        cli = median(cli_runs)
+        scenario.calls["CLI plan"] = cli_stats
+        scenario.row("CLI subprocess `plan --format json` (bytecode cached)", f"{fmt_s(cli)} median of {len(cli_runs)}")
+        scenario.row("API calls (CLI plan)", f"{cli_stats['total']} total, {cli_stats['writes']} writes")
+
+        naive = _naive_plan(emulator, spec_set, ids, sizes.naive_plan_sample)
+        scenario.calls["naive plan"] = naive["stats"]
+        how = f" (extrapolated from {naive['walked']} resources)" if naive["extrapolated"] else ""
+        scenario.row(
+            "naive: one GET per resource, sequential" + how,
+            f"{fmt_s(naive['seconds'])}, {naive['calls']:.0f} calls",
+        )
+        scenario.row(
+            "naive / ours",
+            f"wall {ratio(naive['seconds'], in_process)}, calls {ratio(naive['calls'], stats['total'])}",
+        )
+
+    list_calls = sum(count for key, count in stats["requests"].items() if key.split(" ", 1)[1] in LIST_ROUTES)
+    other_calls = stats["total"] - list_calls
+    per_dataset = list_calls / k
+    scenario.target(Target(f"plan {n} specs in-process", in_process, 2.0, "s", wide=6.0))
+    scenario.target(Target(f"plan {n} specs, CLI subprocess (bytecode cached)", cli, 2.0, "s", wide=6.0))
+    # Per dataset: the name lookup plus one list per kind of resource on it (tasks of a type, exports,
+    # versions) is 4 here; "a handful" is taken as at most 5, and no call may be per resource.
+    scenario.target(Target("list calls per dataset (plan)", per_dataset, 5, "calls", wide=5))
+    scenario.target(Target("calls that are not lists (plan)", other_calls, 0, "calls", wide=0))
+    scenario.target(Target("write calls (plan)", stats["writes"], 0, "calls", wide=0))
+    scenario.data = {
+        "in_process_s": runs,
+        "cli_s": cli_runs,
+        "naive": {key: value for key, value in naive.items() if key != "stats"},
+        "actions": dict(actions),
+        "list_calls_per_dataset": per_dataset,
+    }
+    return scenario
+
+
+def bench_apply(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
+    n, k = sizes.apply_specs, sizes.apply_datasets
+    scenario = Scenario("apply", f"apply {n} specs over {k} datasets, then apply again ({LATENCY_MS} ms latency)")
+    specs = generate_specs(work / "apply", n, k)
+    flags = (
+        "--task-seconds",
+        "0.5",
+        "--export-seconds",
+        "0.3",
+        "--version-seconds",
+        "0",
+        "--release-interval-seconds",
+        "0",
+    )
+    with emulator_running(*flags) as emulator:
+        create_datasets(emulator, k)
+        emulator.reset_stats()
+        first_s, first = run_cli(
+            bytecode, ["apply", str(specs), "--yes", "--format", "json", "--parallelism", "8"], emulator=emulator
+        )
+        check_cli(first, "first apply")
+        first_stats = emulator.stats()
+        state = emulator.admin.get("/state").json()["totals"]
+        scenario.calls["first apply"] = first_stats
+        scenario.row("first apply (CLI, --parallelism 8)", f"{fmt_s(first_s)}, {first_stats['writes']} writes")
+        scenario.row(
+            "  objects after it",
+            f"tasks={state['tasks']}, export_tasks={state['export_tasks']}, versions={state['versions']}",
+        )
+
+        emulator.reset_stats()
+        plan_s, plan = run_cli(bytecode, ["plan", str(specs), "--format", "json", "--detailed-exitcode"], emulator=emulator)
+        check_cli(plan, "plan after apply")
+        plan_stats = emulator.stats()
+        scenario.calls["plan after apply"] = plan_stats
+
+        emulator.reset_stats()
+        again_s, again = run_cli(bytecode, ["apply", str(specs), "--yes", "--format", "json"], emulator=emulator)
+        check_cli(again, "second apply")
+        again_stats = emulator.stats()
+        scenario.calls["apply again"] = again_stats
+        document = json.loads(again.stdout)
+
+    same = again_stats["requests"] == plan_stats["requests"]
+    scenario.row("plan after apply (CLI)", f"{fmt_s(plan_s)}, {plan_stats['total']} calls, exit {plan.returncode}")
+    scenario.row(
+        "apply again (CLI)",
+        f"{fmt_s(again_s)}, {again_stats['total']} calls, {again_stats['writes']} writes,"
+        f" changes_pending={document.get('changes_pending')}",
+    )
+    scenario.row("  by endpoint", calls_text(again_stats))
+    scenario.row("apply again observes exactly like plan", "yes" if same else f"NO: plan {calls_text(plan_stats)}")
+    scenario.target(Target("write calls when applying again", again_stats["writes"], 0, "calls", wide=0))
+    scenario.target(
+        Target(
+            "apply-again calls minus plan calls",
+            abs(again_stats["total"] - plan_stats["total"]),
+            0,
+            "calls",
+            wide=0,
+            note="same routes and counts" if same else "routes differ",
+        )
+    )
+    scenario.target(Target("plan after apply shows no change (exit 0)", plan.returncode, 0, "exit", wide=0))
+    scenario.data = {
+        "first_apply_s": first_s,
+        "plan_s": plan_s,
+        "again_s": again_s,
+        "objects": state,
+        "same_routes": same,
+    }
+    return scenario
+
+
+class VirtualTime:
+    """Sleeping advances the emulator's clock instead of waiting; ``now`` tracks the virtual time."""
+
+    def __init__(self, emulator: EmulatorProcess) -> None:
+        self.emulator = emulator
+        self.offset = 0.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return time.monotonic() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        self.slept.append(seconds)
+        self.emulator.advance_clock(seconds)
+        self.offset += seconds
+
+
+def bench_wait(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
+    duration = 600.0
+    scenario = Scenario("wait", f"wait for a {duration / 60:.0f}-minute task (virtual time, {LATENCY_MS} ms latency)")
+    from pulumi_modelarts import schema
+    from pulumi_modelarts.reconcile import intelligent
+    from pulumi_modelarts.reconcile.context import ReconcileContext
+
+    with emulator_running("--task-seconds", str(duration)) as emulator:
+        ids = create_datasets(emulator, 2)
+        client = make_client(emulator)
+        vtime = VirtualTime(emulator)
+        ctx = ReconcileContext.for_client(client, clock=vtime.now, sleep=vtime.sleep, log=lambda _message: None)
+        inputs, violations = schema.validate_inputs(
+            "modelarts:IntelligentTask",
+            {"dataset_name": dataset_name(0), "task_type": "auto-grouping", "timeout_seconds": 3600},
+        )
+        assert not violations, violations
+        emulator.reset_stats()
+        started_virtual = vtime.now()
+        real_s, outputs = timed(lambda: intelligent.ensure(ctx, intelligent.IntelligentTaskSpec("long-task", inputs)))
+        noticed = vtime.now() - started_virtual - duration
+        stats = emulator.stats()
+        polls = stats["requests"].get(f"GET {TASK_ROUTE}", 0)
+        scenario.calls["ours"] = stats
+        scenario.row("status calls (GET task)", str(polls))
+        scenario.row("completion noticed after the task ended", f"{noticed:.1f} s (virtual; an upper bound)")
+        scenario.row("delays slept", ", ".join(f"{s:.0f}" for s in vtime.slept) + " s")
+        scenario.row("real time for the whole wait", fmt_s(real_s))
+        scenario.row("outputs", f"status={outputs['status_name']}, elapsed_time={outputs['elapsed_time']} s")
+
+        naive: dict[str, Any] = {}
+        if sizes.naive_wait:
+            naive_time = VirtualTime(emulator)
+            naive_time.offset = vtime.offset
+            body = {"task_type": "auto-grouping", "config": {"name": "naive-poll"}}
+            task_id = client.create_task(ids[dataset_name(1)], body)
+            begin = naive_time.now()
+            emulator.reset_stats()
+            naive_polls = 0
+            while True:
+                task = client.get_task(ids[dataset_name(1)], task_id)
+                naive_polls += 1
+                if not intelligent.is_active(task):
+                    break
+                naive_time.sleep(5.0)
+            naive = {"polls": naive_polls, "noticed_s": naive_time.now() - begin - duration}
+            scenario.calls["naive 5 s polling"] = emulator.stats()
+        else:  # quick mode: the fixed-interval loop is arithmetic, and 121 real calls cost 7 s of CI
+            naive = {"polls": int(duration // 5) + 1, "noticed_s": 5.0, "computed": True}
+        client.close()
+    how = " (computed, not run)" if naive.get("computed") else ""
+    scenario.row(
+        "naive: fixed 5 s polling" + how, f"{naive['polls']} status calls, noticed within {naive['noticed_s']:.1f} s"
+    )
+    scenario.row("naive / ours", f"status calls {ratio(naive['polls'], polls)}")
+    bound = max(30.0, 0.1 * duration)
+    scenario.target(Target("status calls for a 10-minute task", polls, 20, "calls", wide=20))
+    scenario.target(Target("completion noticed within max(30 s, 10%)", noticed, bound, "s", wide=bound))
+    scenario.data = {"polls": polls, "noticed_s": noticed, "slept": vtime.slept, "naive": naive, "real_s": real_s}
+    return scenario
+
+
+def bench_blob(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
+    scenario = Scenario("blob", "serialized __provider per resource type (captured under Pulumi mocks)")
+    from engine import capture_resources
+
+    import pulumi_modelarts as modelarts
+
+    per_type = 20
+
+    def program() -> list[Any]:
+        resources: list[Any] = []
+        for i in range(per_type):
+            ds = dataset_name(i % 7)
+            resources.append(
+                modelarts.IntelligentTask(
+                    f"task-{i}",
+                    dataset_name=ds,
+                    task_type=("auto-label", "auto-grouping")[i % 2],
+                    config={"algorithm_type": "fast"} if i % 2 == 0 else {"n_clusters": str(2 + i % 5)},
+                    timeout_seconds=60 + i,
+                )
+            )
+            resources.append(
+                modelarts.ExportTask(
+                    f"export-{i}",
+                    dataset_name=ds,
+                    path=f"/bench-bucket/{ds}/export-{i}/",
+                    export_type=i % 4,
+                    export_params={"export_dest": "DIR", "sample_state": ""},
+                )
+            )
+            resources.append(
+                modelarts.DatasetVersionRef(
+                    f"version-{i}",
+                    dataset_name=ds,
+                    version_name=f"V{i:03d}",
+                    requirements={"min_annotated_samples": i},
+                )
+            )
+        return resources
+
+    captured = capture_resources(program)
+    by_type: dict[str, list[str]] = {}
+    for resource in captured:
+        by_type.setdefault(resource.type_token, []).append(resource.blob)
+    largest = 0
+    variants = 0
+    for type_token, blobs in sorted(by_type.items()):
+        sizes_ = {len(blob) for blob in blobs}
+        distinct = len(set(blobs))
+        decoded = len(base64.b64decode(blobs[0]))
+        largest = max(largest, max(sizes_))
+        variants = max(variants, distinct)
+        scenario.row(
+            f"{type_token} ({len(blobs)} resources)",
+            f"{max(sizes_)} bytes base64 ({decoded} pickled), {distinct} distinct",
+        )
+    scenario.target(Target("largest __provider blob", largest, 1024, "bytes", wide=1024))
+    scenario.target(Target("distinct blobs within a type", variants, 1, "variants", wide=1))
+    scenario.data = {t: {"bytes": len(b[0]), "distinct": len(set(b)), "count": len(b)} for t, b in by_type.items()}
+    return scenario
+
+
+_IMPORT_CODE = """\
+import time
+start = time.perf_counter()
+import pulumi.dynamic
+middle = time.perf_counter()
+{extra}
+end = time.perf_counter()
+print(middle - start, end - start)
+"""
+
+
+def _import_once(bytecode: Bytecode, cached: bool, with_package: bool) -> tuple[float, float, float]:
+    extra = "import pulumi_modelarts.resources" if with_package else ""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [*bytecode.argv(cached), "-c", _IMPORT_CODE.format(extra=extra)],
+        capture_output=True,
+        text=True,
+        env=bytecode.env(cached),
+        check=True,
+        cwd=tempfile.gettempdir(),
+    )
+    wall = time.perf_counter() - start
+    base, total = (float(value) for value in result.stdout.split())
+    return base, total, wall
+
+
+def _costliest_imports(bytecode: Bytecode) -> list[tuple[str, float]]:
+    """The top-level imports that pulumi_modelarts.resources adds on top of pulumi.dynamic (-X importtime)."""
+    result = subprocess.run(
+        [*bytecode.argv(True), "-X", "importtime", "-c", "import pulumi.dynamic; import pulumi_modelarts.resources"],
+        capture_output=True,
+        text=True,
+        env=bytecode.env(True),
+        check=True,
+        cwd=tempfile.gettempdir(),
+    )
+    lines = [line for line in result.stderr.splitlines() if line.startswith("import time:") and "|" in line]
+    after = next((i for i, line in enumerate(lines) if line.rstrip().endswith("| pulumi.dynamic")), -1)
+    found: list[tuple[str, float]] = []
+    for line in lines[after + 1 :]:
+        _, cumulative, name = line.split("|", 2)
+        stripped = name.rstrip()
+        depth = (len(stripped) - len(stripped.lstrip())) // 2
+        module = stripped.strip()
+        if not module.startswith("pulumi_modelarts") and depth <= 8:
+            found.append((module, int(cumulative) / 1e6))
+    found.sort(key=lambda item: item[1], reverse=True)
+    # keep only outermost entries (drop children of an entry already listed)
+    top: list[tuple[str, float]] = []
+    for module, seconds in found:
+        if not any(module.startswith(parent + ".") for parent, _ in top):
+            top.append((module, seconds))
+    return top[:5]
+
+
+def bench_import(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
+    scenario = Scenario("import", "provider host start: import pulumi_modelarts.resources on top of pulumi.dynamic")
+    results: dict[str, dict[str, float]] = {}
+    for cached in (True, False):
+        if cached:
+            _import_once(bytecode, True, True)  # fill the bytecode cache
+            _import_once(bytecode, True, False)
+        base, total, walls_a, walls_b = [], [], [], []
+        for _ in range(sizes.import_reps):
+            a_base, _, a_wall = _import_once(bytecode, cached, False)
+            b_base, b_total, b_wall = _import_once(bytecode, cached, True)
+            base.append(a_base)
+            total.append(b_total)
+            walls_a.append(a_wall)
+            walls_b.append(b_wall)
+        label = "bytecode cached" if cached else "as configured (no bytecode)"
+        summary = {
+            "pulumi_dynamic_s": median(base),
+            "with_package_s": median(total),
+            "ratio": median(total) / median(base),
+            "process_wall_a_s": median(walls_a),
+            "process_wall_b_s": median(walls_b),
+        }
+        results[label] = summary
+        scenario.row(
+            f"{label}: import pulumi.dynamic / + pulumi_modelarts.resources",
+            f"{fmt_s(summary['pulumi_dynamic_s'])} / {fmt_s(summary['with_package_s'])}"
+            f" = {summary['ratio']:.2f}x (median of {sizes.import_reps})",
+        )
+        scenario.row(
+            f"{label}: whole interpreter, wall",
+            f"{fmt_s(summary['process_wall_a_s'])} / {fmt_s(summary['process_wall_b_s'])}"
+            f" = {summary['process_wall_b_s'] / summary['process_wall_a_s']:.2f}x",
+        )
+    top = _costliest_imports(bytecode)
+    scenario.row(
+        "costliest imports added (cumulative, bytecode cached)",
+        ", ".join(f"{module} {seconds * 1000:.0f} ms" for module, seconds in top),
+    )
+    cached_ratio = results["bytecode cached"]["ratio"]
+    scenario.target(Target("import cost ratio (bytecode cached)", cached_ratio, 1.3, "x", wide=2.0))
+    scenario.target(
+        Target(
+            "import cost ratio (as configured)",
+            results["as configured (no bytecode)"]["ratio"],
+            1.3,
+            "x",
+            note="report only: PYTHONDONTWRITEBYTECODE=1 here",
+        )
+    )
+    scenario.data = {"results": results, "costliest": top}
+    return scenario
+
+
+def bench_load(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
+    scenario = Scenario("load", "emulator throughput: GET task, AK/SK, keep-alive, no injected latency")
+    with emulator_running("--task-seconds", "30", latency_ms=0) as emulator:
+        ids = create_datasets(emulator, 1)
+        dataset_id = ids[dataset_name(0)]
+        client = make_client(emulator, max_retries=0)
+        task_id = client.create_task(dataset_id, {"task_type": "auto-grouping", "config": {"name": "load"}})
+        for _ in range(20):  # warm the connection pool
+            client.get_task(dataset_id, task_id)
+        emulator.reset_stats()
+        deadline = time.perf_counter() + sizes.load_seconds
+        remaining = [sizes.load_requests]
+        lock = threading.Lock()
+        errors: list[str] = []
+
+        def worker() -> int:
+            done = 0
+            while time.perf_counter() < deadline:
+                with lock:
+                    if remaining[0] <= 0:
+                        break
+                    remaining[0] -= 1
+                try:
+                    client.get_task(dataset_id, task_id)
+                    done += 1
+                except Exception as error:  # counted, not raised: the figure is successful requests
+                    errors.append(type(error).__name__)
+            return done
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=sizes.load_threads) as pool:
+            counts = list(pool.map(lambda _: worker(), range(sizes.load_threads)))
+        elapsed = time.perf_counter() - start
+        client.close()
+        served = emulator.stats()["requests"].get(f"GET {TASK_ROUTE}", 0)
+    done = sum(counts)
+    rate = done / elapsed
+    scenario.row("requests", f"{done} ok, {len(errors)} failed, in {elapsed:.2f} s with {sizes.load_threads} threads")
+    scenario.row("emulator counted", str(served))
+    scenario.row("throughput", f"{rate:.0f} req/s (load and emulator share the 2 cores)")
+    scenario.target(Target("GET task throughput", rate, 300, "req/s", higher_is_better=True, wide=100))
+    scenario.target(Target("failed requests", len(errors), 0, "requests", wide=0))
+    scenario.data = {"requests": done, "seconds": elapsed, "rate": rate, "errors": Counter(errors)}
+    return scenario
+
+
+SCENARIOS: dict[str, Callable[[Sizes, Path, Bytecode], Scenario]] = {
+    "validate": bench_validate,
+    "plan": bench_plan,
+    "apply": bench_apply,
+    "wait": bench_wait,
+    "blob": bench_blob,
+    "import": bench_import,
+    "load": bench_load,
+}
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def print_report(scenarios: list[Scenario], mode: str, seconds: float) -> None:
+    info = machine()
+    print(f"\npulumi-modelarts benchmarks ({mode}) - {info['date']}")
+    print(f"machine: nproc={info['nproc']}, Python {info['python']}, {info['platform']}; run took {seconds:.0f} s")
+    width = 62
+    for scenario in scenarios:
+        print(f"\n== {scenario.name}: {scenario.title}")
+        if scenario.error:
+            print(f"   CRASHED: {scenario.error}")
+            continue
+        for label, value in scenario.rows:
+            print(f"   {label:<{width}} {value}")
+    print("\n== targets")
+    print(f"   {'target':<{width}} {'value':>12} {'limit':>12}  result")
+    for scenario in scenarios:
+        for target in scenario.targets:
+            comparator = ">=" if target.higher_is_better else "<="
+            value = f"{target.value:.3g} {target.unit}"
+            limit = f"{comparator} {target.limit:g} {target.unit}"
+            result = "met" if target.met else "MISSED"
+            if not target.met and target.wide is not None and target.gate:
+                result += " (wide)"
+            note = f"  [{target.note}]" if target.note else ""
+            print(f"   {target.name:<{width}} {value:>12} {limit:>12}  {result}{note}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repetitions (CI)")
+    parser.add_argument("--json", metavar="FILE", help="write all figures as JSON to FILE ('-' for stdout)")
+    parser.add_argument("--only", metavar="NAMES", help=f"comma-separated subset of: {', '.join(SCENARIOS)}")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    names = [name.strip() for name in args.only.split(",")] if args.only else list(SCENARIOS)
+    unknown = [name for name in names if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {unknown}; known: {', '.join(SCENARIOS)}")
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    bytecode = Bytecode()
+    scenarios: list[Scenario] = []
+    try:
+        for name in names:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            try:
+                scenarios.append(SCENARIOS[name](sizes, work, bytecode))
+            except Exception as error:
+                crashed = Scenario(name, "crashed")
+                crashed.error = f"{type(error).__name__}: {error}"
+                traceback.print_exc()
+                scenarios.append(crashed)
+    finally:
+        bytecode.close()
+        shutil.rmtree(work, ignore_errors=True)
+    seconds = time.perf_counter() - started
+    mode = "quick" if args.quick else "full"
+    print_report(scenarios, mode, seconds)
+
+    if args.json:
+        document = {
+            "mode": mode,
+            "command": " ".join(["python", "tests/benchmarks/bench.py", *(argv if argv is not None else sys.argv[1:])]),
+            "machine": machine(),
+            "seconds": seconds,
+            "scenarios": [scenario.as_dict() for scenario in scenarios],
+        }
+        text = json.dumps(document, indent=2, default=str)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+
+    if any(scenario.error for scenario in scenarios):
+        return 2
+    if args.quick:
+        wide = [target.name for scenario in scenarios for target in scenario.targets if target.gate]
+        if wide:
+            print(f"\nquick mode: missed by a wide margin: {'; '.join(wide)}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
