@@ -109,6 +109,8 @@ def test_validate_token(shared_emulator: EmulatorProcess) -> None:
     caller, subject = get_token(em), get_token(em)
     ok = httpx.get(em.url + "/v3/auth/tokens", headers={"X-Auth-Token": caller, "X-Subject-Token": subject})
     assert ok.status_code == 200 and ok.headers["X-Subject-Token"] == subject
+    head = httpx.head(em.url + "/v3/auth/tokens", headers={"X-Auth-Token": caller, "X-Subject-Token": subject})
+    assert head.status_code == 200 and head.content == b""
     missing = httpx.get(em.url + "/v3/auth/tokens", headers={"X-Auth-Token": caller, "X-Subject-Token": "MIIbogus"})
     assert missing.status_code == 404
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from emulator_process import EmulatorProcess, start_emulator
 from pulumi_modelarts.emulator.routes import api_routes
 
-TEMPLATES = [route.template for route in api_routes() if route.kind == "api"]
+TEMPLATES = [route.template for route in api_routes()]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
 

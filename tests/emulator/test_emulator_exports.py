@@ -112,6 +112,8 @@ def test_search_conditions(shared_emulator: EmulatorProcess) -> None:
     assert _get(http, flowers, _create(http, flowers, either))["total_sample_count"] == 30
     unlabelled = {"path": "/b/", "export_type": 3, "export_params": {"sample_state": "__NONE__"}}
     assert _get(http, flowers, _create(http, flowers, unlabelled))["total_sample_count"] == 75
+    labelled = {"path": "/b/", "export_type": 3, "sample_state": "ALL"}  # the bare spelling works too
+    assert _get(http, flowers, _create(http, flowers, labelled))["total_sample_count"] == 45
 
 
 def test_export_to_new_dataset(emulator: EmulatorProcess, client: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from pulumi_modelarts.emulator.validate import Fields, check_name, check_ratio
 Doc = dict[str, Any]
 
 EXPORT_DESTS = ("DIR", "NEW_DATASET")
-SAMPLE_STATES = (
+_STATES: tuple[str, ...] = (
     "",
     "__ALL__",
     "__NONE__",
@@ -30,6 +30,8 @@ SAMPLE_STATES = (
     "__WORKFORCE_SAMPLED_REJECTED__",
     "__AUTO_ANNOTATION__",
 )
+# The documents show both "__ALL__" and "ALL"; both spellings are accepted.
+SAMPLE_STATES = _STATES + tuple(state.strip("_") for state in _STATES if state)
 VERSION_FORMATS = ("Default", "CarbonData", "CSV")
 # The request fields echoed back by GET (NOTES §2.2, §2.4).
 ECHOED = (

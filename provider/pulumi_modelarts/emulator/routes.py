@@ -44,7 +44,9 @@ def api_routes() -> list[Route]:
         Route(D + "/versions/{version_id}", "api", {"GET": api.get_version, "DELETE": api.delete_version}),
         Route(D + "/auto-annotations/samples", "api", {"GET": api.list_auto_annotations}),
         Route(D + "/data-annotations/samples", "api", {"PUT": api.update_sample_labels}),
-        Route("/v3/auth/tokens", "iam", {"POST": iam.create_token, "GET": iam.validate_token}),
+        Route(
+            "/v3/auth/tokens", "iam", {"POST": iam.create_token, "GET": iam.validate_token, "HEAD": iam.validate_token}
+        ),
         Route("/v3/projects", "iam", {"GET": iam.list_projects}),
         Route("/v3.0/OS-CREDENTIAL/securitytokens", "iam", {"POST": iam.create_security_token}),
     ]

@@ -228,7 +228,8 @@ def select_samples(
     if export_type == 2:
         return list(samples)
     chosen = list(samples)
-    state_filter = _STATE_FILTERS.get(sample_state or "")
+    state = sample_state or ""
+    state_filter = _STATE_FILTERS.get(state if state.startswith("__") or not state else f"__{state}__")
     if state_filter is not None:
         chosen = [s for s in chosen if state_filter(s)]
     if sample_ids:

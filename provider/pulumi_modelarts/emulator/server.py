@@ -31,6 +31,7 @@ class BodyError(Exception):
 
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
     allow_reuse_address = True
     block_on_close = False
 
