@@ -586,18 +586,15 @@ def test_export_destination_rules() -> None:
         "path: path is required when export_params.export_dest is 'DIR' (the default)"
     ]
     assert problems(ET, {"dataset_id": "d", "export_params": {"export_dest": "NEW_DATASET"}}) == [
-        "export_params.export_new_dataset_name: export_new_dataset_name is required when export_dest is 'NEW_DATASET'"
+        "export_params.export_new_dataset_name: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
+        "export_params.export_new_dataset_work_path: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
     ]
-    assert (
-        problems(
-            ET,
-            {
-                "dataset_id": "d",
-                "export_params": {"export_dest": "NEW_DATASET", "export_new_dataset_name": "n"},
-            },
-        )
-        == []
-    )
+    named = {"export_dest": "NEW_DATASET", "export_new_dataset_name": "n"}
+    assert problems(ET, {"dataset_id": "d", "export_params": named}) == [
+        "export_params.export_new_dataset_work_path: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)"
+    ]
+    complete = {**named, "export_new_dataset_work_path": "/b/w/"}
+    assert problems(ET, {"dataset_id": "d", "export_params": complete}) == []
     # the same ExportParams inside a task's config
     assert problems(
         IT,
@@ -607,9 +604,8 @@ def test_export_destination_rules() -> None:
             "config": {"export_params": {"export_dest": "NEW_DATASET"}},
         },
     ) == [
-        "config.export_params.export_new_dataset_name: export_new_dataset_name is required when "
-        "export_dest is "
-        "'NEW_DATASET'"
+        "config.export_params.export_new_dataset_name: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
+        "config.export_params.export_new_dataset_work_path: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
     ]
 
 
@@ -620,7 +616,11 @@ def test_export_destination_rules() -> None:
 def test_new_dataset_name_pattern(name: str, ok: bool) -> None:
     props = {
         "dataset_id": "d",
-        "export_params": {"export_dest": "NEW_DATASET", "export_new_dataset_name": name},
+        "export_params": {
+            "export_dest": "NEW_DATASET",
+            "export_new_dataset_name": name,
+            "export_new_dataset_work_path": "/b/w/",
+        },
     }
     assert (problems(ET, props) == []) is ok
 

@@ -107,8 +107,9 @@ EXPECTED: dict[str, list[str]] = {
         "numbers "
         "between 0 and 1, like 0.10-0.90 (got '0.1 to 0.9')",
         "14:7: resource 'export-prod', property export_params.export_new_dataset_name: "
-        "export_new_dataset_name is "
-        "required when export_dest is 'NEW_DATASET'",
+        "export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
+        "14:7: resource 'export-prod', property export_params.export_new_dataset_work_path: "
+        "export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
         "17:19: resource 'export-prod', property export_params.search_conditions[0].hard: must be one of "
         "'0', '1' "
         "(got 1)",
@@ -189,5 +190,5 @@ def test_spec_error_message_lists_every_problem() -> None:
     with pytest.raises(SpecError) as caught:
         load_specs([BROKEN / "several.yaml"])
     text = str(caught.value)
-    assert text.startswith("8 problems in spec files:\n")
-    assert text.count("several.yaml:") == 8
+    assert text.startswith("9 problems in spec files:\n")
+    assert text.count("several.yaml:") == 9

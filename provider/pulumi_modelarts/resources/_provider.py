@@ -20,6 +20,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_modelarts import schema
@@ -39,7 +40,12 @@ class ProviderError(Exception):
 
 
 def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value == rpc.UNKNOWN
+    """A preview-time value that depends on another resource's output.
+
+    Check and Diff deserialize with ``keep_unknowns``, which yields ``pulumi.output.Unknown``
+    instances; the wire form is the ``rpc.UNKNOWN`` string.
+    """
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
 
 
 def contains_unknown(value: Any) -> bool:
