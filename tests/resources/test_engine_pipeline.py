@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 
 import pulumi
 import pytest
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
 from pulumi.runtime import rpc
 
 import pulumi_modelarts as modelarts
+from emulator_process import EmulatorProcess
+from engine import CapturedResource, ProviderHost, capture_resources
 
 
 @pytest.fixture

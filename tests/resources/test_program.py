@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pulumi
-from engine import capture_resources
 
 import pulumi_modelarts as modelarts
+from engine import capture_resources
 from pulumi_modelarts import specs
 
 ROOT = Path(__file__).resolve().parents[2]

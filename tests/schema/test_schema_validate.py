@@ -63,6 +63,11 @@ EXPORT_NEW_DATASET_BODY: dict[str, Any] = {
 TASK_BODIES = [AUTO_LABEL_BODY, PRE_LABEL_BODY, AUTO_GROUPING_BODY]
 EXPORT_BODIES = [EXPORT_DIR_BODY, EXPORT_NEW_DATASET_BODY]
 
+NEW_DATASET_NEEDS = (
+    "export_new_dataset_name and export_new_dataset_work_path are required when export_dest is "
+    "'NEW_DATASET' (the new dataset needs a name and an OBS work path)"
+)
+
 
 def check(type_token: str, props: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     normalized, violations = validate_inputs(type_token, props, **kwargs)
@@ -586,12 +591,12 @@ def test_export_destination_rules() -> None:
         "path: path is required when export_params.export_dest is 'DIR' (the default)"
     ]
     assert problems(ET, {"dataset_id": "d", "export_params": {"export_dest": "NEW_DATASET"}}) == [
-        "export_params.export_new_dataset_name: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
-        "export_params.export_new_dataset_work_path: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
+        f"export_params.export_new_dataset_name: {NEW_DATASET_NEEDS}",
+        f"export_params.export_new_dataset_work_path: {NEW_DATASET_NEEDS}",
     ]
     named = {"export_dest": "NEW_DATASET", "export_new_dataset_name": "n"}
     assert problems(ET, {"dataset_id": "d", "export_params": named}) == [
-        "export_params.export_new_dataset_work_path: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)"
+        f"export_params.export_new_dataset_work_path: {NEW_DATASET_NEEDS}"
     ]
     complete = {**named, "export_new_dataset_work_path": "/b/w/"}
     assert problems(ET, {"dataset_id": "d", "export_params": complete}) == []
@@ -604,8 +609,8 @@ def test_export_destination_rules() -> None:
             "config": {"export_params": {"export_dest": "NEW_DATASET"}},
         },
     ) == [
-        "config.export_params.export_new_dataset_name: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
-        "config.export_params.export_new_dataset_work_path: export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
+        f"config.export_params.export_new_dataset_name: {NEW_DATASET_NEEDS}",
+        f"config.export_params.export_new_dataset_work_path: {NEW_DATASET_NEEDS}",
     ]
 
 

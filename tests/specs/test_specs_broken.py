@@ -8,6 +8,12 @@ import pytest
 
 from pulumi_modelarts.specs import SpecError, SpecProblem, load_specs
 
+NEW_DATASET_NEEDS = (
+    "export_new_dataset_name and export_new_dataset_work_path are required when export_dest is "
+    "'NEW_DATASET' (the new dataset needs a name and an OBS work path)"
+)
+
+
 BROKEN = Path(__file__).parent / "broken"
 
 # file -> expected problems as "line:column: text"; a trailing "..." matches a prefix.
@@ -106,10 +112,8 @@ EXPECTED: dict[str, list[str]] = {
         "9:27: resource 'label', property config.confidence_scope: must be a range \"min-max\" of two "
         "numbers "
         "between 0 and 1, like 0.10-0.90 (got '0.1 to 0.9')",
-        "14:7: resource 'export-prod', property export_params.export_new_dataset_name: "
-        "export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
-        "14:7: resource 'export-prod', property export_params.export_new_dataset_work_path: "
-        "export_new_dataset_name and export_new_dataset_work_path are required when export_dest is 'NEW_DATASET' (the new dataset needs a name and an OBS work path)",
+        f"14:7: resource 'export-prod', property export_params.export_new_dataset_name: {NEW_DATASET_NEEDS}",
+        f"14:7: resource 'export-prod', property export_params.export_new_dataset_work_path: {NEW_DATASET_NEEDS}",
         "17:19: resource 'export-prod', property export_params.search_conditions[0].hard: must be one of "
         "'0', '1' "
         "(got 1)",

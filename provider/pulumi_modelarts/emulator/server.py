@@ -42,6 +42,17 @@ class EmulatorServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__((host, app.config.port), EmulatorHandler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that vanish mid-request are normal here (faults, timeouts); anything else is one line
+        on stderr (a full traceback with --verbose)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        if self.app.config.verbose:
+            super().handle_error(request, client_address)
+        else:
+            sys.stderr.write(f"emulator: connection error: {type(error).__name__}: {error}\n")
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]

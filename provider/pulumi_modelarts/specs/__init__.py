@@ -33,7 +33,6 @@ resources, :func:`resolve_references` to substitute known outputs, and
 
 from __future__ import annotations
 
-from pulumi_modelarts.specs.program import declare
 from pulumi_modelarts.specs.loader import OPTION_KEYS, RESOURCE_KEYS, TOP_LEVEL_KEYS, load_specs
 from pulumi_modelarts.specs.model import (
     DeclaredResource,
@@ -46,6 +45,7 @@ from pulumi_modelarts.specs.model import (
     SpecSet,
     UnresolvedReferenceError,
 )
+from pulumi_modelarts.specs.program import declare
 from pulumi_modelarts.specs.references import (
     find_references,
     has_references,
