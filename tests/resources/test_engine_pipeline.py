@@ -132,3 +132,20 @@ def test_preview_unknowns_pass_check_and_replace_in_diff(host: ProviderHost) -> 
     olds = {**inputs, "spec": {k: v for k, v in inputs.items() if k != "resource_name"}}
     diff = host.diff(export, "task", olds, unknown_inputs)
     assert set(diff.replaces) == {"export_type", "version_id"}
+
+
+def test_refresh_detects_a_version_deleted_out_of_band(host: ProviderHost, pipeline_emulator: EmulatorProcess) -> None:
+    captured = _capture(lambda: [modelarts.DatasetVersionRef("old", dataset_name="flowers", version_name="V001")])
+    ref = captured["old"]
+    inputs, _ = host.check(ref, _inputs(ref))
+    version_id, outputs = host.create(ref, inputs)
+    read_id, read_outputs, read_inputs = host.read(ref, version_id, outputs)
+    assert read_id == version_id and read_outputs["version_name"] == "V001"
+    assert read_inputs["version_name"] == "V001" and "status" not in read_inputs
+
+    from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+
+    client = ModelArtsClient(resolve_settings(**pipeline_emulator.client_settings()))
+    client.delete_version(outputs["dataset_id"], version_id)
+    gone_id, _, _ = host.read(ref, version_id, outputs)
+    assert gone_id == ""
