@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,7 +104,9 @@ def start_emulator(*extra: str, port: int = 0, timeout: float = 20.0) -> Emulato
         str(port),
         *extra,
     ]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # stderr goes to a file, not a pipe: a pipe nobody reads could fill up and block the emulator.
+    errors = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
     while time.monotonic() < deadline:
@@ -114,8 +117,9 @@ def start_emulator(*extra: str, port: int = 0, timeout: float = 20.0) -> Emulato
             url = line[len(READY_PREFIX) :].split()[0].rstrip("/")
             return EmulatorProcess(url=url, process=process, args=args)
     process.kill()
-    _, err = process.communicate()
-    raise RuntimeError(f"emulator did not start: {err[-2000:]}")
+    process.wait()
+    errors.seek(0)
+    raise RuntimeError(f"emulator did not start: {errors.read()[-2000:]}")
 
 
 def dump(value: Any) -> str:

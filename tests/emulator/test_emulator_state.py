@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pulumi_modelarts.emulator import state
+import re
+
+import pytest
+
+from pulumi_modelarts.emulator import ids, state
+from pulumi_modelarts.emulator.app import Application
+from pulumi_modelarts.emulator.config import EmulatorConfig
+from pulumi_modelarts.emulator.context import Response
 from pulumi_modelarts.emulator.faults import FaultEngine, parse_rule
 from pulumi_modelarts.emulator.routes import Router, api_routes
 from pulumi_modelarts.emulator.state import TaskTimeline
@@ -67,3 +74,33 @@ def test_fault_engine_times_and_order() -> None:
     second = engine.decide("POST", routes[0])
     assert second.rule is None and second.latency_ms == 5
     assert engine.decide("GET", routes[0]).rule is None
+
+
+def test_unexpected_exceptions_become_500_modelarts_0010(capsys: pytest.CaptureFixture[str]) -> None:
+    app = Application(EmulatorConfig(seed="demo"))
+    try:
+        token, _ = app.auth.issue_token(app.config.project_id, app.config.project_name)
+        found = app.router.match(f"/v2/{app.config.project_id}/datasets")
+        assert found is not None
+
+        def boom(ctx: object, req: object) -> Response:
+            raise RuntimeError("bug")
+
+        found[0].handlers["GET"] = boom  # type: ignore[index]
+        outcome = app.handle("GET", f"/v2/{app.config.project_id}/datasets", {"x-auth-token": token}, b"", "http://x")
+        assert outcome.response is not None and outcome.response.status == 500
+        assert outcome.response.body == {"error_code": "ModelArts.0010", "error_msg": "Internal server error."}
+        assert "RuntimeError: bug" in capsys.readouterr().err
+        # the next request is served normally
+        other = app.handle("GET", f"/v2/{app.config.project_id}/datasets/x", {"x-auth-token": token}, b"", "http://x")
+        assert other.response is not None and other.response.status == 400
+    finally:
+        app.close()
+
+
+def test_id_formats() -> None:
+    assert re.fullmatch(r"[A-Za-z0-9]{19}", ids.new_id())
+    assert ids.derived_id("dataset", "flowers") == ids.derived_id("dataset", "flowers")
+    assert re.fullmatch(r"[A-Za-z0-9]{19}", ids.derived_id("dataset", "flowers"))
+    assert re.fullmatch(r"[0-9a-f]{32}", ids.derived_hex32("x"))
+    assert ids.new_token().startswith("MII")

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faultkit import (
+    FAST_FLAGS,
+    FAST_POLLS,
+    SENTINEL_AK,
+    SENTINEL_PASSWORD,
+    SENTINEL_SK,
+    Cli,
+    EmulatorFactory,
+    InProcess,
+    RecordedSleep,
+    Transcript,
+    collect_emulator_output,
+)
+
+from emulator_process import EmulatorProcess
+from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from pulumi_modelarts.api.auth import clear_caches
+from pulumi_modelarts.reconcile.context import ReconcileContext
+
+
+@pytest.fixture(autouse=True)
+def transcript(caplog: pytest.LogCaptureFixture) -> Iterator[Transcript]:
+    """Collects everything the test produces; afterwards no secret may appear anywhere in it, and no
+    emulator may have logged an internal error."""
+    caplog.set_level(logging.DEBUG)
+    clear_caches()  # cached tokens and project ids belong to emulators of earlier tests
+    collected = Transcript()
+    yield collected
+    internal = collect_emulator_output(collected)
+    collected.add("in-process log records", caplog.text)
+    leaks = collected.leaks()
+    assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
+    assert not internal, "the emulator hit internal errors:\n" + "\n".join(internal)
+
+
+@pytest.fixture
+def faulty(emulator_factory: EmulatorFactory, transcript: Transcript) -> EmulatorFactory:
+    """Start an emulator with demo data, fast tasks, the admin API and sentinel credentials."""
+
+    def start(*extra: str, seed: str | None = "demo", port: int = 0, fast: bool = True) -> EmulatorProcess:
+        flags = [*(FAST_FLAGS if fast else ("--admin",)), *extra]
+        if seed:
+            flags += ["--seed", seed]
+        flags += ["--access-key", SENTINEL_AK, "--secret-key", SENTINEL_SK, "--password", SENTINEL_PASSWORD]
+        emulator = emulator_factory(*flags, fast=False, port=port)
+        emulator.access_key, emulator.secret_key, emulator.password = SENTINEL_AK, SENTINEL_SK, SENTINEL_PASSWORD
+        transcript.watch(emulator)
+        return emulator
+
+    return start
+
+
+@pytest.fixture
+def cli(transcript: Transcript, tmp_path: Path) -> Cli:
+    return Cli(transcript, tmp_path)
+
+
+@pytest.fixture
+def in_process(transcript: Transcript) -> Iterator[Callable[..., InProcess]]:
+    made: list[InProcess] = []
+
+    def make(emulator: EmulatorProcess, **settings: Any) -> InProcess:
+        sleep = RecordedSleep()
+        client = ModelArtsClient(resolve_settings(**emulator.client_settings(**settings)), sleep=sleep)
+        messages: list[str] = []
+        ctx = ReconcileContext.for_client(client, poll_policy=FAST_POLLS, log=messages.append)
+        made.append(InProcess(client, ctx, sleep, messages))
+        return made[-1]
+
+    yield make
+    for run in made:
+        run.client.close()
+        transcript.add("reconcile log", "\n".join(run.messages))
