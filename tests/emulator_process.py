@@ -105,21 +105,22 @@ def start_emulator(*extra: str, port: int = 0, timeout: float = 20.0) -> Emulato
         *extra,
     ]
     # stderr goes to a file, not a pipe: a pipe nobody reads could fill up and block the emulator.
-    errors = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        if line.startswith(READY_PREFIX):
-            url = line[len(READY_PREFIX) :].split()[0].rstrip("/")
-            return EmulatorProcess(url=url, process=process, args=args)
-    process.kill()
-    process.wait()
-    errors.seek(0)
-    raise RuntimeError(f"emulator did not start: {errors.read()[-2000:]}")
+    # The child keeps its own handle on the (unlinked) file after ours is closed.
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
+        deadline = time.monotonic() + timeout
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            if line.startswith(READY_PREFIX):
+                url = line[len(READY_PREFIX) :].split()[0].rstrip("/")
+                return EmulatorProcess(url=url, process=process, args=args)
+        process.kill()
+        process.wait()
+        errors.seek(0)
+        raise RuntimeError(f"emulator did not start: {errors.read()[-2000:]}")
 
 
 def dump(value: Any) -> str:
