@@ -21,7 +21,9 @@ def test_kill_and_restart_mid_apply(faulty: EmulatorFactory, cli: Cli, tmp_path:
     specs = write_specs(tmp_path / "specs", THREE_CREATES)
 
     running = cli.start(emulator, "apply", str(specs), "--yes")
-    wait_until(lambda: requests_to(emulator, "POST", TASKS) >= 1, timeout=60)
+    # Kill once the task is committed (the apply is then waiting on it, and the other creates are in
+    # flight or done): what was committed must survive, what was not must be created exactly once.
+    wait_until(lambda: objects(emulator)["tasks"] >= 1, timeout=60)
     emulator.kill()
     restarted = faulty(*flags, port=port)  # the demo data is seeded once per database: not again
     assert restarted.url == emulator.url
@@ -37,6 +39,4 @@ def test_kill_and_restart_mid_apply(faulty: EmulatorFactory, cli: Cli, tmp_path:
     assert again.returncode == 0, f"{interrupted.describe()}\n--- re-run:\n{again.describe()}"
     assert objects(restarted) == AFTER
     assert requests_to(restarted, "POST", TASKS) == 0, "the re-run started the task again"
-    by_name = {item["name"]: item for item in again.json()["resources"]}
-    assert by_name["group"]["action"] in ("in-sync", "wait")
-    assert interrupted.returncode == 0 or again.json()["resources"], interrupted.describe()
+    assert all(item["action"] != "error" for item in again.json()["resources"])
