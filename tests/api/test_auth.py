@@ -148,9 +148,7 @@ def test_token_is_refreshed_five_minutes_before_it_expires() -> None:
 
     def send(request: httpx.Request) -> httpx.Response:
         calls.append(request)
-        return httpx.Response(
-            201, json={"token": {"expires_at": expires}}, headers={"X-Subject-Token": "tok"}
-        )
+        return httpx.Response(201, json={"token": {"expires_at": expires}}, headers={"X-Subject-Token": "tok"})
 
     _drive(auth._obtain(stale=None), send)
     now[0] += 3600 - 301

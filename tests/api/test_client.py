@@ -281,9 +281,7 @@ def test_stats_count_calls_writes_and_retries() -> None:
 
 
 def test_label_update_reporting_failure_raises() -> None:
-    script = Script().on(
-        "PUT", f"{BASE}/ds1/data-annotations/samples", httpx.Response(200, json={"success": False})
-    )
+    script = Script().on("PUT", f"{BASE}/ds1/data-annotations/samples", httpx.Response(200, json={"success": False}))
     with pytest.raises(APIError, match="labels were not updated"):
         make_client(script).update_sample_labels("ds1", [])
 

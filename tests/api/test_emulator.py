@@ -179,9 +179,7 @@ def test_export_methods(emulator: EmulatorProcess) -> None:
     assert {t["task_id"] for t in client.iter_export_tasks(dataset_id, export_type=3)} >= {first, second}
     page = client.list_export_tasks_page(dataset_id, limit=1)
     assert len(page["export_tasks"]) == 1 and page["total_count"] >= 2
-    done = wait_for(
-        lambda: client.get_export_task(dataset_id, first), lambda t: t["status"] in ("SUCCESSED", "FAILED")
-    )
+    done = wait_for(lambda: client.get_export_task(dataset_id, first), lambda t: t["status"] in ("SUCCESSED", "FAILED"))
     assert done["status"] == "SUCCESSED"
     with pytest.raises(NotFoundError):
         client.get_export_task(dataset_id, "noSuchExport0000000")
@@ -195,9 +193,7 @@ def test_version_methods(emulator: EmulatorProcess) -> None:
     version = wait_for(lambda: client.get_version(dataset_id, version_id), lambda v: v["status"] != 0)
     assert version["version_name"] == "V-api-int" and version["status"] == 1
     assert version_id in {v["version_id"] for v in client.iter_versions(dataset_id)}
-    assert version_id in {
-        v["version_id"] for v in client.iter_versions(dataset_id, status=1, version_format=0)
-    }
+    assert version_id in {v["version_id"] for v in client.iter_versions(dataset_id, status=1, version_format=0)}
     assert client.list_versions_page(dataset_id)["total_number"] >= 1
     client.delete_version(dataset_id, version_id)
     gone = wait_for(
@@ -294,9 +290,7 @@ class RecordingSleep:
 
 def test_throttling_retry_after_is_honoured(emulator: EmulatorProcess) -> None:
     sleep = RecordingSleep()
-    client = ModelArtsClient(
-        resolve_settings(environ={}, **emulator.client_settings()), retry=FAST, sleep=sleep
-    )
+    client = ModelArtsClient(resolve_settings(environ={}, **emulator.client_settings()), retry=FAST, sleep=sleep)
     emulator.set_faults(
         [
             {

@@ -83,17 +83,13 @@ def test_message_uses_the_template_and_carries_the_request_id() -> None:
 def test_iam_error_shape_and_request_id_header() -> None:
     response = httpx.Response(
         401,
-        json={
-            "error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}
-        },
+        json={"error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}},
         headers={"X-Request-Id": "hdr-1"},
     )
     assert parse_error_body(response) == (None, "The username or password is wrong.", "hdr-1")
     caught = error_from_response(response, method="POST", route="/v3/auth/tokens")
     assert isinstance(caught, AuthenticationError)
-    assert str(caught) == (
-        "HTTP 401 on POST /v3/auth/tokens: The username or password is wrong. [request id hdr-1]"
-    )
+    assert str(caught) == ("HTTP 401 on POST /v3/auth/tokens: The username or password is wrong. [request id hdr-1]")
 
 
 def test_non_json_error_uses_the_reason_phrase() -> None:
@@ -103,9 +99,7 @@ def test_non_json_error_uses_the_reason_phrase() -> None:
 
 
 def test_throttled_error_carries_retry_after() -> None:
-    caught = error_from_response(
-        error(429, "APIG.0308", "slow down", **{"Retry-After": "3"}), method="GET", route="/"
-    )
+    caught = error_from_response(error(429, "APIG.0308", "slow down", **{"Retry-After": "3"}), method="GET", route="/")
     assert isinstance(caught, ThrottledError) and caught.retry_after == 3.0
 
 

@@ -16,9 +16,7 @@ from .fakes import FakeTime, make_settings
 
 def test_full_jitter_stays_within_the_exponential_cap() -> None:
     rng = random.Random(7)
-    policy = RetryPolicy(
-        max_attempts=10, max_elapsed_seconds=600, base_delay=0.5, max_delay=20, random=rng.uniform
-    )
+    policy = RetryPolicy(max_attempts=10, max_elapsed_seconds=600, base_delay=0.5, max_delay=20, random=rng.uniform)
     for attempt in range(12):
         ceiling = min(20.0, 0.5 * 2**attempt)
         delays = [policy.delay_for(attempt) for _ in range(200)]
@@ -44,9 +42,7 @@ def test_retry_after_is_a_floor_capped_by_the_budget() -> None:
     assert policy.delay_for(0, retry_after=3) == 3
     assert policy.delay_for(0, retry_after=0) == 0
     assert policy.delay_for(0, retry_after=86_400) == 30
-    assert (
-        RetryPolicy(5, 30, random=lambda a, b: b).delay_for(6, retry_after=1) == 20
-    )  # jitter above the floor
+    assert RetryPolicy(5, 30, random=lambda a, b: b).delay_for(6, retry_after=1) == 20  # jitter above the floor
 
 
 @pytest.mark.parametrize(

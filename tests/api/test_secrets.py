@@ -51,9 +51,7 @@ def echo_everything(request: httpx.Request) -> httpx.Response:
         {"access_key": None, "secret_key": None, "auth_token": SENTINELS["auth_token"]},
     ],
 )
-def test_no_secret_in_reprs_errors_or_logs(
-    overrides: dict[str, str | None], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_no_secret_in_reprs_errors_or_logs(overrides: dict[str, str | None], caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
     script = (
         Script()

@@ -87,9 +87,7 @@ def _independent_signature(secret: str, request: httpx.Request, names: list[str]
             hashlib.sha256(request.content).hexdigest(),
         ]
     )
-    text = (
-        f"SDK-HMAC-SHA256\n{request.headers['x-sdk-date']}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    )
+    text = f"SDK-HMAC-SHA256\n{request.headers['x-sdk-date']}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 

@@ -13,9 +13,10 @@ naive approach measured in the same run.
 
 Exit status: 0 when the run finished; in ``--quick`` mode 1 when a target is missed by a wide margin
 where that is meaningful on a shared CI machine (see ``Target.gate``): call counts, write counts, poll
-counts, blob size and identity are exact and gate strictly; wall times gate at 3x their target, the
-import-cost ratio at 2.0 and throughput at a third of its target. Full mode reports and never gates.
-2 when a scenario crashed.
+counts, detection latency (virtual time), blob size and identity are exact and gate strictly; wall times
+gate at 3x their target, the import-cost ratio at 2.0 (on the ratio of the fastest runs, which load
+inflates least) and throughput at a third of its target; the "as configured" figures are report-only.
+Full mode reports and never gates. 2 when a scenario crashed.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ class Target:
     higher_is_better: bool = False
     wide: float | None = None  # the quick-mode gate: the value beyond which the miss is "wide"
     note: str = ""
+    gate_value: float | None = None  # what the gate compares, when it is not ``value`` (a noise-robust figure)
 
     @property
     def met(self) -> bool:
@@ -123,7 +125,8 @@ class Target:
         """True when this is a wide miss (quick mode exits non-zero)."""
         if self.wide is None:
             return False
-        return self.value < self.wide if self.higher_is_better else self.value > self.wide
+        value = self.value if self.gate_value is None else self.gate_value
+        return value < self.wide if self.higher_is_better else value > self.wide
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -173,6 +176,10 @@ class Scenario:
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def number(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:.3g}"
 
 
 def fmt_s(seconds: float) -> str:
@@ -410,9 +417,13 @@ def bench_validate(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
     reps = f"median of {sizes.cli_reps}"
     scenario.row("CLI subprocess `pulumi-modelarts validate`, bytecode cached", f"{fmt_s(median(cli[True]))} {reps}")
     scenario.target(Target(f"validate {n} specs in-process", in_process, 1.0, "s", wide=3.0))
-    scenario.target(Target(f"validate {n} specs, CLI subprocess (bytecode cached)", median(cli[True]), 1.0, "s", wide=3.0))
+    scenario.target(
+        Target(f"validate {n} specs, CLI subprocess (bytecode cached)", median(cli[True]), 1.0, "s", wide=3.0)
+    )
     if False in cli:
-        scenario.row("CLI subprocess, as configured here (no bytecode: compiles)", f"{fmt_s(median(cli[False]))} {reps}")
+        scenario.row(
+            "CLI subprocess, as configured here (no bytecode: compiles)", f"{fmt_s(median(cli[False]))} {reps}"
+        )
         scenario.target(
             Target(
                 f"validate {n} specs, CLI subprocess (as configured)",
@@ -438,7 +449,7 @@ def _naive_plan(emulator: EmulatorProcess, spec_set: Any, ids: Mapping[str, str]
             resource = spec_set.resources[name]
             dataset = resource.properties.get("dataset_name")
             dataset_id = ids.get(dataset) if isinstance(dataset, str) else None
-            if dataset_id is None:  # a reference: naive code would still look the dataset up
+            if dataset_id is None:  # an export of a declared release: its one GET is what counts here
                 dataset_id = next(iter(ids.values()))
             if resource.type_token == "modelarts:IntelligentTask":
                 client.list_tasks_page(dataset_id, type="auto-grouping", task_name=f"pm-{name}", limit=100)
@@ -571,7 +582,9 @@ def bench_apply(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
         )
 
         emulator.reset_stats()
-        plan_s, plan = run_cli(bytecode, ["plan", str(specs), "--format", "json", "--detailed-exitcode"], emulator=emulator)
+        plan_s, plan = run_cli(
+            bytecode, ["plan", str(specs), "--format", "json", "--detailed-exitcode"], emulator=emulator
+        )
         check_cli(plan, "plan after apply")
         plan_stats = emulator.stats()
         scenario.calls["plan after apply"] = plan_stats
@@ -663,7 +676,8 @@ def bench_wait(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
         bound = max(30.0, 0.1 * duration)
         scenario.row(
             "longest single delay",
-            f"{longest:.0f} s" + (f" (> the {bound:.0f} s bound: an end inside it is noticed late)" if longest > bound else ""),
+            f"{longest:.0f} s"
+            + (f" (> the {bound:.0f} s bound: an end inside it is noticed late)" if longest > bound else ""),
         )
         scenario.row("real time for the whole wait", fmt_s(real_s))
         scenario.row("outputs", f"status={outputs['status_name']}, elapsed_time={outputs['elapsed_time']} s")
@@ -702,9 +716,8 @@ def bench_wait(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
 
 def bench_blob(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
     scenario = Scenario("blob", "serialized __provider per resource type (captured under Pulumi mocks)")
-    from engine import capture_resources
-
     import pulumi_modelarts as modelarts
+    from engine import capture_resources
 
     per_type = 20
 
@@ -839,27 +852,29 @@ def bench_import(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
         base, total, walls_a, walls_b = [], [], [], []
         for _ in range(sizes.import_reps):
             a_base, _, a_wall = _import_once(bytecode, cached, False)
-            b_base, b_total, b_wall = _import_once(bytecode, cached, True)
+            _, b_total, b_wall = _import_once(bytecode, cached, True)
             base.append(a_base)
             total.append(b_total)
             walls_a.append(a_wall)
             walls_b.append(b_wall)
         label = "bytecode cached" if cached else "as configured (no bytecode)"
+        short = "cached" if cached else "as configured"
         summary = {
             "pulumi_dynamic_s": median(base),
             "with_package_s": median(total),
             "ratio": median(total) / median(base),
+            "ratio_of_minimums": min(total) / min(base),
             "process_wall_a_s": median(walls_a),
             "process_wall_b_s": median(walls_b),
         }
         results[label] = summary
         scenario.row(
-            f"{label}: import pulumi.dynamic / + pulumi_modelarts.resources",
+            f"{short}: import pulumi.dynamic / with pulumi_modelarts.resources",
             f"{fmt_s(summary['pulumi_dynamic_s'])} / {fmt_s(summary['with_package_s'])}"
             f" = {summary['ratio']:.2f}x (median of {sizes.import_reps})",
         )
         scenario.row(
-            f"{label}: whole interpreter, wall",
+            f"{short}: whole interpreter start, wall",
             f"{fmt_s(summary['process_wall_a_s'])} / {fmt_s(summary['process_wall_b_s'])}"
             f" = {summary['process_wall_b_s'] / summary['process_wall_a_s']:.2f}x",
         )
@@ -869,7 +884,16 @@ def bench_import(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
         ", ".join(f"{module} {seconds * 1000:.0f} ms" for module, seconds in top),
     )
     cached_ratio = results["bytecode cached"]["ratio"]
-    scenario.target(Target("import cost ratio (bytecode cached)", cached_ratio, 1.3, "x", wide=2.0))
+    scenario.target(
+        Target(
+            "import cost ratio (bytecode cached)",
+            cached_ratio,
+            1.3,
+            "x",
+            wide=2.0,
+            gate_value=results["bytecode cached"]["ratio_of_minimums"],  # load on a CI machine inflates medians
+        )
+    )
     if "as configured (no bytecode)" in results:
         scenario.target(
             Target(
@@ -970,7 +994,7 @@ def print_report(scenarios: list[Scenario], mode: str, seconds: float) -> None:
     for scenario in scenarios:
         for target in scenario.targets:
             comparator = ">=" if target.higher_is_better else "<="
-            value = f"{target.value:.3g} {target.unit}"
+            value = f"{number(target.value)} {target.unit}"
             limit = f"{comparator} {target.limit:g} {target.unit}"
             result = "met" if target.met else "MISSED"
             if not target.met and target.wide is not None and target.gate:

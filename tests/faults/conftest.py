@@ -35,7 +35,9 @@ def transcript(caplog: pytest.LogCaptureFixture) -> Iterator[Transcript]:
     collected = Transcript()
     yield collected
     internal = collect_emulator_output(collected)
-    collected.add("in-process log records", caplog.text)
+    for phase in ("setup", "call"):  # caplog.text would show the teardown phase only
+        records = caplog.get_records(phase)
+        collected.add(f"log records ({phase})", "\n".join(f"{r.name} {r.getMessage()}" for r in records))
     leaks = collected.leaks()
     assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
     assert not internal, "the emulator hit internal errors:\n" + "\n".join(internal)

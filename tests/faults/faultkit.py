@@ -51,7 +51,7 @@ EmulatorFactory = Callable[..., EmulatorProcess]
 _CLI_WITH_LOGS = (
     "import logging, os, sys\n"
     "logging.basicConfig(filename=os.environ['FAULTS_LOG_FILE'], level=logging.DEBUG,"
-    " format='%(name)s %(levelname)s %(message)s')\n"
+    " format='%(relativeCreated)d %(name)s %(levelname)s %(message)s')\n"
     "from pulumi_modelarts.cli.main import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
@@ -115,16 +115,26 @@ class Transcript:
         return len(self.entries)
 
 
+def emulator_stderr(emulator: EmulatorProcess) -> str | None:
+    """What a running emulator wrote to stderr so far. The fixture sends it to an unlinked temporary
+    file, which stays reachable through the process's descriptor table (Linux /proc only)."""
+    if emulator.process.poll() is not None:
+        return None
+    try:
+        with open(f"/proc/{emulator.process.pid}/fd/2", encoding="utf-8", errors="replace") as stream:
+            return stream.read()
+    except OSError:
+        return None
+
+
 def collect_emulator_output(transcript: Transcript) -> list[str]:
-    """Stop the watched emulators, add their stderr to the transcript; returns internal-error lines."""
+    """Add the watched emulators' stderr to the transcript and stop them; returns internal-error lines."""
     internal: list[str] = []
     for emulator in transcript.emulators:
+        text = emulator_stderr(emulator)
         emulator.stop()
-        stream = emulator.process.stderr
-        if stream is None or stream.closed:
+        if text is None:
             continue
-        text = stream.read()
-        stream.close()
         transcript.add(f"emulator {emulator.url} stderr", text)
         internal += [line for line in text.splitlines() if "internal error" in line or "Traceback" in line]
     return internal

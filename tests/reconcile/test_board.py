@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from emulator_process import EmulatorProcess
-
 from pulumi_modelarts.reconcile import export
 from pulumi_modelarts.reconcile.context import ReconcileContext
 

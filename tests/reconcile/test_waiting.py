@@ -13,8 +13,12 @@ from pulumi_modelarts.reconcile.waiting import PollPolicy, Probe, Waiter
 
 @dataclass
 class SimulatedTask:
+    """A task whose progress rises linearly after ``idle`` (the fraction spent queuing, at 0%)."""
+
     duration: float
     reports_progress: bool = True
+    idle: float = 0.0
+    fails_at: float | None = None
     now: float = 0.0
     polls: int = 0
 
@@ -26,10 +30,16 @@ class SimulatedTask:
         self.polls += 1
         return {"t": self.now}
 
+    @property
+    def end(self) -> float:
+        return self.duration if self.fails_at is None else min(self.duration, self.fails_at)
+
     def probe(self, item: dict[str, float]) -> Probe:
         t = item["t"]
-        progress = min(100.0, 100.0 * t / self.duration) if self.reports_progress else None
-        return Probe(done=t >= self.duration, progress=progress, elapsed=t if self.reports_progress else None)
+        start = self.idle * self.duration
+        progress = min(100.0, max(0.0, 100.0 * (t - start) / (self.duration - start)))
+        shown = progress if self.reports_progress else None
+        return Probe(done=t >= self.end, progress=shown, elapsed=t if self.reports_progress else None)
 
 
 def run(task: SimulatedTask, seed: int, timeout: float = 10_000) -> None:
@@ -44,12 +54,21 @@ def run(task: SimulatedTask, seed: int, timeout: float = 10_000) -> None:
     ).run()
 
 
+@pytest.mark.parametrize("idle", [0.0, 0.1])
 @pytest.mark.parametrize("seed", range(20))
-def test_ten_minute_task_costs_at_most_20_polls_and_is_noticed_within_a_minute(seed: int) -> None:
-    task = SimulatedTask(duration=600)
+def test_ten_minute_task_costs_at_most_20_polls_and_is_noticed_within_a_minute(seed: int, idle: float) -> None:
+    task = SimulatedTask(duration=600, idle=idle)
     run(task, seed)
     assert task.polls <= 20
     assert task.now - task.duration <= 60
+
+
+@pytest.mark.parametrize("fails_at", [20, 65, 100, 180, 250, 400])
+def test_a_task_that_ends_early_is_noticed_within_30_percent_of_its_running_time(fails_at: float) -> None:
+    for seed in range(10):
+        task = SimulatedTask(duration=600, idle=0.1, fails_at=fails_at)
+        run(task, seed)
+        assert task.now - fails_at <= max(30.0, 0.3 * fails_at) + 1e-9
 
 
 @pytest.mark.parametrize("duration", [5, 45, 200, 3600, 6 * 3600])

@@ -247,10 +247,12 @@ def test_intelligent_task_defaults() -> None:
         "dataset_name": "flowers",
         "task_type": "auto-label",
         "collect_key_sample": False,
-        "accept": {"min_score": 0.0, "skip_hard": True},
         "wait": True,
         "timeout_seconds": 3600,
     }
+    # accepting auto-labels is opt-in; an empty accept takes its documented defaults
+    opted_in = check(IT, {"dataset_name": "flowers", "task_type": "auto-label", "accept": {}})
+    assert opted_in["accept"] == {"min_score": 0.0, "skip_hard": True}
     with_config = check(IT, {"dataset_name": "flowers", "task_type": "auto-label", "config": {}})
     assert with_config["config"] == {"collect_rule": "all", "collect_sample": True, "stop_time": 15}
 
@@ -293,7 +295,7 @@ def test_dataset_version_ref_defaults() -> None:
     [
         (
             IT,
-            {"dataset_id": "d", "task_type": "auto-label"},
+            {"dataset_id": "d", "task_type": "auto-label", "accept": {}},
             {
                 "dataset_id": "d",
                 "task_type": "auto-label",
@@ -744,7 +746,7 @@ def test_unknown_type_token() -> None:
 def test_non_string_keys_are_reported() -> None:
     normalized, violations = validate_inputs(IT, {"dataset_id": "d", "task_type": "auto-label", 1: "x"})
     assert [str(v) for v in violations] == ["property names must be strings (got 1)"]
-    assert list(normalized) == ["dataset_id", "task_type", "collect_key_sample", "accept", "wait", "timeout_seconds"]
+    assert list(normalized) == ["dataset_id", "task_type", "collect_key_sample", "wait", "timeout_seconds"]
 
 
 # -- speed --------------------------------------------------------------------------------------

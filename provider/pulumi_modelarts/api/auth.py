@@ -154,9 +154,7 @@ class AkSkAuth(ModelArtsAuth):
         """``GET {iam}/projects?name=...`` signed with the keys; cached per AK, IAM endpoint and name."""
         name = self._project_name
         if not self._iam_endpoint or not name:
-            raise ConfigurationError(
-                "ModelArts project id is missing and cannot be looked up without a region"
-            )
+            raise ConfigurationError("ModelArts project id is missing and cannot be looked up without a region")
         key = (hashlib.sha256(self._access_key.encode()).hexdigest(), self._iam_endpoint, name)
         with _PROJECT_IDS_LOCK:
             cached = _PROJECT_IDS.get(key)
@@ -320,9 +318,7 @@ class PasswordTokenAuth(ModelArtsAuth):
             "auth": {
                 "identity": {
                     "methods": ["password"],
-                    "password": {
-                        "user": {"name": self._username, "password": self._password, "domain": self._domain}
-                    },
+                    "password": {"user": {"name": self._username, "password": self._password, "domain": self._domain}},
                 },
                 "scope": {"project": self._scope},
             }
@@ -392,9 +388,7 @@ def make_auth(settings: Settings) -> ModelArtsAuth:
     if method == "password":
         assert settings.username and settings.password
         if not settings.iam_endpoint:
-            raise ConfigurationError(
-                "ModelArts IAM endpoint is missing: set modelarts:iamEndpoint or a region"
-            )
+            raise ConfigurationError("ModelArts IAM endpoint is missing: set modelarts:iamEndpoint or a region")
         return PasswordTokenAuth(
             iam_endpoint=settings.iam_endpoint,
             username=settings.username,
@@ -406,9 +400,7 @@ def make_auth(settings: Settings) -> ModelArtsAuth:
         )
     assert settings.auth_token
     if not settings.project_id:
-        raise ConfigurationError(
-            "ModelArts project id is missing: set modelarts:projectId (needed with a token)"
-        )
+        raise ConfigurationError("ModelArts project id is missing: set modelarts:projectId (needed with a token)")
     return StaticTokenAuth(settings.auth_token, settings.project_id)
 
 

@@ -222,9 +222,7 @@ class ModelArtsClient:
     def project_id(self) -> str:
         """The project id of the URLs: configured, or learned from IAM on first use."""
         return str(
-            self._call(
-                "GET", "(project id)", lambda _: self._resolve_project_id(), Kind.IDEMPOTENT, count=False
-            )
+            self._call("GET", "(project id)", lambda _: self._resolve_project_id(), Kind.IDEMPOTENT, count=False)
         )
 
     # --- datasets -------------------------------------------------------------------------
@@ -428,9 +426,7 @@ class ModelArtsClient:
         query = {"offset": offset, "limit": limit}
         return self._json("GET", AUTO_ANNOTATION_SAMPLES, {"dataset_id": dataset_id}, params=query)
 
-    def iter_auto_annotation_samples(
-        self, dataset_id: str, *, page_size: int = 100
-    ) -> Iterator[dict[str, Any]]:
+    def iter_auto_annotation_samples(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
         """GET /v2/{project_id}/datasets/{dataset_id}/auto-annotations/samples, page by page as consumed."""
         return self._pages(
             lambda offset: self.list_auto_annotation_samples_page(dataset_id, offset=offset, limit=page_size),
@@ -481,15 +477,11 @@ class ModelArtsClient:
 
         return generate()
 
-    def _new_id(
-        self, method: str, route: str, path: Mapping[str, str], body: Mapping[str, Any], id_key: str
-    ) -> str:
+    def _new_id(self, method: str, route: str, path: Mapping[str, str], body: Mapping[str, Any], id_key: str) -> str:
         answer = self._json(method, route, path, body=body, kind=Kind.WRITE)
         value = answer.get(id_key)
         if not isinstance(value, str) or not value:
-            raise APIError(
-                f"{method} {route} answered without {id_key!r}", method=method, path=route, status_code=None
-            )
+            raise APIError(f"{method} {route} answered without {id_key!r}", method=method, path=route, status_code=None)
         return value
 
     def _json(
@@ -536,9 +528,7 @@ class ModelArtsClient:
         result: dict[str, Any] = self._call(method, route, attempt, kind)
         return result
 
-    def _call(
-        self, method: str, route: str, attempt: Callable[[int], Any], kind: Kind, *, count: bool = True
-    ) -> Any:
+    def _call(self, method: str, route: str, attempt: Callable[[int], Any], kind: Kind, *, count: bool = True) -> Any:
         """Run ``attempt`` until it succeeds, fails for good, or the retry budget is spent."""
         if self._closed:
             raise ModelArtsError("this ModelArtsClient is closed")
@@ -558,9 +548,7 @@ class ModelArtsClient:
             if delay is None:
                 raise error
             self.stats.record_retry()
-            logger.debug(
-                "%s %s: retry in %.2fs after %s", method, route, delay, error.status_code or "no answer"
-            )
+            logger.debug("%s %s: retry in %.2fs after %s", method, route, delay, error.status_code or "no answer")
             self._sleep(delay)
 
     def _classify(

@@ -325,9 +325,7 @@ def _parse_bool(spec: SettingSpec, value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ConfigurationError(
-        f"ModelArts setting {spec.name} must be true or false, got {value!r}: {spec.where()}"
-    )
+    raise ConfigurationError(f"ModelArts setting {spec.name} must be true or false, got {value!r}: {spec.where()}")
 
 
 def _number(spec: SettingSpec, value: Any, default: Any, kind: type, positive: bool = False) -> Any:
@@ -408,7 +406,5 @@ def _load_clouds_entry(environ: Mapping[str, str]) -> Mapping[str, Any]:
     clouds = document.get("clouds") if isinstance(document, Mapping) else None
     entry = clouds.get(name) if isinstance(clouds, Mapping) else None
     if not isinstance(entry, Mapping):
-        raise ConfigurationError(
-            f"OS_CLOUD={name} is set but {path} has no cloud named {name!r} under 'clouds:'"
-        )
+        raise ConfigurationError(f"OS_CLOUD={name} is set but {path} has no cloud named {name!r} under 'clouds:'")
     return entry

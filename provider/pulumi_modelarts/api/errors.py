@@ -50,8 +50,7 @@ class ModelArtsError(Exception):
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}({self.args[0]!r}, "
-            f"status_code={self.status_code}, error_code={self.error_code!r})"
+            f"{type(self).__name__}({self.args[0]!r}, status_code={self.status_code}, error_code={self.error_code!r})"
         )
 
 

@@ -50,9 +50,7 @@ def parse_error_body(response: httpx.Response) -> tuple[str | None, str | None, 
     return text(code), text(message), text(request_id)
 
 
-def error_from_response(
-    response: httpx.Response, *, method: str, route: str, secrets: Iterable[str] = ()
-) -> APIError:
+def error_from_response(response: httpx.Response, *, method: str, route: str, secrets: Iterable[str] = ()) -> APIError:
     """The exception for an error response, e.g. ``ModelArts.4352 (HTTP 400) on GET /v2/...: ...``."""
     secrets = tuple(secrets)
     status = response.status_code
@@ -72,9 +70,7 @@ def error_from_response(
     }
     cls = error_class_for(status, code)
     if cls is ThrottledError:
-        return ThrottledError(
-            text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs
-        )
+        return ThrottledError(text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs)
     return cls(text, **kwargs)
 
 

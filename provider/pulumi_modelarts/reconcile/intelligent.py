@@ -39,6 +39,8 @@ API_FIELDS = ("task_type", "collect_key_sample", "model_id", "config")
 # Only one task of these kinds may run per dataset (ModelArts.4386 / 4387).
 EXCLUSIVE_TYPES = frozenset({"auto-label", "pre-label"})
 NAME_IN_USE = "ModelArts.4391"
+# Too many running tasks on the dataset (the limit is not documented): wait for one to end.
+TOO_MANY_RUNNING = "ModelArts.4409"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class TaskObservation:
     attempts: list[tuple[int, dict[str, Any]]]  # our tasks (same fingerprint), newest attempt first
     previous: list[dict[str, Any]]  # this resource's tasks with another fingerprint
     blocking: dict[str, Any] | None  # another task of an exclusive kind running on the dataset
+    running_others: list[dict[str, Any]]  # other active tasks of the same kind
 
     @property
     def adoptable(self) -> dict[str, Any] | None:
@@ -122,6 +125,7 @@ def observe(ctx: ReconcileContext, spec: IntelligentTaskSpec, *, fresh: bool = F
     attempts: list[tuple[int, dict[str, Any]]] = []
     previous: list[dict[str, Any]] = []
     blocking: dict[str, Any] | None = None
+    running_others: list[dict[str, Any]] = []
     for task in tasks:
         name = str(task.get("task_name") or "")
         attempt = identity.attempt_of(name, base)
@@ -129,10 +133,12 @@ def observe(ctx: ReconcileContext, spec: IntelligentTaskSpec, *, fresh: bool = F
             attempts.append((attempt, task))
         elif name.startswith(prefix):
             previous.append(task)
-        if attempt is None and spec.task_type in EXCLUSIVE_TYPES and is_active(task) and blocking is None:
-            blocking = task
+        if attempt is None and is_active(task):
+            running_others.append(task)
+    if spec.task_type in EXCLUSIVE_TYPES and running_others:
+        blocking = running_others[0]
     attempts.sort(key=lambda pair: pair[0], reverse=True)
-    return TaskObservation(dataset_id, attempts, previous, blocking)
+    return TaskObservation(dataset_id, attempts, previous, blocking, running_others)
 
 
 def describe_task(task: Mapping[str, Any]) -> str:
@@ -291,7 +297,8 @@ def _start(
     dataset_id: str,
     attempt: int,
     deadline: _Deadline,
-) -> str:
+) -> tuple[str, bool]:
+    """Start the task; returns its id and whether an existing task was adopted instead."""
     name = spec.name_for_attempt(attempt)
     body = spec.request_body(name)
     for _ in range(2):  # a second POST only after another running task has ended
@@ -299,33 +306,33 @@ def _start(
             task_id = ctx.client.create_task(dataset_id, body)
             ctx.observer.invalidate(dataset_id, "tasks")
             ctx.log(f"{spec.resource_name}: started {spec.task_type} task {task_id} '{name}' on dataset {dataset_id}")
-            return task_id
+            return task_id, False
         except (TransportError, ServerError) as lost:
             # The POST may have been committed: look before failing, never POST blindly again.
             found = _find_by_name(ctx, dataset_id, spec.task_type, name)
             if found is not None:
-                ctx.log(f"{spec.resource_name}: the start request's answer was lost; adopting task {found['task_id']}")
-                return str(found["task_id"])
+                ctx.log(f"{spec.resource_name}: the start request's answer was lost; adopting {found['task_id']}")
+                return str(found["task_id"]), True
             raise ReconcileError(
                 f"{spec.resource_name}: starting task '{name}' on dataset {dataset_id} got no answer ({lost});"
                 " no task of that name exists, so nothing was started. Re-running is safe."
             ) from None
-        except AlreadyRunningError as busy:
+        except APIError as error:
+            busy = isinstance(error, AlreadyRunningError) or error.error_code == TOO_MANY_RUNNING
+            if error.error_code == NAME_IN_USE:
+                found = _find_by_name(ctx, dataset_id, spec.task_type, name)
+                if found is None:
+                    raise
+                return str(found["task_id"]), True
+            if not busy:
+                raise
             observed = observe(ctx, spec, fresh=True)
             mine = observed.adoptable
-            if mine is not None:
-                return str(mine["task_id"])
-            other = observed.blocking
-            if other is None:
+            if mine is not None:  # a concurrent run started our task first
+                return str(mine["task_id"]), True
+            if not observed.running_others:
                 raise
-            _wait_for_blocking(ctx, spec, dataset_id, other, deadline, busy)
-        except APIError as error:
-            if error.error_code != NAME_IN_USE:
-                raise
-            found = _find_by_name(ctx, dataset_id, spec.task_type, name)
-            if found is None:
-                raise
-            return str(found["task_id"])
+            _wait_for_blocking(ctx, spec, dataset_id, observed.running_others[0], deadline, error)
     raise ConflictError(f"{spec.resource_name}: could not start '{name}' on dataset {dataset_id}")
 
 
@@ -340,7 +347,7 @@ def _wait_for_blocking(
     code = f" ({cause.error_code})" if cause is not None and cause.error_code else ""
     message = (
         f"{spec.resource_name}: another {spec.task_type} task is already running on dataset {dataset_id}{code}:"
-        f" {describe_task(other)}. ModelArts runs one at a time."
+        f" {describe_task(other)}, and ModelArts refuses to start another now."
     )
     if not spec.wait or deadline.remaining <= 0:
         raise ConflictError(message + " Set wait: true (and a timeout) to wait for it, or stop it.")
@@ -367,10 +374,9 @@ def ensure(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> dict[str, Any]:
         task_id, initial = str(found["task_id"]), found
         ctx.log(f"{spec.resource_name}: adopting task {describe_task(found)}")
     else:
-        adopted = False
         if observed.blocking is not None:
             _wait_for_blocking(ctx, spec, dataset_id, observed.blocking, deadline, None)
-        task_id = _start(ctx, spec, dataset_id, observed.next_attempt, deadline)
+        task_id, adopted = _start(ctx, spec, dataset_id, observed.next_attempt, deadline)
     if spec.wait:
         task = wait_for_task(ctx, spec.resource_name, dataset_id, task_id, deadline.remaining, initial, spec.task_type)
     else:

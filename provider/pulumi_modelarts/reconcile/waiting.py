@@ -3,8 +3,10 @@
 The delay between polls grows exponentially from ``first_delay`` but never beyond the latency the
 user will accept: ``max(min_latency, latency_ratio * estimated duration)``. The duration is
 estimated from the task's own ``progress`` and ``elapsed_time`` when the API reports them, so a
-10-minute task costs about 16 polls and its end is noticed within a minute; without progress the
-estimate is the time elapsed so far. Jitter only shortens a delay, so the bound holds.
+10-minute task costs under 20 polls and its end is noticed within seconds. Early progress readings
+are unreliable (a task sits at 0-1% while it queues), so the estimate is trusted up to
+``trust_factor`` times the time elapsed: a task that fails or is stopped early is still noticed
+within ``max(min_latency, latency_ratio * trust_factor * elapsed)``. Jitter only shortens a delay.
 """
 
 from __future__ import annotations
@@ -27,19 +29,18 @@ class PollPolicy:
     max_delay: float = 300.0
     min_latency: float = 30.0
     latency_ratio: float = 0.1
+    trust_factor: float = 3.0
     jitter: float = 0.15
 
     def next_delay(self, poll_index: int, elapsed: float, progress: float | None, rng: random.Random) -> float:
         ramp = self.first_delay * self.growth ** min(poll_index, 30)
-        total = elapsed
-        if progress is not None and 0 < progress < 100:
-            total = max(elapsed, elapsed * 100.0 / progress)
+        estimate = elapsed * 100.0 / progress if progress is not None and 0 < progress < 100 else elapsed
+        total = max(elapsed, min(estimate, self.trust_factor * elapsed))
         allowance = max(self.min_latency, self.latency_ratio * total)
         delay = min(ramp, allowance, self.max_delay)
-        if progress is not None and 0 < progress < 100:
-            eta = total - elapsed
-            if 0 < eta < delay:
-                delay = max(self.first_delay, eta + self.first_delay)
+        eta = estimate - elapsed
+        if 0 < eta < delay:  # land just after the predicted end instead of overshooting it
+            delay = max(self.first_delay, eta + self.first_delay)
         return max(self.first_delay * 0.5, delay * (1.0 - self.jitter * rng.random()))
 
 
