@@ -32,9 +32,17 @@ class PollPolicy:
     trust_factor: float = 3.0
     jitter: float = 0.15
 
-    def next_delay(self, poll_index: int, elapsed: float, progress: float | None, rng: random.Random) -> float:
+    def next_delay(
+        self,
+        poll_index: int,
+        elapsed: float,
+        progress: float | None,
+        rng: random.Random,
+        previous: tuple[float, float] | None = None,
+    ) -> float:
+        """Seconds to sleep before the next poll; ``previous`` is the last (elapsed, progress) seen."""
         ramp = self.first_delay * self.growth ** min(poll_index, 30)
-        estimate = elapsed * 100.0 / progress if progress is not None and 0 < progress < 100 else elapsed
+        estimate = self.estimate_total(elapsed, progress, previous)
         total = max(elapsed, min(estimate, self.trust_factor * elapsed))
         allowance = max(self.min_latency, self.latency_ratio * total)
         delay = min(ramp, allowance, self.max_delay)
@@ -42,6 +50,19 @@ class PollPolicy:
         if 0 < eta < delay:  # land just after the predicted end instead of overshooting it
             delay = max(self.first_delay, eta + self.first_delay)
         return max(self.first_delay * 0.5, delay * (1.0 - self.jitter * rng.random()))
+
+    @staticmethod
+    def estimate_total(elapsed: float, progress: float | None, previous: tuple[float, float] | None) -> float:
+        """The task's likely total duration: from the progress rate when two readings differ (robust
+        to time spent queuing at 0%), else from elapsed/progress, else just the time elapsed."""
+        if progress is None or not 0 < progress < 100:
+            return elapsed
+        if previous is not None:
+            then, earlier = previous
+            if elapsed > then and progress > earlier:
+                rate = (progress - earlier) / (elapsed - then)
+                return elapsed + (100.0 - progress) / rate
+        return elapsed * 100.0 / progress
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,7 @@ class Waiter(Generic[T]):
         item = self.fetch() if initial is None else initial
         if initial is None:
             self.polls += 1
+        previous: tuple[float, float] | None = None
         while True:
             state = self.probe(item)
             if self.on_poll is not None:
@@ -84,7 +106,9 @@ class Waiter(Generic[T]):
             if remaining <= 0:
                 raise WaitTimeoutError(self.timeout_message(item))
             elapsed = state.elapsed if state.elapsed is not None else waited
-            delay = self.policy.next_delay(self.polls, elapsed, state.progress, self.rng)
+            delay = self.policy.next_delay(self.polls, elapsed, state.progress, self.rng, previous)
+            if state.progress is not None:
+                previous = (elapsed, state.progress)
             self.sleep(min(delay, remaining))
             item = self.fetch()
             self.polls += 1
