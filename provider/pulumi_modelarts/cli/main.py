@@ -30,11 +30,15 @@ def _credentials_epilog() -> str:
 
     lines = ["credentials and settings (flag, then environment, then clouds.yaml via OS_CLOUD, then defaults):"]
     for spec in SETTINGS_TABLE:
-        flag = "--" + spec.name.replace("_", "-")
+        flag = _flag_of(spec.name)
         where = ", ".join(spec.env) or "-"
         lines.append(f"  {flag:<22} {where}")
     lines.append("Secrets are better given in the environment than as flags (shell history, process list).")
     return "\n".join(lines)
+
+
+def _flag_of(setting: str) -> str:
+    return "--insecure" if setting == "verify_tls" else "--" + setting.replace("_", "-")
 
 
 def _add_credential_flags(parser: argparse.ArgumentParser) -> None:

@@ -148,10 +148,7 @@ class _Loader:
         for given in paths:
             path = Path(given)
             if path.is_dir():
-                found = sorted(
-                    (p for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file()),
-                    key=lambda p: p.name,
-                )
+                found = sorted((p for p in path.iterdir() if is_spec_file(p)), key=lambda p: p.name)
             elif path.is_file():
                 found = [path]
             else:
@@ -662,11 +659,20 @@ def _cycle_through(
     return [start, start]  # unreachable for a real component
 
 
+def is_spec_file(path: Path) -> bool:
+    """YAML files of a directory, except Pulumi's project and stack files (Pulumi.yaml, Pulumi.dev.yaml),
+    so that specs can live beside the Pulumi project that declares them."""
+    if path.suffix not in {".yaml", ".yml"} or not path.is_file():
+        return False
+    return not (path.name.startswith("Pulumi.") or path.name == "Pulumi")
+
+
 def load_specs(paths: Sequence[str | Path] = ("specs",)) -> SpecSet:
     """Load and check the spec files in ``paths`` (directories and files).
 
-    A directory contributes its ``*.yaml`` and ``*.yml`` files (not sub-directories), sorted by
-    name; files are read in the order given. Raises :class:`SpecError` listing every problem
+    A directory contributes its ``*.yaml`` and ``*.yml`` files (not sub-directories, and not
+    Pulumi's ``Pulumi.yaml``/``Pulumi.<stack>.yaml``), sorted by name; files are read in the order
+    given. Raises :class:`SpecError` listing every problem
     found in every file.
     """
     if isinstance(paths, str | Path):
