@@ -160,6 +160,17 @@ class ModelArtsProvider(ResourceProvider):
             raise ProviderError(message) from None
 
 
+def resource_props(resource_name: str, args: Mapping[str, Any], outputs: Any) -> dict[str, Any]:
+    """The props a resource class registers: the inputs given, its logical name (which the provider
+    needs for task names and messages), and ``None`` for each output so Pulumi exposes it as an
+    attribute. ``None`` values are not sent to the provider."""
+    props = {key: value for key, value in args.items() if value is not None}
+    props[RESOURCE_NAME] = resource_name
+    for output in outputs:
+        props.setdefault(output, None)
+    return props
+
+
 def echo_outputs(name: str, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
     """Outputs echo the inputs (so the engine's olds compare with news) and add the live state."""
     outputs = {

@@ -10,7 +10,12 @@ from pulumi.dynamic import DiffResult, Resource, UpdateResult
 from pulumi_modelarts.reconcile import versions
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import RequirementsNotMetError
-from pulumi_modelarts.resources._provider import RESOURCE_NAME, ModelArtsProvider, contains_unknown, echo_outputs
+from pulumi_modelarts.resources._provider import (
+    ModelArtsProvider,
+    contains_unknown,
+    echo_outputs,
+    resource_props,
+)
 
 TYPE_TOKEN = "modelarts:DatasetVersionRef"
 
@@ -143,11 +148,5 @@ class DatasetVersionRef(Resource, module="modelarts", name="DatasetVersionRef"):
             "wait": wait,
             "timeout_seconds": timeout_seconds,
         }
-        props: dict[str, Any] = {key: value for key, value in args.items() if value is not None}
-        props[RESOURCE_NAME] = resource_name
-        for output in OUTPUTS:
-            props.setdefault(output, None)
+        props = resource_props(resource_name, args, DatasetVersionRef.__annotations__)
         super().__init__(DatasetVersionRefProvider(), resource_name, props, opts)
-
-
-OUTPUTS = tuple(DatasetVersionRef.__annotations__)

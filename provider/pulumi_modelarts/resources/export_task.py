@@ -9,7 +9,7 @@ from pulumi.dynamic import Resource
 
 from pulumi_modelarts.reconcile import export
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.resources._provider import RESOURCE_NAME, ModelArtsProvider
+from pulumi_modelarts.resources._provider import ModelArtsProvider, resource_props
 
 TYPE_TOKEN = "modelarts:ExportTask"
 
@@ -103,11 +103,5 @@ class ExportTask(Resource, module="modelarts", name="ExportTask"):
             "wait": wait,
             "timeout_seconds": timeout_seconds,
         }
-        props: dict[str, Any] = {key: value for key, value in args.items() if value is not None}
-        props[RESOURCE_NAME] = resource_name
-        for output in OUTPUTS:
-            props.setdefault(output, None)
+        props = resource_props(resource_name, args, ExportTask.__annotations__)
         super().__init__(ExportTaskProvider(), resource_name, props, opts)
-
-
-OUTPUTS = tuple(ExportTask.__annotations__)

@@ -17,6 +17,7 @@ from pulumi_modelarts.resources._provider import (
     echo_outputs,
     live_outputs,
     recorded_inputs,
+    resource_props,
 )
 
 TYPE_TOKEN = "modelarts:IntelligentTask"
@@ -130,11 +131,5 @@ class IntelligentTask(Resource, module="modelarts", name="IntelligentTask"):
             "wait": wait,
             "timeout_seconds": timeout_seconds,
         }
-        props: dict[str, Any] = {key: value for key, value in args.items() if value is not None}
-        props[RESOURCE_NAME] = resource_name
-        for output in OUTPUTS:
-            props.setdefault(output, None)
+        props = resource_props(resource_name, args, IntelligentTask.__annotations__)
         super().__init__(IntelligentTaskProvider(), resource_name, props, opts)
-
-
-OUTPUTS = tuple(IntelligentTask.__annotations__)
