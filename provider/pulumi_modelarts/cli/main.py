@@ -160,7 +160,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pulumi_modelarts.api import ModelArtsClient, resolve_settings
     from pulumi_modelarts.cli import render
-    from pulumi_modelarts.cli.progress import make_progress
+    from pulumi_modelarts.cli.progress import PlainProgress, make_progress
     from pulumi_modelarts.cli.runner import ResourceResult, Runner
     from pulumi_modelarts.reconcile.context import ReconcileContext
     from pulumi_modelarts.specs import SpecError, format_problems, load_specs
@@ -185,10 +185,12 @@ def _run(args: argparse.Namespace) -> int:
         client = ModelArtsClient(resolve_settings(**explicit))
         stack.callback(client.close)
         quiet = args.format == "json"
+        # Messages go through the progress display, which prints them above its live bars.
+        progress = make_progress() if args.command == "apply" and not quiet else PlainProgress()
 
         def log(message: str) -> None:
             if not quiet:
-                print(f"  {message}", file=sys.stderr, flush=True)
+                progress.print(f"  {message}")
 
         ctx = ReconcileContext.for_client(client, log=log)
         planner = Runner(spec_set, ctx, parallelism=args.parallelism)
@@ -219,15 +221,14 @@ def _run(args: argparse.Namespace) -> int:
 
         def show(result: ResourceResult) -> None:
             if not quiet:
-                print(render.apply_line(result), file=sys.stderr, flush=True)
+                progress.print(render.apply_line(result))
 
         if not quiet:
-            progress = make_progress()
-            stack.enter_context(progress)
             ctx.on_progress = progress
         # The plan's observation stays valid: every write below invalidates what it changes.
         applier = Runner(spec_set, ctx, parallelism=args.parallelism, on_result=show)
-        outcome = applier.apply()
+        with progress:  # the live display ends before the summary is printed
+            outcome = applier.apply()
         failed = [result for result in outcome if result.failed or result.skipped]
         if quiet:
             print(render.results_json(outcome, api_calls=client.stats.snapshot()))

@@ -41,6 +41,9 @@ class PlainProgress:
         percent = f" {probe.progress:.0f}%" if probe.progress is not None else ""
         print(f"  {label}: {key[0]}{percent}", file=self.stream, flush=True)
 
+    def print(self, message: str) -> None:
+        print(message, file=self.stream, flush=True)
+
     def __enter__(self) -> PlainProgress:
         return self
 
@@ -52,6 +55,7 @@ class RichProgress:
     """A progress bar per waiting resource."""
 
     def __init__(self) -> None:
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(
@@ -60,6 +64,7 @@ class RichProgress:
             TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[status]}"),
             TimeElapsedColumn(),
+            console=Console(stderr=True),
             transient=False,
         )
         self._tasks: dict[str, Any] = {}
@@ -71,6 +76,10 @@ class RichProgress:
                 self._tasks[label] = self._progress.add_task(label, total=100, status="")
             completed = 100.0 if probe.done else (probe.progress or 0.0)
             self._progress.update(self._tasks[label], completed=completed, status=_status_of(item))
+
+    def print(self, message: str) -> None:
+        """Print above the live bars instead of through them."""
+        self._progress.console.print(message, markup=False, highlight=False)
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
