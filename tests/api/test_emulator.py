@@ -19,6 +19,8 @@ from pulumi_modelarts.api import (
     TransportError,
     resolve_settings,
 )
+from seed_examples import AUTO_GROUPING, AUTO_LABEL, EXPORT_TO_OBS, PRE_LABEL
+from seed_examples import EXPORT_TO_NEW_DATASET as EXPORT_TO_DATASET
 
 DATASETS = "/v2/{project_id}/datasets"
 DATASET = DATASETS + "/{dataset_id}"
@@ -27,39 +29,7 @@ TASK = TASKS + "/{task_id}"
 EXPORT_TASKS = DATASET + "/export-tasks"
 VERSIONS = DATASET + "/versions"
 
-AUTO_LABEL = {"task_type": "auto-label", "collect_key_sample": True, "config": {"algorithm_type": "fast"}}
-EXPORT_TO_OBS = {
-    "path": "/test-obs/daoChu/",
-    "export_type": 3,
-    "export_params": {"sample_state": "", "export_dest": "DIR"},
-}
-EXPORT_TO_DATASET = {
-    "path": "/test-obs/classify/input/",
-    "export_type": 3,
-    "export_params": {
-        "sample_state": "",
-        "export_dest": "NEW_DATASET",
-        "export_new_dataset_name": "dataset-export-test",
-        "export_new_dataset_work_path": "/test-obs/classify/output/",
-    },
-}
-PRE_LABEL = {
-    "task_type": "pre-label",
-    "model_id": "c4989033-7584-44ee-a180-1c476b810e46",
-    "collect_key_sample": True,
-    "config": {"inf_config_list": [{"specification": "modelarts.vm.cpu.2u", "instance_count": 1}]},
-}
-AUTO_GROUPING = {
-    "task_type": "auto-grouping",
-    "config": {
-        "n_clusters": "2",
-        "ambiguity": False,
-        "image_brightness": False,
-        "image_colorfulness": False,
-        "property": "size",
-        "result_type": 1,
-    },
-}
+
 FAST = RetryPolicy(max_attempts=6, max_elapsed_seconds=30, base_delay=0.01, max_delay=0.05)
 
 

@@ -10,18 +10,8 @@ import pytest
 from emu_helpers import FLOWERS, PETS, aksk_client, dataset_id
 
 from emulator_process import EmulatorProcess
-
-TO_OBS = {"path": "/test-obs/daoChu/", "export_type": 3, "export_params": {"sample_state": "", "export_dest": "DIR"}}
-TO_DATASET = {
-    "path": "/test-obs/classify/input/",
-    "export_type": 3,
-    "export_params": {
-        "sample_state": "",
-        "export_dest": "NEW_DATASET",
-        "export_new_dataset_name": "dataset-export-test",
-        "export_new_dataset_work_path": "/test-obs/classify/output/",
-    },
-}
+from seed_examples import EXPORT_TO_NEW_DATASET as TO_DATASET
+from seed_examples import EXPORT_TO_OBS as TO_OBS
 
 
 def _create(client: httpx.Client, dataset: str, body: dict[str, Any]) -> str:

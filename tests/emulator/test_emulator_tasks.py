@@ -12,25 +12,8 @@ import pytest
 from emu_helpers import FLOWERS, PETS, TICKETS, aksk_client, dataset_id, token_client
 
 from emulator_process import EmulatorProcess
+from seed_examples import AUTO_GROUPING, AUTO_LABEL, PRE_LABEL
 
-AUTO_LABEL = {"task_type": "auto-label", "collect_key_sample": True, "config": {"algorithm_type": "fast"}}
-PRE_LABEL = {
-    "task_type": "pre-label",
-    "model_id": "c4989033-7584-44ee-a180-1c476b810e46",
-    "collect_key_sample": True,
-    "config": {"inf_config_list": [{"specification": "modelarts.vm.cpu.2u", "instance_count": 1}]},
-}
-AUTO_GROUPING = {
-    "task_type": "auto-grouping",
-    "config": {
-        "n_clusters": "2",
-        "ambiguity": False,
-        "image_brightness": False,
-        "image_colorfulness": False,
-        "property": "size",
-        "result_type": 1,
-    },
-}
 ID = re.compile(r"^[A-Za-z0-9]{19}$")
 
 

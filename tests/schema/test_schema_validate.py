@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import seed_examples
 from pulumi_modelarts.schema import (
     TYPE_TOKENS,
     UnknownString,
@@ -20,45 +21,13 @@ IT = "modelarts:IntelligentTask"
 ET = "modelarts:ExportTask"
 DV = "modelarts:DatasetVersionRef"
 
-# The example request bodies of the API reference ("Starting Intelligent Tasks").
-AUTO_LABEL_BODY: dict[str, Any] = {
-    "task_type": "auto-label",
-    "collect_key_sample": True,
-    "config": {"algorithm_type": "fast"},
-}
-PRE_LABEL_BODY: dict[str, Any] = {
-    "task_type": "pre-label",
-    "model_id": "c4989033-7584-44ee-a180-1c476b810e46",
-    "collect_key_sample": True,
-    "config": {"inf_config_list": [{"specification": "modelarts.vm.cpu.2u", "instance_count": 1}]},
-}
-AUTO_GROUPING_BODY: dict[str, Any] = {
-    "task_type": "auto-grouping",
-    "config": {
-        "n_clusters": "2",
-        "ambiguity": False,
-        "image_brightness": False,
-        "image_colorfulness": False,
-        "property": "size",
-        "result_type": 1,
-    },
-}
-# ... and of "Creating a Dataset Export Task".
-EXPORT_DIR_BODY: dict[str, Any] = {
-    "path": "/test-obs/daoChu/",
-    "export_type": 3,
-    "export_params": {"sample_state": "", "export_dest": "DIR"},
-}
-EXPORT_NEW_DATASET_BODY: dict[str, Any] = {
-    "path": "/test-obs/classify/input/",
-    "export_type": 3,
-    "export_params": {
-        "sample_state": "",
-        "export_dest": "NEW_DATASET",
-        "export_new_dataset_name": "dataset-export-test",
-        "export_new_dataset_work_path": "/test-obs/classify/output/",
-    },
-}
+# The example request bodies of the API reference.
+AUTO_LABEL_BODY, PRE_LABEL_BODY, AUTO_GROUPING_BODY = (
+    seed_examples.AUTO_LABEL,
+    seed_examples.PRE_LABEL,
+    seed_examples.AUTO_GROUPING,
+)
+EXPORT_DIR_BODY, EXPORT_NEW_DATASET_BODY = seed_examples.EXPORT_TO_OBS, seed_examples.EXPORT_TO_NEW_DATASET
 
 TASK_BODIES = [AUTO_LABEL_BODY, PRE_LABEL_BODY, AUTO_GROUPING_BODY]
 EXPORT_BODIES = [EXPORT_DIR_BODY, EXPORT_NEW_DATASET_BODY]
