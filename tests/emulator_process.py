@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,8 @@ DEFAULT_PASSWORD = "emulator-password"
 DEFAULT_DOMAIN_NAME = "emulator-domain"
 DEFAULT_PROJECT_NAME = "eu-de"
 READY_PREFIX = "pulumi-modelarts emulator listening on "
+# Tasks finish in about a second in tests; faults and the admin API are reachable.
+FAST_FLAGS = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
 
 
 @dataclass
@@ -121,7 +122,3 @@ def start_emulator(*extra: str, port: int = 0, timeout: float = 20.0) -> Emulato
         process.wait()
         errors.seek(0)
         raise RuntimeError(f"emulator did not start: {errors.read()[-2000:]}")
-
-
-def dump(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True)

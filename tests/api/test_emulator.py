@@ -19,16 +19,9 @@ from pulumi_modelarts.api import (
     TransportError,
     resolve_settings,
 )
+from pulumi_modelarts.api.client import DATASETS, EXPORT_TASKS, TASKS
 from seed_examples import AUTO_GROUPING, AUTO_LABEL, EXPORT_TO_OBS, PRE_LABEL
 from seed_examples import EXPORT_TO_NEW_DATASET as EXPORT_TO_DATASET
-
-DATASETS = "/v2/{project_id}/datasets"
-DATASET = DATASETS + "/{dataset_id}"
-TASKS = DATASET + "/tasks"
-TASK = TASKS + "/{task_id}"
-EXPORT_TASKS = DATASET + "/export-tasks"
-VERSIONS = DATASET + "/versions"
-
 
 FAST = RetryPolicy(max_attempts=6, max_elapsed_seconds=30, base_delay=0.01, max_delay=0.05)
 

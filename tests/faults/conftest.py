@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from faultkit import (
-    FAST_FLAGS,
     FAST_POLLS,
     SENTINEL_AK,
     SENTINEL_PASSWORD,
@@ -20,7 +19,7 @@ from faultkit import (
     collect_emulator_output,
 )
 
-from emulator_process import EmulatorProcess
+from emulator_process import FAST_FLAGS, EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.api.auth import clear_caches
 from pulumi_modelarts.reconcile.context import ReconcileContext

@@ -20,6 +20,14 @@ from typing import Any
 
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient
+from pulumi_modelarts.api.auth import TOKEN_ROUTE
+from pulumi_modelarts.api.client import DATASET as DATASET
+from pulumi_modelarts.api.client import DATASETS as DATASETS
+from pulumi_modelarts.api.client import EXPORT_TASK, EXPORT_TASKS
+from pulumi_modelarts.api.client import TASK as TASK
+from pulumi_modelarts.api.client import TASKS as TASKS
+from pulumi_modelarts.api.client import VERSION as VERSION
+from pulumi_modelarts.api.client import VERSIONS as VERSIONS
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.waiting import PollPolicy
 
@@ -28,18 +36,8 @@ SENTINEL_SK = "SENTINEL-faults-sk-do-not-leak-7f3a90c1"
 SENTINEL_PASSWORD = "SENTINEL-faults-password-do-not-leak-5e21"
 SENTINELS = (SENTINEL_AK, SENTINEL_SK, SENTINEL_PASSWORD)
 
-FAST_FLAGS = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
-
-P = "/v2/{project_id}"
-DATASETS = P + "/datasets"
-DATASET = DATASETS + "/{dataset_id}"
-TASKS = DATASET + "/tasks"
-TASK = TASKS + "/{task_id}"
-EXPORTS = DATASET + "/export-tasks"
-EXPORT = EXPORTS + "/{task_id}"
-VERSIONS = DATASET + "/versions"
-VERSION = VERSIONS + "/{version_id}"
-TOKENS = "/v3/auth/tokens"
+# The client's own route templates: the emulator counts calls by the same templates.
+EXPORTS, EXPORT, TOKENS = EXPORT_TASKS, EXPORT_TASK, TOKEN_ROUTE
 
 # Poll quickly in process: tasks in these emulators take a second or less.
 FAST_POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.5, min_latency=0.2)

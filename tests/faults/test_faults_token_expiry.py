@@ -20,10 +20,23 @@ from faultkit import (
     write_specs,
 )
 
+from emulator_process import EmulatorProcess
 from pulumi_modelarts.cli.runner import Runner
 from pulumi_modelarts.specs import load_specs
 
 AFTER = {"tasks": 1, "export_tasks": 1, "versions": 3}
+
+
+def _with_password(in_process: Callable[..., InProcess], emulator: EmulatorProcess) -> InProcess:
+    """An in-process run authenticating with an IAM token (user and password), not AK/SK."""
+    return in_process(
+        emulator,
+        access_key=None,
+        secret_key=None,
+        username=emulator.username,
+        password=emulator.password,
+        domain_name=emulator.domain_name,
+    )
 
 
 def test_token_expires_while_a_request_is_in_flight(faulty: EmulatorFactory, cli: Cli, tmp_path: Path) -> None:
@@ -50,14 +63,7 @@ def test_token_expires_between_plan_and_apply(
     faulty: EmulatorFactory, in_process: Callable[..., InProcess], tmp_path: Path
 ) -> None:
     emulator = faulty()
-    run = in_process(
-        emulator,
-        access_key=None,
-        secret_key=None,
-        username=emulator.username,
-        password=emulator.password,
-        domain_name=emulator.domain_name,
-    )
+    run = _with_password(in_process, emulator)
     specs = load_specs([write_specs(tmp_path / "specs", THREE_CREATES)])
 
     planned = Runner(specs, run.ctx).plan()
@@ -75,14 +81,7 @@ def test_token_expires_with_the_virtual_clock(
 ) -> None:
     """Expiry by time rather than by the admin API: the token's lifetime passes between two steps."""
     emulator = faulty("--token-ttl-seconds", "3600")
-    run = in_process(
-        emulator,
-        access_key=None,
-        secret_key=None,
-        username=emulator.username,
-        password=emulator.password,
-        domain_name=emulator.domain_name,
-    )
+    run = _with_password(in_process, emulator)
     specs = load_specs([write_specs(tmp_path / "specs", THREE_CREATES)])
 
     Runner(specs, run.ctx).plan()
