@@ -13,7 +13,6 @@ SYMBOLS = {
     "create": "+",
     "replace": "±",
     "retry": "+",
-    "update": "~",
     "adopt": "=",
     "in-sync": " ",
     "wait": "…",

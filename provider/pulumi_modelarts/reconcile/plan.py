@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Action = Literal["create", "adopt", "in-sync", "replace", "wait", "retry", "update", "blocked"]
-CHANGING_ACTIONS = frozenset({"create", "replace", "retry", "update", "blocked"})
+Action = Literal["create", "adopt", "in-sync", "replace", "wait", "retry", "blocked"]
+CHANGING_ACTIONS = frozenset({"create", "replace", "retry", "blocked"})
 
 
 @dataclass(frozen=True)
