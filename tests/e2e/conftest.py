@@ -1,0 +1,80 @@
+"""Fixtures for the real-engine tests: the engine, an emulator per test, and stacks in temporary folders.
+
+Without an engine these tests are skipped, with the one command that enables them; CI sets
+PULUMI_MODELARTS_E2E=require so that a missing engine fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pulumi_engine import ENABLE_HINT, EngineStack, emulator_config, find_engine
+
+from emulator_process import EmulatorProcess, start_emulator
+
+# A secret key nobody would type: it must never show up in state, outputs or any command's output.
+SENTINEL_SECRET_KEY = "e2e-SENTINEL-secret-4f1c9a7be2d84c0f"
+FAST = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Path:
+    found = find_engine()
+    if found is None:
+        message = f"no Pulumi engine: run `{ENABLE_HINT}` once to build it, then rerun the tests"
+        if os.environ.get("PULUMI_MODELARTS_E2E") == "require":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture
+def e2e_emulator() -> Iterator[Callable[..., EmulatorProcess]]:
+    """Start an emulator (demo data, admin API, the sentinel secret key); stopped after the test."""
+    started: list[EmulatorProcess] = []
+
+    def start(*extra: str) -> EmulatorProcess:
+        emulator = start_emulator(*FAST, "--seed", "demo", "--secret-key", SENTINEL_SECRET_KEY, *extra)
+        emulator.secret_key = SENTINEL_SECRET_KEY
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def make_stack(engine: Path, tmp_path: Path) -> Callable[..., EngineStack]:
+    """A stack of a project folder, configured for an emulator with the secret key set as a secret."""
+
+    def make(
+        project: Path,
+        emulator: EmulatorProcess,
+        program: Callable[[], None] | None,
+        *,
+        project_name: str = "",
+        config: dict[str, str] | None = None,
+    ) -> EngineStack:
+        stack = EngineStack(
+            engine=engine,
+            project=project,
+            state=tmp_path / "state",
+            home=tmp_path / "pulumi-home",
+            program=program,
+            project_name=project_name,
+        )
+        values = emulator_config(emulator.url, emulator.project_name, emulator.project_id, emulator.access_key)
+        stack.configure({**values, **(config or {})}, secrets={"modelarts:secretKey": emulator.secret_key})
+        return stack
+
+    return make

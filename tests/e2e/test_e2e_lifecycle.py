@@ -1,0 +1,189 @@
+"""Lifecycle behaviour under the real engine: in-place updates, drift, running tasks, many resources, secrets."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from programs import export_program, release_program, task_program
+from pulumi_engine import EngineStack, Run
+from test_e2e_projects import EXPORTS, TASKS, VERSIONS, writes
+
+from conftest import SENTINEL_SECRET_KEY
+from emulator_process import EmulatorProcess
+from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+
+ACTIVE = (-1, 0, 1)  # queuing, initializing, running
+STOP = "POST /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop"
+
+
+def empty_project(tmp_path: Path, name: str) -> Path:
+    project = tmp_path / name
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+    return project
+
+
+def client_for(emulator: EmulatorProcess) -> ModelArtsClient:
+    return ModelArtsClient(resolve_settings(**emulator.client_settings()))
+
+
+def test_changing_only_timeout_seconds_updates_in_place_without_an_api_write(
+    tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
+) -> None:
+    emulator = e2e_emulator()
+    knobs: dict[str, Any] = {"timeout_seconds": 1800}
+    stack = make_stack(empty_project(tmp_path, "timeouts"), emulator, export_program(knobs))
+    stack.up()
+    assert writes(emulator) == {EXPORTS: 1}
+
+    knobs["timeout_seconds"] = 600
+    emulator.reset_stats()
+    preview = stack.preview(diff=True)
+    assert re.search(r"~ timeout_seconds\s*: 1800 => 600", preview.stdout)
+    assert "1 to update" in preview.stdout
+    stack.up()
+    assert writes(emulator) == {}, "an option change is an update with no API write"
+    stack.preview(expect_no_changes=True)
+
+
+def test_a_version_deleted_out_of_band_is_noticed_by_refresh_and_released_again_by_up(
+    tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
+) -> None:
+    emulator = e2e_emulator()
+    stack = make_stack(empty_project(tmp_path, "drift"), emulator, release_program({}))
+    stack.up()
+    assert writes(emulator)[VERSIONS] == 1
+    resources = {item["urn"].rsplit("::", 1)[1]: item for item in stack.resources()}
+    dataset_id, version_id = resources["release"]["outputs"]["dataset_id"], resources["release"]["id"]
+
+    client_for(emulator).delete_version(dataset_id, version_id)
+    emulator.advance_clock(60)  # past the deletion and ModelArts.4370's one release per minute
+    refreshed = stack.refresh()
+    assert re.search(r"-\s+1 deleted|1 deleted", refreshed.stdout), refreshed.stdout
+    assert "release" not in {item["urn"].rsplit("::", 1)[1] for item in stack.resources()}
+
+    emulator.reset_stats()
+    again = stack.up()
+    assert "1 created" in again.stdout
+    assert writes(emulator)[VERSIONS] == 1, "the release is made again, once"
+    assert stack.outputs()["version_id"] != version_id
+    stack.preview(expect_no_changes=True)
+
+
+def test_replacing_a_running_task_stops_it_and_destroy_stops_the_replacement(
+    tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
+) -> None:
+    emulator = e2e_emulator("--task-seconds", "3600")
+    knobs: dict[str, Any] = {"algorithm_type": "fast"}
+    stack = make_stack(empty_project(tmp_path, "running"), emulator, task_program(knobs))
+    stack.up()
+    first_id = stack.outputs()["task_id"]
+    client = client_for(emulator)
+    dataset_id = next(item for item in stack.resources() if item["type"].endswith("IntelligentTask"))["outputs"][
+        "dataset_id"
+    ]
+    assert client.get_task(dataset_id, first_id)["status"] in ACTIVE
+
+    knobs["algorithm_type"] = "accurate"
+    emulator.reset_stats()
+    preview = stack.preview(diff=True)
+    assert "+-pulumi-python:dynamic/modelarts:IntelligentTask: (replace)" in preview.stdout
+    stack.up()
+    second_id = stack.outputs()["task_id"]
+    assert second_id != first_id
+    assert writes(emulator) == {TASKS: 1, STOP: 1}
+    assert client.get_task(dataset_id, first_id)["status"] in (4, 5), "the replaced task was stopped"
+    assert client.get_task(dataset_id, second_id)["status"] in ACTIVE
+
+    emulator.reset_stats()
+    stack.destroy()
+    assert writes(emulator) == {STOP: 1}
+    assert client.get_task(dataset_id, second_id)["status"] in (4, 5)
+
+
+def test_twenty_resources_through_the_four_call_host_complete_without_duplicates(
+    tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
+) -> None:
+    emulator = e2e_emulator()
+    stack = make_stack(empty_project(tmp_path, "twenty"), emulator, export_program({"count": 20}))
+    result = stack.up()
+    assert "+ 21 created" in result.stdout  # 20 exports and the stack
+    assert writes(emulator) == {EXPORTS: 20}
+    emulator.reset_stats()
+    stack.up()
+    assert writes(emulator) == {}
+
+
+def test_the_secret_key_never_appears_in_state_outputs_or_any_command_output(
+    tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
+) -> None:
+    emulator = e2e_emulator()
+    stack = make_stack(empty_project(tmp_path, "secrets"), emulator, release_program({}))
+    runs: list[Run] = [stack.preview(), stack.up(), stack.refresh(), stack.preview(diff=True)]
+    exported = stack.pulumi("stack", "export")
+    config = stack.pulumi("config")
+    texts = [
+        *(run.stdout + run.stderr for run in runs),
+        exported.stdout + exported.stderr,
+        config.stdout + config.stderr,
+        stack.state_text(),
+        repr(stack.outputs()),
+    ]
+    assert "[secret]" in config.stdout
+    for text in texts:
+        assert SENTINEL_SECRET_KEY not in text
+    runs.append(stack.destroy())
+    assert SENTINEL_SECRET_KEY not in runs[-1].stdout + runs[-1].stderr
+
+
+@pytest.mark.parametrize("clear_pending_first", [False, True], ids=["cancel-then-up", "cancel-refresh-then-up"])
+def test_a_killed_up_recovers_with_the_documented_steps_and_no_duplicate(
+    clear_pending_first: bool,
+    tmp_path: Path,
+    e2e_emulator: Callable[..., EmulatorProcess],
+    make_stack: Callable[..., EngineStack],
+) -> None:
+    emulator = e2e_emulator("--export-seconds", "3600")
+    stack = make_stack(empty_project(tmp_path, "crash"), emulator, export_program({}))
+    args = [str(stack.engine), str(stack.project), str(stack.state), str(stack.home)]
+    driver = subprocess.Popen(
+        [sys.executable, str(Path(__file__).parent / "crash_driver.py"), *args],
+        cwd=Path(__file__).parent,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):  # the create POST has reached the emulator: the engine now waits inside Create
+            if writes(emulator).get(EXPORTS):
+                break
+            time.sleep(0.1)
+        assert writes(emulator) == {EXPORTS: 1}
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)  # like a CI runner killed mid-apply: no clean-up at all
+        driver.wait()
+    emulator.advance_clock(3600)  # the export the killed run started finishes meanwhile
+
+    # The documented recovery (README, "After a crash"): the dead run's lock blocks every command until
+    # `pulumi cancel` removes it; then `pulumi up` (optionally after `pulumi refresh --clear-pending-creates`)
+    # runs Create again, which finds and adopts the export the dead run started instead of starting another.
+    blocked = stack.pulumi("up", "--yes", check=False)
+    assert blocked.returncode != 0 and "locked" in blocked.stderr + blocked.stdout
+    stack.pulumi("cancel", "--yes")
+    if clear_pending_first:
+        stack.refresh(clear_pending_creates=True)
+    recovered = stack.up()
+    if not clear_pending_first:
+        assert "pending operations from previous deployment" in recovered.stdout
+    assert writes(emulator) == {EXPORTS: 1}, "up adopted the export the killed run had started"
+    assert len([item for item in stack.resources() if item["type"].endswith("ExportTask")]) == 1
+    stack.preview(expect_no_changes=True)
