@@ -26,6 +26,7 @@ from pulumi.runtime import rpc
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.decision import Decision
 from pulumi_modelarts.reconcile.identity import canonical
 from pulumi_modelarts.reconcile.kinds import Kind, kind_of
 from pulumi_modelarts.resources import _config
@@ -126,11 +127,13 @@ class ModelArtsProvider(ResourceProvider):
         """Changed inputs, then the decision: writes pending in place are an update, a new object a replace."""
         name, replaces, updates = self.changes(olds, news)
         _, new_inputs, violations = self.normalize(news)
-        if not replaces and not violations and not contains_unknown(new_inputs) and olds.get("dataset_id"):
-            kind = self.kind
+        decision: Decision | None = None
+        kind = self.kind
+        if not violations and not contains_unknown(new_inputs) and olds.get("dataset_id"):
             decision = self.guarded(name, lambda: kind.decision(self.context(), kind.spec(name, new_inputs)))
             if decision.action == "blocked":
                 raise ProviderError(f"{self.type_token} '{name}': blocked: {decision.summary}")
+        if not replaces and decision is not None:
             recorded = olds.get(kind.id_output)
             moved = decision.target_id is not None and recorded is not None and decision.target_id != recorded
             if moved or decision.action in ("create", "retry", "replace"):
