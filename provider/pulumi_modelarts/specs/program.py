@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,8 +68,9 @@ def declare(
     """
     import pulumi
 
-    from pulumi_modelarts import resources
     from pulumi_modelarts.reconcile.kinds import kind_of
+
+    resources = importlib.import_module("pulumi_modelarts.resources")
 
     if spec_set is None:
         spec_set = load_specs(paths)
