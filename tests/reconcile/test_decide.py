@@ -320,3 +320,11 @@ def test_creating_version_without_wait() -> None:
     creating = versions.VersionObservation(DS, version(0))
     assert versions.decide(creating, ref(wait=False)).action == "blocked"  # ready required, not waited for
     assert versions.decide(creating, ref(wait=False, requirements={"status": "any"})).action == "in-sync"
+
+
+def test_a_task_a_client_named_is_never_claimed_by_its_request() -> None:
+    spec = task_spec(task_type="auto-grouping", config={})
+    foreign = {"task_id": "f", "task_name": "someone-else", "status": 3, "config": {"name": "someone-else"}}
+    assert tasks_decision(spec, [foreign]).action == "create"
+    server_named = {**foreign, "task_name": "ouIsrAuG226MgMknu9j", "config": {"name": "ouIsrAuG226MgMknu9j"}}
+    assert tasks_decision(spec, [server_named]).action == "in-sync"

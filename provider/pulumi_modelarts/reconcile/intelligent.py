@@ -10,6 +10,7 @@ ours. A failed or stopped attempt is never adopted: the next attempt is named ``
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ from pulumi_modelarts.reconcile.waiting import Probe
 API_FIELDS = ("task_type", "collect_key_sample", "model_id", "config")
 # Only one task of these kinds may run per dataset (ModelArts.4386 / 4387).
 EXCLUSIVE_TYPES = frozenset({"auto-label", "pre-label"})
+_SERVER_NAME = re.compile(r"[A-Za-z0-9]{16,24}")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,13 @@ def _name_of(task: Mapping[str, Any]) -> str:
     return str(task.get("task_name") or (task.get("config") or {}).get("name") or "")
 
 
+def not_named_by_a_client(task: Mapping[str, Any]) -> bool:
+    """Whether the task's name cannot be one a client chose: empty, or shaped like the server's own names
+    (the documented examples show 19 letters and digits, such as ``ouIsrAuG226MgMknu9j``) [GUESS]."""
+    name = _name_of(task)
+    return not name or _SERVER_NAME.fullmatch(name) is not None
+
+
 def request_matches(task: Mapping[str, Any], spec: IntelligentTaskSpec) -> bool:
     """Whether a live task's echoed request is the declared one (server-filled defaults aside)."""
     echoed_type = task.get("task_type")
@@ -158,7 +167,7 @@ def classify(spec: IntelligentTaskSpec, dataset_id: str, tasks: list[dict[str, A
         elif parsed is not None and parsed[0] == own_tag and not spec.explicit_name:
             previous.append(task)
             mine = True
-        elif parsed is None and request_matches(task, spec):
+        elif parsed is None and not_named_by_a_client(task) and request_matches(task, spec):
             # The API did not echo our name (empty, or replaced by its own): identity is the echoed request.
             attempts.append((1, task))
             mine = True
