@@ -328,3 +328,38 @@ def test_a_task_a_client_named_is_never_claimed_by_its_request() -> None:
     assert tasks_decision(spec, [foreign]).action == "create"
     server_named = {**foreign, "task_name": "ouIsrAuG226MgMknu9j", "config": {"name": "ouIsrAuG226MgMknu9j"}}
     assert tasks_decision(spec, [server_named]).action == "in-sync"
+
+
+def test_schema_defaults_we_send_are_not_compared_with_the_servers_echo() -> None:
+    """Normalized inputs carry documented defaults (collect_sample: true, ...); the server may echo its own."""
+    from pulumi_modelarts import schema
+
+    inputs, _ = schema.validate_inputs(
+        "modelarts:IntelligentTask",
+        {"dataset_id": DS, "task_type": "auto-label", "config": {"name": "nightly", "algorithm_type": "fast"}},
+    )
+    spec = intelligent.IntelligentTaskSpec("label", inputs)
+    assert spec.request_body()["config"]["collect_sample"] is True
+    live = {
+        "task_id": "t1",
+        "task_name": "nightly",
+        "status": 3,
+        "config": {"name": "nightly", "algorithm_type": "fast", "collect_sample": False, "worker_server_num": 0},
+    }
+    assert tasks_decision(spec, [live]).action == "in-sync"  # not "blocked: another request"
+
+    exported, _ = schema.validate_inputs("modelarts:ExportTask", {"dataset_id": DS, "path": "/b/", "export_type": 0})
+    export_spec_ = export.ExportTaskSpec("to-obs", exported)
+    echoed = {
+        "task_id": "e1",
+        "status": "SUCCESSED",
+        "path": "/b/",
+        "export_type": 0,
+        "export_format": 2,
+        "version_format": "Default",
+        "with_column_header": False,
+        "export_params": {"export_dest": "DIR", "train_sample_ratio": 1.0, "clear_hard_property": False},
+    }
+    assert echo.export_matches(echoed, export_spec_.request_body())
+    elsewhere = {**echoed, "export_params": {"export_dest": "NEW_DATASET"}}
+    assert not echo.export_matches(elsewhere, export_spec_.request_body())

@@ -20,11 +20,23 @@ TASK_CONFIG_SERVER_FILLED = frozenset(
         "ambiguity",
         "worker_server_num",
         "collect_sample",
+        "collect_rule",
+        "stop_time",
         "image_brightness",
         "image_colorfulness",
         "confidence_scope",
     }
 )
+# Documented defaults our schema fills in. Sending one is the same request as leaving it out, and the
+# server may echo its own value instead (NOTES §10: collect_sample comes back false), so they are
+# not compared.
+TASK_CONFIG_DEFAULTS: dict[str, Any] = {"collect_sample": True, "collect_rule": "all", "stop_time": 15}
+EXPORT_DEFAULTS: dict[str, Any] = {"source_type_header": "obs://", "with_column_header": True}
+EXPORT_PARAMS_DEFAULTS: dict[str, Any] = {
+    "clear_hard_property": True,
+    "ratio_sample_usage": False,
+    "train_sample_ratio": "1.00",
+}
 
 
 def _number(value: Any) -> float | None:
@@ -63,16 +75,24 @@ def extras(ours: Mapping[str, Any], theirs: Mapping[str, Any], server_filled: fr
     )
 
 
+def without_defaults(ours: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Our request without the fields that only carry a documented default."""
+    return {key: value for key, value in ours.items() if not (key in defaults and same(defaults[key], value))}
+
+
 def task_config_matches(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> bool:
     """The API echoes the task config it got, so every field we sent must come back, and equal."""
-    ours = {key: value for key, value in ours.items() if key != "name"}
+    ours = {key: value for key, value in without_defaults(ours, TASK_CONFIG_DEFAULTS).items() if key != "name"}
     sent_back = all(key in theirs and same(value, theirs[key]) for key, value in ours.items())
     return sent_back and not extras(ours, theirs, TASK_CONFIG_SERVER_FILLED)
 
 
 def export_matches(task: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
     """Whether an export task's echoed fields are our request; what the API adds (its defaults) is ignored."""
-    return all(same(value, task.get(key)) for key, value in body.items())
+    ours = without_defaults(body, EXPORT_DEFAULTS)
+    if isinstance(ours.get("export_params"), Mapping):
+        ours["export_params"] = without_defaults(ours["export_params"], EXPORT_PARAMS_DEFAULTS)
+    return all(same(value, task.get(key)) for key, value in ours.items())
 
 
 def without_server_filled(config: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
