@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pulumi_modelarts.api.errors import APIError, Meaning, NotFoundError, ServerError, TransportError, meaning_of
@@ -207,8 +207,6 @@ def observe(ctx: ReconcileContext, spec: IntelligentTaskSpec, *, fresh: bool = F
 
 
 def _with_acceptance(observed: TaskObservation, count: int, skipped: Mapping[str, int]) -> TaskObservation:
-    from dataclasses import replace
-
     return replace(observed, acceptable=count, skipped=dict(skipped))
 
 
