@@ -178,7 +178,7 @@ def test_create_is_retried_on_429_and_connect_failures(first: httpx.Response) ->
 
 def test_create_without_id_in_the_answer() -> None:
     script = Script().on("POST", f"{BASE}/ds1/versions", httpx.Response(201, json={}))
-    with pytest.raises(APIError, match="without 'version_id'"):
+    with pytest.raises(APIError, match="no 'version_id'"):
         make_client(script).create_version("ds1", {})
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import make_ctx
 from emulator_process import EmulatorProcess
 from pulumi_modelarts import schema
-from pulumi_modelarts.reconcile import export
+from pulumi_modelarts.reconcile import echo, export
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError
 
@@ -64,4 +64,6 @@ def test_lost_export_response_converges(ctx: ReconcileContext, emulator: Emulato
     assert outputs["status"] == "SUCCESSED"
     assert emulator.stats()["requests"]["POST " + EXPORT_ROUTE] == 1
     dataset_id = outputs["dataset_id"]
-    assert len([t for t in ctx.client.iter_export_tasks(dataset_id) if export.matches(t, spec().request_body())]) == 1
+    assert (
+        len([t for t in ctx.client.iter_export_tasks(dataset_id) if echo.export_matches(t, spec().request_body())]) == 1
+    )

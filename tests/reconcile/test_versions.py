@@ -10,7 +10,7 @@ from conftest import make_ctx
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.reconcile import versions
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.errors import RequirementsNotMetError
+from pulumi_modelarts.reconcile.errors import ReconcileError, RequirementsNotMetError
 
 RELEASE_ROUTE = "/v2/{project_id}/datasets/{dataset_id}/versions"
 
@@ -55,8 +55,27 @@ def test_one_release_per_minute_is_waited_out(emulator_factory: Any, messages: l
     emulator = emulator_factory("--seed", "demo", "--release-interval-seconds", "60")
     ctx = make_ctx(emulator, messages)
     versions.ensure(ctx, ref(version_name="V003", release={}))
-    # The next release is refused with ModelArts.4370 for a minute: the sleep advances the clock.
-    ctx.sleep = lambda seconds: emulator.advance_clock(seconds)
-    outputs = versions.ensure(ctx, ref(version_name="V004", release={}))
+    # The next release is refused with ModelArts.4370 "try again in N s": one sleep of N s (the sleep
+    # advances the emulator's clock), then one more POST, never a POST every few seconds.
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        emulator.advance_clock(seconds)
+
+    ctx.sleep = sleep
+    emulator.reset_stats()
+    outputs = versions.ensure(ctx, ref(version_name="V004", release={}, timeout_seconds=120))
     assert outputs["version_name"] == "V004"
     assert any("ModelArts.4370" in message for message in messages)
+    assert emulator.stats()["requests"]["POST " + RELEASE_ROUTE] == 2
+    assert 60 <= slept[0] <= 62 and all(seconds < 1 for seconds in slept[1:])  # then only polls
+
+
+def test_a_release_that_cannot_happen_within_the_timeout_fails_at_once(emulator_factory: Any) -> None:
+    emulator = emulator_factory("--seed", "demo", "--release-interval-seconds", "600")
+    ctx = make_ctx(emulator)
+    versions.ensure(ctx, ref(version_name="V003", release={}))
+    ctx.sleep = lambda seconds: pytest.fail("slept although the wait exceeds timeout_seconds")
+    with pytest.raises(ReconcileError, match=r"within timeout_seconds \(60s\).*ModelArts\.4370"):
+        versions.ensure(ctx, ref(version_name="V004", release={}))

@@ -180,11 +180,16 @@ def test_version_ref_and_export_through_engine(host: ProviderHost, sentinel_emul
     assert ref_outputs["version_name"] == "V002" and ref_outputs["status_name"] == "ready"
     assert ref_outputs["version_id"] == version_id
 
+    # A gate that does not hold fails the preview (diff), as `pulumi-modelarts plan` says blocked,
+    # so a pull request fails before the merge; the update would refuse it the same way.
     stricter = {**ref_inputs, "requirements": {"min_annotated_samples": 10_000}}
-    diff = host.diff(ref, version_id, ref_outputs, stricter)
-    assert diff.changes == diff.DIFF_SOME and list(diff.replaces) == []
+    with pytest.raises(Exception, match=r"blocked: .*annotated_sample_count is 45, required at least 10000"):
+        host.diff(ref, version_id, ref_outputs, stricter)
     with pytest.raises(Exception, match="annotated_sample_count is 45, required at least 10000"):
         host.update(ref, version_id, ref_outputs, stricter)
+    looser = {**ref_inputs, "requirements": {"min_annotated_samples": 1}}
+    diff = host.diff(ref, version_id, ref_outputs, looser)
+    assert diff.changes == diff.DIFF_SOME and list(diff.replaces) == []
 
     export = captured["to-obs"]
     export_inputs, _ = host.check(export, {**_inputs(export), "version_id": version_id})

@@ -33,7 +33,7 @@ from pulumi_modelarts.api.errors import (
     ThrottledError,
     TransportError,
 )
-from pulumi_modelarts.api.responses import error_from_response, json_body, redact
+from pulumi_modelarts.api.responses import error_from_response, json_body, redact, require_items, require_new_id
 from pulumi_modelarts.api.retry import RetryPolicy
 
 logger = logging.getLogger("pulumi_modelarts.api")
@@ -262,6 +262,7 @@ class ModelArtsClient:
                 dataset_type=dataset_type,
                 **filters,
             ),
+            DATASETS,
             "datasets",
             "total_number",
             page_size,
@@ -316,6 +317,7 @@ class ModelArtsClient:
             lambda offset: self.list_tasks_page(
                 dataset_id, offset=offset, limit=page_size, type=type, task_name=task_name
             ),
+            TASKS,
             "tasks",
             "total_count",
             page_size,
@@ -350,6 +352,7 @@ class ModelArtsClient:
             lambda offset: self.list_export_tasks_page(
                 dataset_id, offset=offset, limit=page_size, export_type=export_type
             ),
+            EXPORT_TASKS,
             "export_tasks",
             "total_count",
             page_size,
@@ -400,6 +403,7 @@ class ModelArtsClient:
                 version_format=version_format,
                 train_evaluate_ratio=train_evaluate_ratio,
             ),
+            VERSIONS,
             "versions",
             "total_number",
             page_size,
@@ -430,6 +434,7 @@ class ModelArtsClient:
         """GET /v2/{project_id}/datasets/{dataset_id}/auto-annotations/samples, page by page as consumed."""
         return self._pages(
             lambda offset: self.list_auto_annotation_samples_page(dataset_id, offset=offset, limit=page_size),
+            AUTO_ANNOTATION_SAMPLES,
             "samples",
             "sample_count",
             page_size,
@@ -454,7 +459,7 @@ class ModelArtsClient:
     # --- machinery ------------------------------------------------------------------------
 
     def _pages(
-        self, fetch: Callable[[int], dict[str, Any]], items_key: str, total_key: str, page_size: int
+        self, fetch: Callable[[int], dict[str, Any]], route: str, items_key: str, total_key: str, page_size: int
     ) -> Iterator[dict[str, Any]]:
         """Walk pages lazily: page ``n+1`` is fetched only when the caller consumes past page ``n``.
 
@@ -467,7 +472,7 @@ class ModelArtsClient:
             page, seen = 0, 0
             while True:
                 body = fetch(page)
-                items = body.get(items_key) or []
+                items = require_items(body, items_key, method="GET", route=route)
                 yield from items
                 seen += len(items)
                 total = body.get(total_key)
@@ -479,10 +484,7 @@ class ModelArtsClient:
 
     def _new_id(self, method: str, route: str, path: Mapping[str, str], body: Mapping[str, Any], id_key: str) -> str:
         answer = self._json(method, route, path, body=body, kind=Kind.WRITE)
-        value = answer.get(id_key)
-        if not isinstance(value, str) or not value:
-            raise APIError(f"{method} {route} answered without {id_key!r}", method=method, path=route, status_code=None)
-        return value
+        return require_new_id(answer, id_key, method=method, route=route)
 
     def _json(
         self,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pulumi_modelarts import __version__
+from pulumi_modelarts._version import __version__
 from pulumi_modelarts.api.errors import ConfigurationError
 
 USER_AGENT = f"pulumi-modelarts/{__version__}"

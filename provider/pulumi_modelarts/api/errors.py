@@ -7,23 +7,70 @@ from the response body, the method and the path template.
 
 from __future__ import annotations
 
+import re
+from enum import Enum
 from typing import Any
 
-NOT_FOUND_CODES = frozenset(
-    {
-        "ModelArts.4352",  # dataset does not exist
-        "ModelArts.4353",  # dataset version does not exist
-        "ModelArts.4359",  # export task does not exist
-        "ModelArts.4612",  # task not found
-        "ModelArts.4631",
-        "ModelArts.4636",
-        "ModelArts.4700",
-    }
-)
-ALREADY_RUNNING_CODES = frozenset({"ModelArts.4385", "ModelArts.4386", "ModelArts.4387"})
-THROTTLING_CODES = frozenset(
-    {"ModelArts.2799", "ModelArts.4206", "ModelArts.4395", "ModelArts.6101", "APIG.0308", "APIGW.0308"}
-)
+
+class Meaning(Enum):
+    """What an error code tells the caller to do; reconcile code asks ``meaning_of``, never a literal."""
+
+    NOT_FOUND = "not found"
+    ALREADY_RUNNING = "a task of this kind already runs on the dataset"
+    TOO_MANY_TASKS = "too many tasks run on the dataset"
+    NAME_TAKEN = "the name is already used"
+    RELEASE_THROTTLED = "only one version release per minute"
+    RELEASE_RUNNING = "a version release is in progress"
+    RELEASE_LOCK = "the dataset is locked by a version release"
+    NOT_RUNNING = "the task is not running (stopped, failed or finished)"
+    THROTTLED = "too many requests"
+    AUTH = "credentials refused"
+
+
+# ModelArts error codes (NOTES §5.3, S2) with what they mean to this client.
+ERROR_CODES: dict[str, Meaning] = {
+    "ModelArts.4338": Meaning.NOT_FOUND,  # dataset or labeling task id does not exist
+    "ModelArts.4352": Meaning.NOT_FOUND,  # dataset does not exist
+    "ModelArts.4353": Meaning.NOT_FOUND,  # dataset version does not exist
+    "ModelArts.4359": Meaning.NOT_FOUND,  # export task does not exist
+    "ModelArts.4612": Meaning.NOT_FOUND,  # task not found
+    "ModelArts.4631": Meaning.NOT_FOUND,
+    "ModelArts.4636": Meaning.NOT_FOUND,
+    "ModelArts.4700": Meaning.NOT_FOUND,
+    "ModelArts.4385": Meaning.ALREADY_RUNNING,  # auto-deploy task running (HTTP 501)
+    "ModelArts.4386": Meaning.ALREADY_RUNNING,  # auto-labeling task running (HTTP 501)
+    "ModelArts.4387": Meaning.ALREADY_RUNNING,  # pre-labeling task running (HTTP 501)
+    "ModelArts.4964": Meaning.ALREADY_RUNNING,  # auto-grouping task running (sent with HTTP 200)
+    "ModelArts.4409": Meaning.TOO_MANY_TASKS,  # running tasks exceed the threshold
+    "ModelArts.4351": Meaning.NAME_TAKEN,  # dataset name exists
+    "ModelArts.4371": Meaning.NAME_TAKEN,  # version name exists
+    "ModelArts.4391": Meaning.NAME_TAKEN,  # task name used in the dataset
+    "ModelArts.4370": Meaning.RELEASE_THROTTLED,  # "try again in N s"
+    "ModelArts.4343": Meaning.RELEASE_RUNNING,  # dataset is publishing a version
+    "ModelArts.4381": Meaning.RELEASE_LOCK,  # dataset is publishing, annotation is forbidden
+    "ModelArts.4821": Meaning.RELEASE_LOCK,  # task is publishing, starting auto-labeling is forbidden
+    "ModelArts.4392": Meaning.NOT_RUNNING,  # task failed
+    "ModelArts.4393": Meaning.NOT_RUNNING,  # task stopped (or already finished)
+    "ModelArts.2799": Meaning.THROTTLED,
+    "ModelArts.4206": Meaning.THROTTLED,
+    "ModelArts.4395": Meaning.THROTTLED,
+    "ModelArts.6101": Meaning.THROTTLED,
+    "APIG.0308": Meaning.THROTTLED,
+    "APIGW.0308": Meaning.THROTTLED,
+}
+_TRY_AGAIN = re.compile(r"(?:try again|retry)\D{0,20}?(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.IGNORECASE)
+
+
+def meaning_of(error: BaseException | str | None) -> Meaning | None:
+    """The meaning of an error (or of an error code), or None for a code the table does not know."""
+    code = error if isinstance(error, str) or error is None else getattr(error, "error_code", None)
+    return ERROR_CODES.get(code or "")
+
+
+def try_again_seconds(message: str | None) -> float | None:
+    """The wait a message asks for ("... try again in 42 s."), if it names one."""
+    match = _TRY_AGAIN.search(message or "")
+    return float(match.group(1)) if match else None
 
 
 class ModelArtsError(Exception):
@@ -67,7 +114,7 @@ class NotFoundError(APIError):
 
 
 class AlreadyRunningError(APIError):
-    """Another task of the same kind already runs on the dataset (ModelArts.4385/4386/4387, HTTP 501)."""
+    """Another task of the same kind already runs on the dataset (ModelArts.4385/4386/4387 HTTP 501, 4964)."""
 
 
 class ThrottledError(APIError):
@@ -101,11 +148,12 @@ class ResponseLostError(TransportError):
 
 def error_class_for(status_code: int, error_code: str | None) -> type[APIError]:
     code = error_code or ""
-    if code in NOT_FOUND_CODES or status_code == 404:
+    meaning = meaning_of(code)
+    if meaning is Meaning.NOT_FOUND or status_code == 404:
         return NotFoundError
-    if code in ALREADY_RUNNING_CODES:
+    if meaning is Meaning.ALREADY_RUNNING:
         return AlreadyRunningError
-    if status_code == 429 or code in THROTTLING_CODES:
+    if status_code == 429 or meaning is Meaning.THROTTLED:
         return ThrottledError
     if status_code == 401 or code.startswith("APIG.03") or code.startswith("ModelArts.02"):
         return AuthenticationError

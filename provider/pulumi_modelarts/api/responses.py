@@ -87,3 +87,30 @@ def json_body(response: httpx.Response, *, method: str, route: str) -> dict[str,
             path=route,
         )
     return body
+
+
+def require_items(body: dict[str, Any], key: str, *, method: str, route: str) -> list[dict[str, Any]]:
+    """The list ``key`` of a list answer; an answer without it is an error, never "nothing exists"."""
+    items = body.get(key)
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        found = "missing" if items is None else f"a {type(items).__name__}"
+        raise APIError(
+            f"unexpected answer on {method} {route}: {key!r} is {found}, expected a list of objects",
+            status_code=200,
+            method=method,
+            path=route,
+        )
+    return items
+
+
+def require_new_id(body: dict[str, Any], key: str, *, method: str, route: str) -> str:
+    """The id of a created object; a 200 that carries an error code instead raises that error."""
+    value = body.get(key)
+    if isinstance(value, str) and value:
+        return value
+    code, message = body.get("error_code"), body.get("error_msg")
+    if code:
+        cls = error_class_for(200, str(code))
+        text = f"{code} (HTTP 200) on {method} {route}: {message or 'no message'}"
+        raise cls(text, status_code=200, error_code=str(code), error_msg=message, method=method, path=route)
+    raise APIError(f"unexpected answer on {method} {route}: no {key!r}", status_code=200, method=method, path=route)

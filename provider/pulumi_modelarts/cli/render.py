@@ -15,6 +15,8 @@ SYMBOLS = {
     "retry": "+",
     "adopt": "=",
     "in-sync": " ",
+    "update": "~",
+    "skipped": "-",
     "wait": "…",
     "blocked": "!",
     "error": "✗",
@@ -52,11 +54,13 @@ def plan_text(results: Sequence[ResourceResult]) -> str:
     for result in results:
         action = _action(result)
         head = f"{SYMBOLS.get(action, '?')} {result.name} ({_short_type(result.type_token)}): {action}"
-        if result.error is not None:
-            lines.append(f"{head}\n    {result.error}")
+        if result.error is not None or result.skipped is not None:
+            lines.append(f"{head}\n    {result.error if result.error is not None else result.skipped}")
             continue
         assert result.plan is not None
         lines.append(f"{head} — {result.plan.summary}")
+        if len(result.plan.writes) > 1:
+            lines.extend(f"    • {write}" for write in result.plan.writes)
         for change in result.plan.changes:
             lines.append(f"    ~ {change.path}: {_value(change.old)} => {_value(change.new)}")
     counts = summary_counts(results)
@@ -77,7 +81,7 @@ def plan_markdown(results: Sequence[ResourceResult]) -> str:
     ]
     for result in results:
         action = _action(result)
-        details = result.error if result.error is not None else (result.plan.summary if result.plan else "")
+        details = result.error or result.skipped or (result.plan.summary if result.plan else "")
         details = (details or "").replace("|", "\\|").replace("\n", " ")
         kind = _short_type(result.type_token)
         lines.append(f"| {SYMBOLS.get(action, '?')} | `{result.name}` | {kind} | **{action}** | {details} |")
@@ -103,6 +107,7 @@ def _result_json(result: ResourceResult) -> dict[str, Any]:
         item["summary"] = result.plan.summary
         item["task_id"] = result.plan.task_id
         item["changes"] = [{"path": c.path, "old": c.old, "new": c.new} for c in result.plan.changes]
+        item["writes"] = list(result.plan.writes)
     if result.error is not None:
         item["error"] = result.error
     if result.skipped is not None:

@@ -17,10 +17,16 @@ from typing import Any
 
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError
-from pulumi_modelarts.reconcile import export, intelligent, versions
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.kinds import kind_of
 from pulumi_modelarts.reconcile.plan import Plan
 from pulumi_modelarts.specs import DeclaredResource, SpecSet, resolve_references
+
+# What a resource's plan or apply can fail with: API and reconcile errors, bad inputs, references
+# whose output is null (UnresolvedReferenceError is a LookupError). Anything else is a bug.
+EXPECTED_ERRORS = (ModelArtsError, ValueError, LookupError)
+# Live objects a plan may publish as outputs (the resource is not replaced or created).
+_LIVE_ACTIONS = frozenset({"in-sync", "wait", "adopt", "update"})
 
 
 class Unknown:
@@ -48,39 +54,15 @@ class ResourceResult:
         return self.error is not None
 
 
-@dataclass
-class _Kind:
-    spec: Callable[[str, Mapping[str, Any]], Any]
-    plan: Callable[[ReconcileContext, Any], Plan]
-    ensure: Callable[[ReconcileContext, Any], dict[str, Any]]
-    live_outputs: Callable[[Plan], dict[str, Any] | None]
+def _stuck(result: ResourceResult) -> bool:
+    """A result its dependents cannot build on: failed, skipped, or blocked."""
+    return result.failed or result.skipped is not None or (result.plan is not None and result.plan.action == "blocked")
 
 
-def _task_live(plan: Plan) -> dict[str, Any] | None:
-    if plan.live is None or plan.action not in ("in-sync", "wait", "adopt"):
-        return None
-    return intelligent.task_outputs(plan.live, str(plan.live.get("dataset_id") or plan.live.get("resource_id") or ""))
-
-
-def _export_live(plan: Plan) -> dict[str, Any] | None:
-    if plan.live is None or plan.action not in ("in-sync", "wait"):
-        return None
-    return export.export_outputs(plan.live, str(plan.live.get("dataset_id") or ""))
-
-
-def _version_live(plan: Plan) -> dict[str, Any] | None:
-    if plan.live is None or plan.action not in ("in-sync", "wait"):
-        return None
-    return versions.version_outputs(plan.live, str(plan.dataset_id or ""))
-
-
-KINDS: dict[str, _Kind] = {
-    "modelarts:IntelligentTask": _Kind(
-        intelligent.IntelligentTaskSpec, intelligent.plan, intelligent.ensure, _task_live
-    ),
-    "modelarts:ExportTask": _Kind(export.ExportTaskSpec, export.plan, export.ensure, _export_live),
-    "modelarts:DatasetVersionRef": _Kind(versions.VersionRefSpec, versions.plan, versions.ensure, _version_live),
-}
+def _message(name: str, error: BaseException) -> str:
+    """One line for the user: ModelArts' code and message are already in API errors' text."""
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    return text if name in text else f"{name}: {text}"
 
 
 def _find_unknown(value: Any) -> Unknown | None:
@@ -186,34 +168,43 @@ class Runner:
             list(pool.map(fetch, sorted(jobs)))
 
     def plan(self) -> list[ResourceResult]:
+        """Plan every resource in dependency order; what depends on a failed or blocked one is skipped."""
         self.prefetch()
-        results = []
+        results: dict[str, ResourceResult] = {}
         for name in self.specs.order:
-            result = self._plan_one(self.specs.resources[name])
-            results.append(result)
+            resource = self.specs.resources[name]
+            stuck = [dep for dep in resource.dependencies if dep in results and _stuck(results[dep])]
+            if stuck:
+                result = ResourceResult(name, resource.type_token)
+                why = "failed" if results[stuck[0]].failed else "cannot be applied"
+                result.skipped = f"not planned: dependency '{stuck[0]}' {why}"
+            else:
+                result = self._plan_one(resource)
+            results[name] = result
             if self.on_result is not None:
                 self.on_result(result)
-        return results
+        return [results[name] for name in self.specs.order]
 
     def _plan_one(self, resource: DeclaredResource) -> ResourceResult:
-        kind = KINDS[resource.type_token]
+        kind = kind_of(resource.type_token)
         result = ResourceResult(resource.name, resource.type_token)
         started = time.monotonic()
         try:
             inputs = self._inputs(resource)
             unknown = _find_unknown(inputs)
             if unknown is not None:
-                result.plan = Plan(
-                    "create", f"inputs known after apply ({unknown.reference}); will create or adopt then"
-                )
+                summary = f"inputs known after apply ({unknown.reference}); will create or adopt then"
+                result.plan = Plan("create", summary, writes=[summary])
                 self._publish(resource.name, inputs, None)
             else:
                 normalized = self._normalized(resource, inputs)
                 result.plan = kind.plan(self.ctx, kind.spec(resource.name, normalized))
-                self._publish(resource.name, normalized, kind.live_outputs(result.plan), result.plan.dataset_id)
-        except (ModelArtsError, ValueError, KeyError) as error:
-            result.error = str(error)
-            self._publish(resource.name, {}, None)
+                live = None
+                if result.plan.live is not None and result.plan.action in _LIVE_ACTIONS:
+                    live = kind.live_outputs(result.plan.live, str(result.plan.dataset_id or ""))
+                self._publish(resource.name, normalized, live, result.plan.dataset_id)
+        except EXPECTED_ERRORS as error:
+            result.error = _message(resource.name, error)
         result.seconds = time.monotonic() - started
         return result
 
@@ -249,7 +240,7 @@ class Runner:
         return [results[name] for name in self.specs.order]
 
     def _apply_one(self, resource: DeclaredResource) -> ResourceResult:
-        kind = KINDS[resource.type_token]
+        kind = kind_of(resource.type_token)
         result = ResourceResult(resource.name, resource.type_token)
         started = time.monotonic()
         try:
@@ -257,7 +248,7 @@ class Runner:
             live = kind.ensure(self.ctx, kind.spec(resource.name, normalized))
             result.outputs = {**normalized, **live}
             self._publish(resource.name, normalized, live)
-        except (ModelArtsError, ValueError, KeyError) as error:
-            result.error = str(error)
+        except EXPECTED_ERRORS as error:
+            result.error = _message(resource.name, error)
         result.seconds = time.monotonic() - started
         return result

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pulumi_modelarts.reconcile.context import ReconcileContext
+    from pulumi_modelarts.reconcile.locks import Deadline
 
 BATCH_SIZE = 100
 SKIP_LOW_SCORE = "low_score"
@@ -83,11 +84,26 @@ def select(samples: list[dict[str, Any]], rule: AcceptRule) -> tuple[list[dict[s
     return chosen, skipped
 
 
-def accept_auto_labels(ctx: ReconcileContext, dataset_id: str, rule: AcceptRule) -> AcceptResult:
-    samples = list(ctx.client.iter_auto_annotation_samples(dataset_id))
+def accept_auto_labels(
+    ctx: ReconcileContext, dataset_id: str, rule: AcceptRule, deadline: Deadline | None = None
+) -> AcceptResult:
+    """Confirm what the rule chooses among the dataset's auto-labels (the observed list, if any).
+
+    A label update refused because a version release locks the dataset (ModelArts.4381) is retried
+    until ``deadline``.
+    """
+    from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
+
+    samples = ctx.observer.auto_annotation_samples(dataset_id)
     chosen, skipped = select(samples, rule)
+    limit = deadline if deadline is not None else Deadline(ctx, 0.0)
     for start in range(0, len(chosen), BATCH_SIZE):
-        ctx.client.update_sample_labels(dataset_id, chosen[start : start + BATCH_SIZE])
+        batch = chosen[start : start + BATCH_SIZE]
+
+        def update(batch: list[dict[str, Any]] = batch) -> None:
+            ctx.client.update_sample_labels(dataset_id, batch)
+
+        while_release_locked(ctx, f"dataset {dataset_id}", limit, update)
     if chosen:
         ctx.observer.invalidate(dataset_id)
         ctx.log(f"dataset {dataset_id}: confirmed {len(chosen)} auto-labeled samples, skipped {skipped or 'none'}")

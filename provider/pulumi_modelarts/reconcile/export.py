@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_modelarts.api.errors import NotFoundError, ServerError, TransportError
-from pulumi_modelarts.reconcile import identity
+from pulumi_modelarts.reconcile import echo, identity
 from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.decision import Decision, Write
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
 from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import (
     EXPORT_FAILED,
-    EXPORT_RUNNING,
     EXPORT_SUCCEEDED,
     export_status_name,
 )
@@ -72,63 +72,38 @@ class ExportTaskSpec(ResourceSpec):
         )
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def same(ours: Any, theirs: Any) -> bool:
-    """Whether the API's echo of a field agrees with what we sent; a field it does not echo agrees."""
-    if theirs is None:
-        return True
-    if isinstance(ours, Mapping):
-        return isinstance(theirs, Mapping) and all(same(value, theirs.get(key)) for key, value in ours.items())
-    if isinstance(ours, list):
-        return isinstance(theirs, list) and len(ours) == len(theirs) and all(map(same, ours, theirs))
-    if ours == theirs:
-        return True
-    if ours in ("", None) and theirs in ("", None):
-        return True
-    a, b = _number(ours), _number(theirs)
-    return a is not None and b is not None and abs(a - b) < 1e-9
-
-
-def matches(task: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
-    return all(same(value, task.get(key)) for key, value in body.items())
-
-
 def _destination_of(task: Mapping[str, Any]) -> tuple[Any, ...]:
     params = task.get("export_params") or {}
     return (params.get("export_dest", "DIR"), task.get("path"), params.get("export_new_dataset_work_path"))
 
 
 def is_active(task: Mapping[str, Any]) -> bool:
-    return task.get("status") in EXPORT_RUNNING
+    """Not finished: initializing, running, or a status this client does not know (fail closed)."""
+    return task.get("status") not in (EXPORT_SUCCEEDED, EXPORT_FAILED)
 
 
 def describe_export(task: Mapping[str, Any]) -> str:
-    parts = [str(task.get("task_id") or "?"), export_status_name(task.get("status"))]
-    if is_active(task) and task.get("progress") is not None:
+    status = task.get("status")
+    name = export_status_name(status)
+    parts = [str(task.get("task_id") or "?"), name if name != "unknown" else f"unknown status {status!r}"]
+    if is_active(task) and isinstance(task.get("progress"), (int, float)):
         parts.append(f"{float(task['progress']):.0f}%")
     return " ".join(parts)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExportObservation:
+    """Everything ``decide`` needs, as observed."""
+
     dataset_id: str
-    matching: list[dict[str, Any]]  # newest first
-    previous: list[dict[str, Any]]  # same destination, another request
+    matching: tuple[Mapping[str, Any], ...] = ()  # our request, newest first
+    previous: tuple[Mapping[str, Any], ...] = ()  # same destination, another request
+    adopt_requested: bool = False
+    adopted: Mapping[str, Any] | None = None  # the export adopt_task_id names; None when it does not exist
+    name_taken_by: Mapping[str, Any] | None = None  # the dataset holding export_new_dataset_name, if any
 
     @property
-    def adoptable(self) -> dict[str, Any] | None:
+    def adoptable(self) -> Mapping[str, Any] | None:
         for task in self.matching:
             if task.get("status") != EXPORT_FAILED:
                 return task
@@ -139,75 +114,116 @@ def observe(ctx: ReconcileContext, spec: ExportTaskSpec, *, fresh: bool = False)
     dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
     if fresh:
         ctx.observer.invalidate(dataset_id, "exports")
+    if spec.adopt_task_id:
+        try:
+            adopted: dict[str, Any] | None = ctx.client.get_export_task(dataset_id, spec.adopt_task_id)
+        except NotFoundError:
+            adopted = None
+        if adopted is not None:
+            adopted.setdefault("task_id", spec.adopt_task_id)
+        return ExportObservation(dataset_id, adopt_requested=True, adopted=adopted)
     body = spec.request_body()
     destination = spec.destination()
-    matching: list[dict[str, Any]] = []
-    previous: list[dict[str, Any]] = []
+    matching: list[Mapping[str, Any]] = []
+    previous: list[Mapping[str, Any]] = []
     for task in ctx.observer.export_tasks(dataset_id):
-        if matches(task, body):
+        if echo.export_matches(task, body):
             matching.append(task)
         elif _destination_of(task) == destination:
             previous.append(task)
-    return ExportObservation(dataset_id, matching, previous)
+    taken = None
+    if not any(task.get("status") != EXPORT_FAILED for task in matching) and spec.new_dataset_name:
+        taken = ctx.observer.dataset_by_name(spec.new_dataset_name)
+    return ExportObservation(dataset_id, tuple(matching), tuple(previous), name_taken_by=taken)
 
 
 def _echoed_body(task: Mapping[str, Any], keys: Any) -> dict[str, Any]:
     return {key: task.get(key) for key in keys if task.get(key) is not None}
 
 
-def plan(ctx: ReconcileContext, spec: ExportTaskSpec) -> Plan:
-    result = _plan(ctx, spec)
-    if result.dataset_id is None:
-        result.dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
-    return result
+def _target(spec: ExportTaskSpec) -> str:
+    if spec.new_dataset_name:
+        return f"new dataset '{spec.new_dataset_name}'"
+    return f"OBS path {spec.inputs.get('path')}"
 
 
-def _plan(ctx: ReconcileContext, spec: ExportTaskSpec) -> Plan:
-    observed = observe(ctx, spec)
-    if spec.adopt_task_id:
-        return Plan("adopt", f"adopt export task {spec.adopt_task_id}", task_id=spec.adopt_task_id)
+def _failure_reason(task: Mapping[str, Any]) -> str:
+    return f"{task.get('error_code') or ''} {task.get('error_msg') or ''}".strip() or "no reason given by the API"
+
+
+def _follow(spec: ExportTaskSpec, dataset_id: str, task: Mapping[str, Any], verb: str) -> Decision:
+    if task.get("status") == EXPORT_FAILED:
+        return Decision(
+            "blocked",
+            f"{verb}export {describe_export(task)} failed: {_failure_reason(task)}",
+            target=task,
+            dataset_id=dataset_id,
+        )
+    if is_active(task) and spec.wait:
+        return Decision("wait", f"wait for {verb}export {describe_export(task)}", target=task, dataset_id=dataset_id)
+    note = " (wait: false, so apply does not wait for it)" if is_active(task) else ""
+    action: Action = "adopt" if verb else "in-sync"
+    return Decision(action, f"{verb}export {describe_export(task)}{note}", target=task, dataset_id=dataset_id)
+
+
+def decide(observed: ExportObservation, spec: ExportTaskSpec) -> Decision:
+    """The one decision for this export; ``plan`` renders it and ``ensure`` carries it out."""
+    dataset_id = observed.dataset_id
+    body = spec.request_body()
+    if observed.adopt_requested:
+        task = observed.adopted
+        if task is None:
+            return Decision(
+                "blocked",
+                f"adopt_task_id {spec.adopt_task_id} does not exist on dataset {dataset_id}",
+                dataset_id=dataset_id,
+            )
+        if not echo.export_matches(task, body):
+            changes = diff_values(_echoed_body(task, body), body)
+            return Decision(
+                "blocked",
+                f"adopt_task_id {spec.adopt_task_id} is not the declared request"
+                f" ({', '.join(c.path for c in changes)} differ); declare its request or drop adopt_task_id",
+                changes=tuple(changes),
+                target=task,
+                dataset_id=dataset_id,
+            )
+        return _follow(spec, dataset_id, task, "adopt ")
     found = observed.adoptable
     if found is not None:
-        action: Action = "wait" if is_active(found) else "in-sync"
-        verb = "wait for running export" if is_active(found) else "export"
-        return Plan(action, f"{verb} {describe_export(found)}", task_id=found.get("task_id"), live=found)
-    conflict = _new_dataset_conflict(ctx, spec)
-    if conflict:
-        return Plan("blocked", conflict)
-    body = spec.request_body()
-    target = (
-        f"new dataset '{spec.new_dataset_name}'" if spec.new_dataset_name else f"OBS path {spec.inputs.get('path')}"
-    )
+        return _follow(spec, dataset_id, found, "")
+    if observed.name_taken_by is not None:
+        return Decision(
+            "blocked",
+            f"export_params.export_new_dataset_name '{spec.new_dataset_name}' is already taken by dataset"
+            f" {observed.name_taken_by.get('dataset_id')}, and no export of this request produced it. Choose a new"
+            " name (for example one that includes the version name) or delete that dataset.",
+            dataset_id=dataset_id,
+        )
+    start = Write("start-export", f"start export to {_target(spec)}")
     if observed.matching:
         last = observed.matching[0]
-        return Plan(
+        return Decision(
             "retry",
-            f"export to {target} again; export {describe_export(last)}: {last.get('error_msg') or ''}",
+            f"{start.text} again; export {describe_export(last)}: {last.get('error_msg') or ''}".rstrip(": "),
+            (start,),
+            dataset_id=dataset_id,
         )
     if observed.previous:
         old = observed.previous[0]
-        changes = diff_values(_echoed_body(old, body), body)
-        return Plan(
+        return Decision(
             "replace",
-            f"export to {target}, replacing export {describe_export(old)}",
-            changes,
-            old.get("task_id"),
+            f"{start.text}, replacing export {describe_export(old)}",
+            (start,),
+            changes=tuple(diff_values(_echoed_body(old, body), body)),
+            dataset_id=dataset_id,
         )
-    return Plan("create", f"export to {target}")
+    return Decision("create", start.text, (start,), dataset_id=dataset_id)
 
 
-def _new_dataset_conflict(ctx: ReconcileContext, spec: ExportTaskSpec) -> str | None:
-    name = spec.new_dataset_name
-    if not name:
-        return None
-    existing = ctx.observer.dataset_by_name(name)
-    if existing is None:
-        return None
-    return (
-        f"{spec.resource_name}: export_params.export_new_dataset_name '{name}' is already taken by dataset"
-        f" {existing.get('dataset_id')}, and no export of this request produced it. Choose a new name"
-        " (for example one that includes the version name) or delete that dataset."
-    )
+def plan(ctx: ReconcileContext, spec: ExportTaskSpec) -> Plan:
+    """What apply would do, with every write it would make (observe, then decide; no writes)."""
+    return decide(observe(ctx, spec), spec).to_plan()
 
 
 def _export_probe(task: dict[str, Any]) -> Probe:
@@ -267,21 +283,16 @@ def _start(ctx: ReconcileContext, spec: ExportTaskSpec, dataset_id: str) -> str:
     return task_id
 
 
-def ensure(ctx: ReconcileContext, spec: ExportTaskSpec) -> dict[str, Any]:
-    observed = observe(ctx, spec)
-    dataset_id = observed.dataset_id
-    initial: dict[str, Any] | None = None
-    adopted = True
-    if spec.adopt_task_id:
-        task_id = spec.adopt_task_id
-    elif (found := observed.adoptable) is not None:
-        task_id, initial = str(found["task_id"]), found
-    else:
-        conflict = _new_dataset_conflict(ctx, spec)
-        if conflict:
-            raise ConflictError(conflict)
-        adopted = False
-        task_id = _start(ctx, spec, dataset_id)
+def execute(ctx: ReconcileContext, spec: ExportTaskSpec, decision: Decision) -> dict[str, Any]:
+    """Carry out ``decision``: exactly its writes, then follow the export; returns the outputs."""
+    if decision.action == "blocked":
+        raise ConflictError(f"{spec.resource_name}: {decision.summary}")
+    dataset_id = str(decision.dataset_id)
+    initial: dict[str, Any] | None = dict(decision.target) if decision.target is not None else None
+    adopted = not decision.has("start-export")
+    task_id = _start(ctx, spec, dataset_id) if not adopted else str(decision.target_id)
+    if not adopted:
+        initial = None
     if spec.wait:
         task = wait_for_export(ctx, spec.resource_name, dataset_id, task_id, spec.timeout_seconds, initial)
     else:
@@ -300,6 +311,11 @@ def ensure(ctx: ReconcileContext, spec: ExportTaskSpec) -> dict[str, Any]:
         created = ctx.observer.dataset_by_name(spec.new_dataset_name, fresh=True)
         outputs["new_dataset_id"] = created.get("dataset_id") if created else None
     return outputs
+
+
+def ensure(ctx: ReconcileContext, spec: ExportTaskSpec) -> dict[str, Any]:
+    """Observe, decide, execute."""
+    return execute(ctx, spec, decide(observe(ctx, spec), spec))
 
 
 def export_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = False) -> dict[str, Any]:

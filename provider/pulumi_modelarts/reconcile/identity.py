@@ -1,9 +1,9 @@
 """Deterministic identity for work the API has no idempotency key for.
 
-An intelligent task is named ``pm-<resource>-<fingerprint>`` (``-r<n>`` for the n-th attempt after
-failures), so a re-run finds its own task by name. An export is matched by the fingerprint of its
-request against the fields the API echoes. The fingerprint is over the canonical request: normalized
-inputs (integers as integers, documented defaults filled), keys sorted.
+An intelligent task is named ``pm-<resource>-<hash of the resource name>-<fingerprint>`` (``-r<n>``
+for the n-th attempt after failures), so a re-run finds its own task by name. An export is matched
+by the fingerprint of its request against the fields the API echoes. The fingerprint is over the
+canonical request: normalized inputs (integers as integers, documented defaults filled), keys sorted.
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from typing import Any
 FINGERPRINT_LENGTH = 12
 _NAME_PREFIX = "pm-"
 _SLUG_LENGTH = 40
+_TAG_HASH_LENGTH = 6
 _ATTEMPT_RE = re.compile(r"^(?P<base>.+?)(?:-r(?P<attempt>[0-9]+))?$")
+_GENERATED_RE = re.compile(
+    rf"^(?P<tag>{_NAME_PREFIX}.+-[0-9a-f]{{{_TAG_HASH_LENGTH}}})-(?P<fp>[0-9a-f]{{{FINGERPRINT_LENGTH}}})"
+    r"(?:-r(?P<attempt>[0-9]+))?$"
+)
 
 
 def canonical(value: Any) -> Any:
@@ -46,18 +51,27 @@ def slug(name: str) -> str:
     return (cleaned or "task")[:_SLUG_LENGTH].strip("-")
 
 
+def resource_tag(resource_name: str) -> str:
+    """``pm-<slug>-<hash>``: readable, and injective in practice (``Label_A`` and ``label-a`` differ)."""
+    digest = hashlib.sha256(resource_name.encode()).hexdigest()[:_TAG_HASH_LENGTH]
+    return f"{_NAME_PREFIX}{slug(resource_name)}-{digest}"
+
+
 def task_name(resource_name: str, fp: str, attempt: int = 1) -> str:
-    base = f"{_NAME_PREFIX}{slug(resource_name)}-{fp}"
+    base = f"{resource_tag(resource_name)}-{fp}"
     return base if attempt <= 1 else f"{base}-r{attempt}"
 
 
-def resource_prefix(resource_name: str) -> str:
-    """The part of every task name of this resource, whatever its fingerprint."""
-    return f"{_NAME_PREFIX}{slug(resource_name)}-"
+def parse_task_name(name: str) -> tuple[str, str, int] | None:
+    """``(resource tag, fingerprint, attempt)`` of a name this package generated, else None."""
+    match = _GENERATED_RE.match(name)
+    if match is None:
+        return None
+    return match.group("tag"), match.group("fp"), int(match.group("attempt") or 1)
 
 
 def attempt_of(name: str, base: str) -> int | None:
-    """The attempt number if ``name`` is ``base`` or ``base-r<n>``, else None."""
+    """The attempt number if ``name`` is exactly ``base`` or ``base-r<n>``, else None."""
     if name == base:
         return 1
     match = _ATTEMPT_RE.match(name)

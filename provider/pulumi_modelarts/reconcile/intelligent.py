@@ -1,29 +1,28 @@
-"""IntelligentTask: find our own task by its deterministic name, adopt it, or start it; then follow it.
+"""IntelligentTask: observe the dataset's tasks, decide once (pure), then plan or execute that decision.
 
-Identity: the task name ``pm-<resource>-<fingerprint>`` (``config.name`` when the user sets one),
-carried in ``config.name`` of the request and listed back as ``task_name``. A failed or stopped
-attempt is never adopted: the next attempt is named ``...-r2``, ``...-r3``.
+Identity: the task name ``pm-<resource>-<hash>-<fingerprint>`` (``config.name`` when the user sets
+one), sent in ``config.name`` and listed back as ``task_name``. Names are matched exactly, never by
+prefix. When the API does not echo the name (``task_name`` empty, or ``config.name`` replaced by a
+server-generated one), a task whose echoed request equals ours (server-filled defaults aside) is
+ours. A failed or stopped attempt is never adopted: the next attempt is named ``...-r2``, ``...-r3``.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pulumi_modelarts.api.errors import (
-    AlreadyRunningError,
-    APIError,
-    NotFoundError,
-    ServerError,
-    TransportError,
-)
-from pulumi_modelarts.reconcile import identity
-from pulumi_modelarts.reconcile.accept import AcceptRule, accept_auto_labels
+from pulumi_modelarts.api.errors import APIError, Meaning, NotFoundError, ServerError, TransportError, meaning_of
+from pulumi_modelarts.reconcile import echo, identity
+from pulumi_modelarts.reconcile.accept import AcceptRule, accept_auto_labels, select
 from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.decision import Decision, Write
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
+from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
 from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import (
@@ -38,9 +37,7 @@ from pulumi_modelarts.reconcile.waiting import Probe
 API_FIELDS = ("task_type", "collect_key_sample", "model_id", "config")
 # Only one task of these kinds may run per dataset (ModelArts.4386 / 4387).
 EXCLUSIVE_TYPES = frozenset({"auto-label", "pre-label"})
-NAME_IN_USE = "ModelArts.4391"
-# Too many running tasks on the dataset (the limit is not documented): wait for one to end.
-TOO_MANY_RUNNING = "ModelArts.4409"
+_SERVER_NAME = re.compile(r"[A-Za-z0-9]{16,24}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +52,11 @@ class IntelligentTaskSpec(ResourceSpec):
     def accept_rule(self) -> AcceptRule | None:
         accept = self.inputs.get("accept")
         return AcceptRule.from_inputs(accept) if isinstance(accept, Mapping) else None
+
+    @property
+    def explicit_name(self) -> str | None:
+        name = (self.inputs.get("config") or {}).get("name")
+        return str(name) if name else None
 
     def request_body(self, name: str | None = None) -> dict[str, Any]:
         """The POST body; ``name`` goes into ``config.name``, the task's identity."""
@@ -75,36 +77,64 @@ class IntelligentTaskSpec(ResourceSpec):
 
     @property
     def base_name(self) -> str:
-        explicit = (self.inputs.get("config") or {}).get("name")
-        return str(explicit) if explicit else identity.task_name(self.resource_name, self.fingerprint)
+        return self.explicit_name or identity.task_name(self.resource_name, self.fingerprint)
 
     def name_for_attempt(self, attempt: int) -> str:
         return self.base_name if attempt <= 1 else f"{self.base_name}-r{attempt}"
 
 
-# --- observation -----------------------------------------------------------------------------------
+# --- observation (I/O) -----------------------------------------------------------------------------
 
 
 def _status(task: Mapping[str, Any]) -> int | None:
     value = task.get("status")
-    return int(value) if isinstance(value, (int, float)) else None
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def is_active(task: Mapping[str, Any]) -> bool:
-    status = _status(task)
-    return status is not None and status not in TASK_TERMINAL
+    """Not finished: running, queuing, stopping, or a status this client does not know (fail closed)."""
+    return _status(task) not in TASK_TERMINAL
 
 
-@dataclass
+def _name_of(task: Mapping[str, Any]) -> str:
+    return str(task.get("task_name") or (task.get("config") or {}).get("name") or "")
+
+
+def not_named_by_a_client(task: Mapping[str, Any]) -> bool:
+    """Whether the task's name cannot be one a client chose: empty, or shaped like the server's own names
+    (the documented examples show 19 letters and digits, such as ``ouIsrAuG226MgMknu9j``) [GUESS]."""
+    name = _name_of(task)
+    return not name or _SERVER_NAME.fullmatch(name) is not None
+
+
+def request_matches(task: Mapping[str, Any], spec: IntelligentTaskSpec) -> bool:
+    """Whether a live task's echoed request is the declared one (server-filled defaults aside)."""
+    echoed_type = task.get("task_type")
+    if echoed_type not in (None, "", spec.task_type):
+        return False
+    model = spec.inputs.get("model_id")
+    if model and task.get("model_id") not in (None, "", model):
+        return False
+    ours = spec.request_body().get("config") or {}
+    return echo.task_config_matches(ours, task.get("config") or {})
+
+
+@dataclass(frozen=True)
 class TaskObservation:
+    """Everything ``decide`` needs, as observed; no I/O happens after this is built."""
+
     dataset_id: str
-    attempts: list[tuple[int, dict[str, Any]]]  # our tasks (same fingerprint), newest attempt first
-    previous: list[dict[str, Any]]  # this resource's tasks with another fingerprint
-    blocking: dict[str, Any] | None  # another task of an exclusive kind running on the dataset
-    running_others: list[dict[str, Any]]  # other active tasks of the same kind
+    attempts: tuple[tuple[int, Mapping[str, Any]], ...] = ()  # ours, newest attempt first
+    previous: tuple[Mapping[str, Any], ...] = ()  # this resource's tasks with another request
+    conflict: Mapping[str, Any] | None = None  # a task with our explicit name but another request
+    running_others: tuple[Mapping[str, Any], ...] = ()  # other active tasks of the same kind
+    adopt_requested: bool = False
+    adopted: Mapping[str, Any] | None = None  # the task adopt_task_id names, None when it does not exist
+    acceptable: int | None = None  # samples the accept rule would confirm now (observed when it matters)
+    skipped: Mapping[str, int] = field(default_factory=dict)
 
     @property
-    def adoptable(self) -> dict[str, Any] | None:
+    def adoptable(self) -> Mapping[str, Any] | None:
         for _, task in self.attempts:
             if is_active(task) or _status(task) == TASK_SUCCEEDED:
                 return task
@@ -115,46 +145,94 @@ class TaskObservation:
         return max((attempt for attempt, _ in self.attempts), default=0) + 1
 
 
+def classify(spec: IntelligentTaskSpec, dataset_id: str, tasks: list[dict[str, Any]]) -> TaskObservation:
+    """Sort a dataset's tasks of this kind into ours, our earlier requests, and others (pure)."""
+    base = spec.base_name
+    own_tag = identity.resource_tag(spec.resource_name)
+    attempts: list[tuple[int, Mapping[str, Any]]] = []
+    previous: list[Mapping[str, Any]] = []
+    conflict: Mapping[str, Any] | None = None
+    running_others: list[Mapping[str, Any]] = []
+    for task in tasks:
+        name = _name_of(task)
+        attempt = identity.attempt_of(name, base)
+        parsed = identity.parse_task_name(name)
+        mine = False
+        if attempt is not None:
+            if spec.explicit_name and not request_matches(task, spec):
+                conflict = conflict or task
+            else:
+                attempts.append((attempt, task))
+                mine = True
+        elif parsed is not None and parsed[0] == own_tag and not spec.explicit_name:
+            previous.append(task)
+            mine = True
+        elif parsed is None and not_named_by_a_client(task) and request_matches(task, spec):
+            # The API did not echo our name (empty, or replaced by its own): identity is the echoed request.
+            attempts.append((1, task))
+            mine = True
+        if not mine and is_active(task):
+            running_others.append(task)
+    attempts.sort(key=lambda pair: pair[0], reverse=True)
+    return TaskObservation(
+        dataset_id,
+        attempts=tuple(attempts),
+        previous=tuple(previous),
+        conflict=conflict,
+        running_others=tuple(running_others),
+    )
+
+
 def observe(ctx: ReconcileContext, spec: IntelligentTaskSpec, *, fresh: bool = False) -> TaskObservation:
     dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
     if fresh:
         ctx.observer.invalidate(dataset_id, "tasks")
-    tasks = ctx.observer.tasks(dataset_id, spec.task_type)
-    base = spec.base_name
-    prefix = identity.resource_prefix(spec.resource_name)
-    attempts: list[tuple[int, dict[str, Any]]] = []
-    previous: list[dict[str, Any]] = []
-    blocking: dict[str, Any] | None = None
-    running_others: list[dict[str, Any]] = []
-    for task in tasks:
-        name = str(task.get("task_name") or "")
-        attempt = identity.attempt_of(name, base)
-        if attempt is not None:
-            attempts.append((attempt, task))
-        elif name.startswith(prefix):
-            previous.append(task)
-        if attempt is None and is_active(task):
-            running_others.append(task)
-    if spec.task_type in EXCLUSIVE_TYPES and running_others:
-        blocking = running_others[0]
-    attempts.sort(key=lambda pair: pair[0], reverse=True)
-    return TaskObservation(dataset_id, attempts, previous, blocking, running_others)
+        ctx.observer.invalidate(dataset_id, "samples")
+    if spec.adopt_task_id:
+        try:
+            adopted: dict[str, Any] | None = ctx.client.get_task(dataset_id, spec.adopt_task_id)
+        except NotFoundError:
+            adopted = None
+        if adopted is not None:
+            adopted.setdefault("task_id", spec.adopt_task_id)
+        observed = TaskObservation(dataset_id, adopt_requested=True, adopted=adopted)
+    else:
+        observed = classify(spec, dataset_id, ctx.observer.tasks(dataset_id, spec.task_type))
+    rule = spec.accept_rule
+    target = observed.adopted if spec.adopt_task_id else observed.adoptable
+    if rule is not None and target is not None and _status(target) == TASK_SUCCEEDED:
+        chosen, skipped = select(ctx.observer.auto_annotation_samples(dataset_id), rule)
+        observed = _with_acceptance(observed, len(chosen), skipped)
+    return observed
+
+
+def _with_acceptance(observed: TaskObservation, count: int, skipped: Mapping[str, int]) -> TaskObservation:
+    return replace(observed, acceptable=count, skipped=dict(skipped))
 
 
 def describe_task(task: Mapping[str, Any]) -> str:
     parts = [str(task.get("task_id") or "?")]
-    if task.get("task_name"):
-        parts.append(f"'{task['task_name']}'")
-    parts.append(task_status_name(task.get("status")))
-    if is_active(task) and task.get("progress") is not None:
+    if _name_of(task):
+        parts.append(f"'{_name_of(task)}'")
+    status = task.get("status")
+    name = task_status_name(status)
+    parts.append(name if name != "unknown" else f"unknown status {status!r}")
+    if is_active(task) and isinstance(task.get("progress"), (int, float)):
         parts.append(f"{float(task['progress']):.0f}%")
     return " ".join(parts)
 
 
-def _echoed_body(task: Mapping[str, Any], task_type: str) -> dict[str, Any]:
-    """Rebuild the request a live task was started with, from what the API echoes."""
-    body: dict[str, Any] = {"task_type": task_type}
-    config = dict(task.get("config") or {})
+def _failure_reason(task: Mapping[str, Any]) -> str:
+    code = task.get("error_code") or task.get("code") or ""
+    message = task.get("error_msg") or task.get("message") or ""
+    return f"{code} {message}".strip() or "no reason given by the API"
+
+
+def _echoed_body(task: Mapping[str, Any], spec: IntelligentTaskSpec) -> dict[str, Any]:
+    """The request a live task was started with, as a reviewer compares it (server-filled fields dropped)."""
+    ours = spec.request_body().get("config") or {}
+    body: dict[str, Any] = {"task_type": task.get("task_type") or spec.task_type}
+    config = echo.without_server_filled(task.get("config") or {}, ours)
     config.pop("name", None)
     if config:
         body["config"] = config
@@ -163,75 +241,129 @@ def _echoed_body(task: Mapping[str, Any], task_type: str) -> dict[str, Any]:
     return body
 
 
-def plan(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> Plan:
-    result = _plan(ctx, spec)
-    if result.dataset_id is None:
-        result.dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
-    return result
-
-
-def _plan(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> Plan:
-    if spec.adopt_task_id:
-        dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
-        try:
-            task = ctx.client.get_task(dataset_id, spec.adopt_task_id)
-        except NotFoundError:
-            return Plan("blocked", f"adopt_task_id {spec.adopt_task_id} does not exist on dataset {dataset_id}")
-        task.setdefault("task_id", spec.adopt_task_id)
-        action: Action = "wait" if is_active(task) else "adopt"
-        return Plan(action, f"adopt task {describe_task(task)}", task_id=spec.adopt_task_id, live=task)
-    observed = observe(ctx, spec)
-    found = observed.adoptable
-    if found is not None:
-        if is_active(found):
-            return Plan(
-                "wait",
-                f"wait for running task {describe_task(found)}",
-                task_id=found.get("task_id"),
-                live=found,
-            )
-        return Plan("in-sync", f"task {describe_task(found)}", task_id=found.get("task_id"), live=found)
-    blocked_note = ""
-    if observed.blocking is not None:
-        blocked_note = f" after the running task {describe_task(observed.blocking)} ends"
-    if observed.attempts:
-        _, last = observed.attempts[0]
-        reason = last.get("error_msg") or last.get("message") or task_status_name(last.get("status"))
-        return Plan(
-            "retry",
-            f"start attempt {observed.next_attempt} '{spec.name_for_attempt(observed.next_attempt)}'{blocked_note};"
-            f" attempt {describe_task(last)} ended: {reason}",
-        )
-    if observed.previous:
-        old = observed.previous[0]
-        changes = diff_values(_echoed_body(old, spec.task_type), _echoed_body_from_spec(spec))
-        return Plan(
-            "replace",
-            f"start '{spec.base_name}'{blocked_note}, replacing task {describe_task(old)}",
-            changes=changes,
-            task_id=old.get("task_id"),
-        )
-    return Plan("create", f"start {spec.task_type} task '{spec.base_name}'{blocked_note}")
-
-
-def _echoed_body_from_spec(spec: IntelligentTaskSpec) -> dict[str, Any]:
+def _declared_body(spec: IntelligentTaskSpec) -> dict[str, Any]:
     body = spec.request_body()
     body.pop("collect_key_sample", None)
     return body
 
 
-# --- acting -----------------------------------------------------------------------------------------
+# --- the decision (pure) ---------------------------------------------------------------------------
 
 
-class _Deadline:
-    def __init__(self, ctx: ReconcileContext, seconds: float) -> None:
-        self._ctx = ctx
-        self._end = ctx.clock() + seconds
-        self.seconds = seconds
+def _accept_write(spec: IntelligentTaskSpec, observed: TaskObservation, finished: bool) -> tuple[Write, ...]:
+    if spec.accept_rule is None:
+        return ()
+    if not finished:
+        return (Write("accept-labels", "accept auto-labels by the rule once the task succeeds", None),)
+    if observed.acceptable:
+        return (Write("accept-labels", f"accept {observed.acceptable} auto-labels", observed.acceptable),)
+    return ()
 
-    @property
-    def remaining(self) -> float:
-        return max(0.0, self._end - self._ctx.clock())
+
+def _follow(spec: IntelligentTaskSpec, observed: TaskObservation, task: Mapping[str, Any], verb: str) -> Decision:
+    """Adopting a live task: wait for it, or it is done (with labels to accept, maybe), or it failed."""
+    dataset_id = observed.dataset_id
+    status = _status(task)
+    if is_active(task) and not spec.wait:
+        summary = f"{verb}task {describe_task(task)} (wait: false, so apply does not wait for it)"
+        return Decision("adopt" if verb else "in-sync", summary, target=task, dataset_id=dataset_id)
+    if is_active(task):
+        return Decision(
+            "wait",
+            f"wait for {verb}task {describe_task(task)}",
+            _accept_write(spec, observed, False),
+            target=task,
+            dataset_id=dataset_id,
+        )
+    if status in (TASK_FAILED, TASK_STOPPED):
+        return Decision(
+            "blocked",
+            f"{verb}task {describe_task(task)} {task_status_name(status)}: {_failure_reason(task)}",
+            target=task,
+            dataset_id=dataset_id,
+        )
+    writes = _accept_write(spec, observed, True)
+    action: Action = "update" if writes else ("adopt" if verb else "in-sync")
+    summary = f"{verb}task {describe_task(task)}"
+    if writes:
+        summary += f"; {writes[0].text}"
+    return Decision(action, summary, writes, target=task, dataset_id=dataset_id, extra={"skipped": observed.skipped})
+
+
+def decide(observed: TaskObservation, spec: IntelligentTaskSpec) -> Decision:
+    """The one decision for this task; ``plan`` renders it and ``ensure`` carries it out."""
+    dataset_id = observed.dataset_id
+    if observed.adopt_requested:
+        task = observed.adopted
+        if task is None:
+            return Decision(
+                "blocked",
+                f"adopt_task_id {spec.adopt_task_id} does not exist on dataset {dataset_id}",
+                dataset_id=dataset_id,
+            )
+        if not request_matches(task, spec):
+            changes = diff_values(_echoed_body(task, spec), _declared_body(spec))
+            return Decision(
+                "blocked",
+                f"adopt_task_id {spec.adopt_task_id} is not the declared request"
+                f" ({', '.join(c.path for c in changes) or 'task type'} differ); declare its request or drop"
+                " adopt_task_id",
+                changes=tuple(changes),
+                target=task,
+                dataset_id=dataset_id,
+            )
+        return _follow(spec, observed, task, "adopt ")
+    if observed.conflict is not None:
+        task = observed.conflict
+        changes = diff_values(_echoed_body(task, spec), _declared_body(spec))
+        return Decision(
+            "blocked",
+            f"a task named '{spec.base_name}' ({describe_task(task)}) exists with another request; choose another"
+            " config.name for the new request (a name is used once per dataset)",
+            changes=tuple(changes),
+            target=task,
+            dataset_id=dataset_id,
+        )
+    found = observed.adoptable
+    if found is not None:
+        return _follow(spec, observed, found, "")
+    after = ""
+    if spec.task_type in EXCLUSIVE_TYPES and observed.running_others:
+        after = f" after the running task {describe_task(observed.running_others[0])} ends"
+    attempt = observed.next_attempt
+    start = Write("start-task", f"start {spec.task_type} task '{spec.name_for_attempt(attempt)}'{after}")
+    accept = _accept_write(spec, observed, False) if spec.wait else ()
+    if observed.attempts:
+        _, last = observed.attempts[0]
+        return Decision(
+            "retry",
+            f"{start.text} (attempt {attempt}); attempt {describe_task(last)} ended: {_failure_reason(last)}",
+            (start, *accept),
+            attempt=attempt,
+            dataset_id=dataset_id,
+        )
+    if observed.previous:
+        old = observed.previous[0]
+        stop = old if spec.task_type in EXCLUSIVE_TYPES and is_active(old) else None
+        stops = (Write("stop-task", f"stop task {describe_task(old)}"),) if stop is not None else ()
+        return Decision(
+            "replace",
+            f"{start.text}, replacing task {describe_task(old)}",
+            (*stops, start, *accept),
+            changes=tuple(diff_values(_echoed_body(old, spec), _declared_body(spec))),
+            stop=stop,
+            attempt=attempt,
+            dataset_id=dataset_id,
+        )
+    return Decision("create", start.text, (start, *accept), attempt=attempt, dataset_id=dataset_id)
+
+
+def plan(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> Plan:
+    """What apply would do, with every write it would make (observe, then decide; no writes)."""
+    return decide(observe(ctx, spec), spec).to_plan()
+
+
+# --- execution -------------------------------------------------------------------------------------
 
 
 def _task_probe(task: dict[str, Any]) -> Probe:
@@ -271,7 +403,7 @@ def wait_for_task(
 
     def timeout_message(task: dict[str, Any]) -> str:
         return (
-            f"{label}: task {describe_task(task)} on dataset {dataset_id} is still running after"
+            f"{label}: task {describe_task(task)} on dataset {dataset_id} is not finished after"
             f" {timeout:.0f}s (timeout_seconds). It keeps running; the next `pulumi up` or"
             f" `pulumi-modelarts apply` resumes waiting on this same task instead of starting another."
         )
@@ -283,65 +415,48 @@ def wait_for_task(
         return waiter.run(initial)
 
 
-def _find_by_name(ctx: ReconcileContext, dataset_id: str, task_type: str, name: str) -> dict[str, Any] | None:
-    ctx.observer.invalidate(dataset_id, "tasks")
-    for task in ctx.client.iter_tasks(dataset_id, type=task_type, task_name=name):
-        if task.get("task_name") == name:
-            return task
-    return None
-
-
-def _start(
-    ctx: ReconcileContext,
-    spec: IntelligentTaskSpec,
-    dataset_id: str,
-    attempt: int,
-    deadline: _Deadline,
-) -> tuple[str, bool]:
-    """Start the task; returns its id and whether an existing task was adopted instead."""
+def _start(ctx: ReconcileContext, spec: IntelligentTaskSpec, dataset_id: str, attempt: int, deadline: Deadline) -> str:
+    """Start the task and return its id; a lost answer, a name in use or a busy dataset look again first."""
     name = spec.name_for_attempt(attempt)
     body = spec.request_body(name)
+    label = spec.resource_name
     for _ in range(2):  # a second POST only after another running task has ended
         try:
-            task_id = ctx.client.create_task(dataset_id, body)
+            task_id = while_release_locked(ctx, label, deadline, lambda: ctx.client.create_task(dataset_id, body))
             ctx.observer.invalidate(dataset_id, "tasks")
-            ctx.log(f"{spec.resource_name}: started {spec.task_type} task {task_id} '{name}' on dataset {dataset_id}")
-            return task_id, False
+            ctx.log(f"{label}: started {spec.task_type} task {task_id} '{name}' on dataset {dataset_id}")
+            return task_id
         except (TransportError, ServerError) as lost:
             # The POST may have been committed: look before failing, never POST blindly again.
-            found = _find_by_name(ctx, dataset_id, spec.task_type, name)
+            found = observe(ctx, spec, fresh=True).adoptable
             if found is not None:
-                ctx.log(f"{spec.resource_name}: the start request's answer was lost; adopting {found['task_id']}")
-                return str(found["task_id"]), True
+                ctx.log(f"{label}: the start request's answer was lost; adopting {found['task_id']}")
+                return str(found["task_id"])
             raise ReconcileError(
-                f"{spec.resource_name}: starting task '{name}' on dataset {dataset_id} got no answer ({lost});"
-                " no task of that name exists, so nothing was started. Re-running is safe."
+                f"{label}: starting task '{name}' on dataset {dataset_id} got no answer ({lost});"
+                " no such task exists, so nothing was started. Re-running is safe."
             ) from None
         except APIError as error:
-            busy = isinstance(error, AlreadyRunningError) or error.error_code == TOO_MANY_RUNNING
-            if error.error_code == NAME_IN_USE:
-                found = _find_by_name(ctx, dataset_id, spec.task_type, name)
-                if found is None:
-                    raise
-                return str(found["task_id"]), True
-            if not busy:
+            meaning = meaning_of(error)
+            if meaning not in (Meaning.NAME_TAKEN, Meaning.ALREADY_RUNNING, Meaning.TOO_MANY_TASKS):
                 raise
             observed = observe(ctx, spec, fresh=True)
             mine = observed.adoptable
-            if mine is not None:  # a concurrent run started our task first
-                return str(mine["task_id"]), True
-            if not observed.running_others:
+            if mine is not None:  # a concurrent run (or a lost answer) started our task first
+                ctx.log(f"{label}: {error.error_code}; adopting our task {describe_task(mine)}")
+                return str(mine["task_id"])
+            if meaning is Meaning.NAME_TAKEN or not observed.running_others:
                 raise
             _wait_for_blocking(ctx, spec, dataset_id, observed.running_others[0], deadline, error)
-    raise ConflictError(f"{spec.resource_name}: could not start '{name}' on dataset {dataset_id}")
+    raise ConflictError(f"{label}: could not start '{name}' on dataset {dataset_id}")
 
 
 def _wait_for_blocking(
     ctx: ReconcileContext,
     spec: IntelligentTaskSpec,
     dataset_id: str,
-    other: dict[str, Any],
-    deadline: _Deadline,
+    other: Mapping[str, Any],
+    deadline: Deadline,
     cause: APIError | None,
 ) -> None:
     code = f" ({cause.error_code})" if cause is not None and cause.error_code else ""
@@ -361,22 +476,40 @@ def _wait_for_blocking(
     ctx.observer.invalidate(dataset_id, "tasks")
 
 
-def ensure(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> dict[str, Any]:
-    """Make the task exist (adopting our own earlier one), follow it, accept its labels; return outputs."""
-    deadline = _Deadline(ctx, spec.timeout_seconds)
-    observed = observe(ctx, spec)
-    dataset_id = observed.dataset_id
+def stop_task(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: float) -> None:
+    """Stop a task and wait until it has stopped; one that ends at the same moment counts as stopped."""
+    try:
+        ctx.client.stop_task(dataset_id, task_id)
+    except APIError as error:
+        if meaning_of(error) in (Meaning.NOT_FOUND, Meaning.NOT_RUNNING):
+            return
+        raise
+    finally:
+        ctx.observer.invalidate(dataset_id, "tasks")
+    wait_for_task(ctx, f"stopping {task_id}", dataset_id, task_id, timeout)
+
+
+def execute(ctx: ReconcileContext, spec: IntelligentTaskSpec, decision: Decision) -> dict[str, Any]:
+    """Carry out ``decision``: exactly its writes, then follow the task; returns the outputs."""
+    if decision.action == "blocked":
+        raise ConflictError(f"{spec.resource_name}: {decision.summary}")
+    deadline = Deadline(ctx, spec.timeout_seconds)
+    dataset_id = str(decision.dataset_id)
+    initial: dict[str, Any] | None = dict(decision.target) if decision.target is not None else None
     adopted = True
-    initial: dict[str, Any] | None = None
-    if spec.adopt_task_id:
-        task_id = spec.adopt_task_id
-    elif (found := observed.adoptable) is not None:
-        task_id, initial = str(found["task_id"]), found
-        ctx.log(f"{spec.resource_name}: adopting task {describe_task(found)}")
+    if decision.has("start-task"):
+        if decision.stop is not None:
+            ctx.log(f"{spec.resource_name}: stopping the task it replaces, {describe_task(decision.stop)}")
+            stop_task(ctx, dataset_id, str(decision.stop["task_id"]), deadline.remaining)
+        observed = observe(ctx, spec)
+        if spec.task_type in EXCLUSIVE_TYPES and observed.running_others:
+            _wait_for_blocking(ctx, spec, dataset_id, observed.running_others[0], deadline, None)
+        task_id = _start(ctx, spec, dataset_id, decision.attempt, deadline)
+        adopted, initial = False, None
     else:
-        if observed.blocking is not None:
-            _wait_for_blocking(ctx, spec, dataset_id, observed.blocking, deadline, None)
-        task_id, adopted = _start(ctx, spec, dataset_id, observed.next_attempt, deadline)
+        task_id = str(decision.target_id)
+        if decision.target is not None:
+            ctx.log(f"{spec.resource_name}: adopting task {describe_task(decision.target)}")
     if spec.wait:
         task = wait_for_task(ctx, spec.resource_name, dataset_id, task_id, deadline.remaining, initial, spec.task_type)
     else:
@@ -394,16 +527,19 @@ def ensure(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> dict[str, Any]:
     outputs["fingerprint"] = spec.fingerprint
     rule = spec.accept_rule
     if rule is not None and status == TASK_SUCCEEDED:
-        result = accept_auto_labels(ctx, dataset_id, rule)
-        outputs["accepted_count"] = result.accepted
-        outputs["skipped_counts"] = result.skipped
+        if decision.has("accept-labels"):
+            if decision.action != "update":
+                ctx.observer.invalidate(dataset_id, "samples")  # the task has just produced them
+            result = accept_auto_labels(ctx, dataset_id, rule, deadline)
+            outputs["accepted_count"], outputs["skipped_counts"] = result.accepted, result.skipped
+        else:
+            outputs["accepted_count"], outputs["skipped_counts"] = 0, dict(decision.extra.get("skipped") or {})
     return outputs
 
 
-def _failure_reason(task: Mapping[str, Any]) -> str:
-    code = task.get("error_code") or task.get("code") or ""
-    message = task.get("error_msg") or task.get("message") or ""
-    return f"{code} {message}".strip() or "no reason given by the API"
+def ensure(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> dict[str, Any]:
+    """Observe, decide, execute: make the task exist, follow it, accept its labels; return outputs."""
+    return execute(ctx, spec, decide(observe(ctx, spec), spec))
 
 
 def task_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = False) -> dict[str, Any]:
@@ -415,7 +551,7 @@ def task_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = Fa
 
     return {
         "task_id": task.get("task_id"),
-        "task_name": task.get("task_name") or (task.get("config") or {}).get("name"),
+        "task_name": _name_of(task) or None,
         "dataset_id": dataset_id,
         "status": _status(task),
         "status_name": task_status_name(task.get("status")),
@@ -451,11 +587,5 @@ def delete(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: float)
         task = ctx.client.get_task(dataset_id, task_id)
     except NotFoundError:
         return
-    task.setdefault("task_id", task_id)
-    if not is_active(task):
-        return
-    try:
-        ctx.client.stop_task(dataset_id, task_id)
-    except NotFoundError:
-        return
-    wait_for_task(ctx, f"stopping {task_id}", dataset_id, task_id, timeout)
+    if is_active(task):
+        stop_task(ctx, dataset_id, task_id, timeout)

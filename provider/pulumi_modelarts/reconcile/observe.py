@@ -26,6 +26,7 @@ class Client(Protocol):
     ) -> Iterator[dict[str, Any]]: ...
     def iter_export_tasks(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]: ...
     def iter_versions(self, dataset_id: str) -> Iterator[dict[str, Any]]: ...
+    def iter_auto_annotation_samples(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]: ...
 
 
 @dataclass
@@ -113,5 +114,12 @@ class DatasetObserver:
     def versions(self, dataset_id: str, *, max_age: float | None = None) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._get(
             ("versions", dataset_id), lambda: list(self.client.iter_versions(dataset_id)), max_age
+        )
+        return result
+
+    def auto_annotation_samples(self, dataset_id: str) -> list[dict[str, Any]]:
+        """The dataset's auto-labeled, unconfirmed samples (what an accept rule chooses from)."""
+        result: list[dict[str, Any]] = self._get(
+            ("samples", dataset_id), lambda: list(self.client.iter_auto_annotation_samples(dataset_id))
         )
         return result

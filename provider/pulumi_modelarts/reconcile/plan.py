@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Action = Literal["create", "adopt", "in-sync", "replace", "wait", "retry", "blocked"]
-CHANGING_ACTIONS = frozenset({"create", "replace", "retry", "blocked"})
+Action = Literal["create", "adopt", "in-sync", "update", "replace", "wait", "retry", "blocked"]
 
 
 @dataclass(frozen=True)
@@ -25,11 +24,12 @@ class Plan:
     task_id: str | None = None
     dataset_id: str | None = None
     live: dict[str, Any] | None = None
+    writes: list[str] = field(default_factory=list)
 
     @property
     def pending(self) -> bool:
-        """Whether applying would write to the API (waiting on a running task writes nothing)."""
-        return self.action in CHANGING_ACTIONS
+        """Whether applying would write to the API: true exactly when the decision lists writes."""
+        return bool(self.writes)
 
 
 _MISSING = object()

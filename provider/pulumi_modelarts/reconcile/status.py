@@ -16,13 +16,15 @@ TASK_SUCCEEDED = 3
 TASK_FAILED = 2
 TASK_STOPPED = 5
 
-EXPORT_RUNNING = frozenset({"INIT", "RUNNING"})
 EXPORT_SUCCEEDED = "SUCCESSED"  # the API's own spelling
 EXPORT_FAILED = "FAILED"
 
 VERSION_STATUS_NAMES = {0: "creating", 1: "ready", 2: "deleting", 3: "deleted", 4: "error"}
 VERSION_CREATING = 0
 VERSION_READY = 1
+VERSION_ERROR = 4
+VERSION_GONE = frozenset({2, 3})
+VERSION_SETTLED = frozenset({1, 2, 3, 4})
 
 
 def task_status_name(status: object) -> str:

@@ -11,19 +11,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_modelarts.api.errors import APIError, NotFoundError, ServerError, TransportError
+from pulumi_modelarts.api.errors import (
+    APIError,
+    Meaning,
+    NotFoundError,
+    ServerError,
+    TransportError,
+    meaning_of,
+    try_again_seconds,
+)
 from pulumi_modelarts.reconcile import identity
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.decision import Decision, Write
 from pulumi_modelarts.reconcile.errors import ReconcileError, RequirementsNotMetError, TaskFailedError
+from pulumi_modelarts.reconcile.locks import Deadline
 from pulumi_modelarts.reconcile.plan import Plan
 from pulumi_modelarts.reconcile.spec import ResourceSpec
-from pulumi_modelarts.reconcile.status import VERSION_CREATING, VERSION_READY, version_status_name
+from pulumi_modelarts.reconcile.status import (
+    VERSION_CREATING,
+    VERSION_ERROR,
+    VERSION_GONE,
+    VERSION_READY,
+    VERSION_SETTLED,
+    version_status_name,
+)
 from pulumi_modelarts.reconcile.waiting import Probe
 
-RELEASE_TOO_SOON = "ModelArts.4370"
-NAME_EXISTS = "ModelArts.4371"
-RELEASE_RUNNING = "ModelArts.4343"
-RELEASE_RETRY_SECONDS = 15.0
+RELEASE_RETRY_SECONDS = 15.0  # when the API does not say how long to wait
+RELEASE_MARGIN_SECONDS = 1.0
 PIN_FIELDS = ("version_id", "version_name", "selector")
 
 
@@ -71,13 +86,14 @@ def resolve(spec: VersionRefSpec, versions: list[dict[str, Any]]) -> dict[str, A
     return max(candidates, key=lambda v: v.get("create_time") or 0, default=None)
 
 
-def unmet_requirements(spec: VersionRefSpec, version: Mapping[str, Any]) -> list[str]:
-    """Each requirement that does not hold, saying what was found."""
+def unmet_requirements(spec: VersionRefSpec, version: Mapping[str, Any], *, settled_later: bool = False) -> list[str]:
+    """Each requirement that does not hold, saying what was found (``settled_later``: status not judged yet)."""
     wanted = spec.requirements
     problems: list[str] = []
     total = int(version.get("total_sample_count") or 0)
     annotated = int(version.get("annotated_sample_count") or 0)
-    if wanted.get("status", "ready") == "ready" and version.get("status") != VERSION_READY:
+    ready_required = wanted.get("status", "ready") == "ready"
+    if ready_required and not settled_later and version.get("status") != VERSION_READY:
         problems.append(f"status is {version_status_name(version.get('status'))}, required ready")
     if (minimum := wanted.get("min_total_samples")) is not None and total < minimum:
         problems.append(f"total_sample_count is {total}, required at least {minimum}")
@@ -91,40 +107,78 @@ def unmet_requirements(spec: VersionRefSpec, version: Mapping[str, Any]) -> list
 
 
 def _describe(version: Mapping[str, Any]) -> str:
-    status = version_status_name(version.get("status"))
-    return f"'{version.get('version_name')}' ({version.get('version_id')}, {status})"
+    status = version.get("status")
+    name = version_status_name(status)
+    name = name if name != "unknown" else f"unknown status {status!r}"
+    return f"'{version.get('version_name')}' ({version.get('version_id')}, {name})"
+
+
+def _settled(version: Mapping[str, Any]) -> bool:
+    """Done being released (ready or error) or going away; creating or an unknown status is not settled."""
+    return version.get("status") in VERSION_SETTLED
+
+
+@dataclass(frozen=True)
+class VersionObservation:
+    dataset_id: str
+    version: Mapping[str, Any] | None  # what the pin resolves to now
+
+
+def observe(ctx: ReconcileContext, spec: VersionRefSpec, *, fresh: bool = False) -> VersionObservation:
+    dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
+    if fresh:
+        ctx.observer.invalidate(dataset_id, "versions")
+    return VersionObservation(dataset_id, resolve(spec, ctx.observer.versions(dataset_id)))
+
+
+def decide(observed: VersionObservation, spec: VersionRefSpec) -> Decision:
+    """The one decision for this reference; ``plan`` renders it and ``ensure`` carries it out."""
+    dataset_id = observed.dataset_id
+    version = observed.version
+    if version is None:
+        if spec.release is not None:
+            write = Write("release-version", f"release version '{spec.inputs['version_name']}' on dataset {dataset_id}")
+            return Decision("create", write.text, (write,), dataset_id=dataset_id)
+        return Decision(
+            "blocked",
+            f"{spec.describe_pin()} does not exist on dataset {dataset_id} (add `release:` to release it when missing)",
+            dataset_id=dataset_id,
+            extra={"error": "missing"},
+        )
+    status = version.get("status")
+    if status == VERSION_ERROR:
+        reason = version.get("message") or "no reason given by the API"
+        return Decision(
+            "blocked",
+            f"version {_describe(version)} is in error: {reason}",
+            target=version,
+            dataset_id=dataset_id,
+            extra={"error": "failed"},
+        )
+    if status in VERSION_GONE:
+        return Decision(
+            "blocked", f"version {_describe(version)} is being deleted", target=version, dataset_id=dataset_id
+        )
+    counts = f"{version.get('annotated_sample_count')}/{version.get('total_sample_count')}"
+    pinned = f"pin {_describe(version)}: {counts} annotated"
+    settled = _settled(version)
+    problems = unmet_requirements(spec, version, settled_later=not settled and spec.wait)
+    if problems:
+        return Decision(
+            "blocked",
+            f"{pinned}; requirements not met: {'; '.join(problems)}",
+            target=version,
+            dataset_id=dataset_id,
+            extra={"error": "requirements"},
+        )
+    if not settled and spec.wait:
+        return Decision("wait", f"wait for release of {_describe(version)}", target=version, dataset_id=dataset_id)
+    return Decision("in-sync", pinned, target=version, dataset_id=dataset_id)
 
 
 def plan(ctx: ReconcileContext, spec: VersionRefSpec) -> Plan:
-    dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
-    version = resolve(spec, ctx.observer.versions(dataset_id))
-    if version is None:
-        if spec.release is not None:
-            return Plan(
-                "create",
-                f"release version '{spec.inputs['version_name']}' on dataset {dataset_id}",
-                dataset_id=dataset_id,
-            )
-        return Plan("blocked", f"{spec.describe_pin()} does not exist on dataset {dataset_id}", dataset_id=dataset_id)
-    counts = f"{version.get('annotated_sample_count')}/{version.get('total_sample_count')}"
-    pinned = f"pin {_describe(version)}: {counts} annotated"
-    if version.get("status") == VERSION_CREATING:
-        return Plan(
-            "wait",
-            f"wait for release of {_describe(version)}",
-            task_id=version.get("version_id"),
-            dataset_id=dataset_id,
-            live=version,
-        )
-    problems = unmet_requirements(spec, version)
-    if problems:
-        return Plan(
-            "blocked",
-            f"{pinned}; requirements not met: {'; '.join(problems)}",
-            dataset_id=dataset_id,
-            live=version,
-        )
-    return Plan("in-sync", pinned, task_id=version.get("version_id"), dataset_id=dataset_id, live=version)
+    """What apply would do, with every write it would make (observe, then decide; no writes)."""
+    return decide(observe(ctx, spec), spec).to_plan()
 
 
 def _find_by_name(ctx: ReconcileContext, dataset_id: str, name: str) -> dict[str, Any] | None:
@@ -132,7 +186,7 @@ def _find_by_name(ctx: ReconcileContext, dataset_id: str, name: str) -> dict[str
     return next((v for v in ctx.observer.versions(dataset_id) if v.get("version_name") == name), None)
 
 
-def _release(ctx: ReconcileContext, spec: VersionRefSpec, dataset_id: str, deadline: float) -> str:
+def _release(ctx: ReconcileContext, spec: VersionRefSpec, dataset_id: str, deadline: Deadline) -> str:
     release = dict(spec.release or {})
     name = str(spec.inputs["version_name"])
     body = {"version_name": name, **release}
@@ -151,21 +205,26 @@ def _release(ctx: ReconcileContext, spec: VersionRefSpec, dataset_id: str, deadl
                 " no version of that name exists, so nothing was released. Re-running is safe."
             ) from None
         except APIError as error:
-            if error.error_code == NAME_EXISTS and (found := _find_by_name(ctx, dataset_id, name)) is not None:
+            meaning = meaning_of(error)
+            if meaning is Meaning.NAME_TAKEN and (found := _find_by_name(ctx, dataset_id, name)) is not None:
                 return str(found["version_id"])
-            if error.error_code not in (RELEASE_TOO_SOON, RELEASE_RUNNING):
+            if meaning not in (Meaning.RELEASE_THROTTLED, Meaning.RELEASE_RUNNING, Meaning.RELEASE_LOCK):
                 raise
-            remaining = deadline - ctx.clock()
-            if remaining <= 0:
+            asked = try_again_seconds(error.error_msg)
+            delay = asked + RELEASE_MARGIN_SECONDS if asked is not None else RELEASE_RETRY_SECONDS
+            if delay > deadline.remaining:
                 raise ReconcileError(
-                    f"{spec.resource_name}: could not release '{name}' within timeout_seconds: {error}"
+                    f"{spec.resource_name}: could not release '{name}' within timeout_seconds"
+                    f" ({deadline.seconds:.0f}s): {error}"
                 ) from None
-            ctx.log(f"{spec.resource_name}: {error.error_code} ({error.error_msg}); retrying the release shortly")
-            ctx.sleep(min(RELEASE_RETRY_SECONDS * (0.8 + 0.4 * ctx.rng.random()), remaining))
+            ctx.log(
+                f"{spec.resource_name}: {error.error_code} ({error.error_msg}); retrying the release in {delay:.0f}s"
+            )
+            ctx.sleep(delay)
 
 
 def _wait_ready(
-    ctx: ReconcileContext, spec: VersionRefSpec, dataset_id: str, version: dict[str, Any], timeout: float
+    ctx: ReconcileContext, spec: VersionRefSpec, dataset_id: str, version: Mapping[str, Any], timeout: float
 ) -> dict[str, Any]:
     version_id = str(version["version_id"])
 
@@ -173,46 +232,51 @@ def _wait_ready(
         return ctx.client.get_version(dataset_id, version_id)
 
     def probe(item: dict[str, Any]) -> Probe:
-        return Probe(done=item.get("status") != VERSION_CREATING)
+        return Probe(done=_settled(item))
 
     def timeout_message(item: dict[str, Any]) -> str:
-        return f"{spec.resource_name}: version {_describe(item)} is still being released after {timeout:.0f}s"
+        return f"{spec.resource_name}: version {_describe(item)} is not released after {timeout:.0f}s (timeout_seconds)"
 
-    return ctx.waiter(spec.resource_name, fetch, probe, timeout, timeout_message).run(version)
+    return ctx.waiter(spec.resource_name, fetch, probe, timeout, timeout_message).run(dict(version))
 
 
-def ensure(ctx: ReconcileContext, spec: VersionRefSpec) -> dict[str, Any]:
-    start = ctx.clock()
-    deadline = start + spec.timeout_seconds
-    dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
-    version = resolve(spec, ctx.observer.versions(dataset_id))
-    released = False
-    if version is None:
-        if spec.release is None:
-            raise NotFoundError(
-                f"{spec.resource_name}: {spec.describe_pin()} does not exist on dataset {dataset_id}"
-                " (add `release:` to release it when missing)",
-                error_code="ModelArts.4353",
-            )
-        version_id = _release(ctx, spec, dataset_id, deadline)
-        released = True
-        version = ctx.client.get_version(dataset_id, version_id)
-    if version.get("status") == VERSION_CREATING and spec.wait:
-        version = _wait_ready(ctx, spec, dataset_id, version, max(0.0, deadline - ctx.clock()))
-    if version.get("status") == 4:
-        raise TaskFailedError(
-            f"{spec.resource_name}: version {_describe(version)} is in error: {version.get('message') or ''}".rstrip()
-        )
-    problems = unmet_requirements(spec, version)
-    if problems:
-        raise RequirementsNotMetError(
-            f"{spec.resource_name}: {spec.describe_pin()} resolved to {_describe(version)} on dataset {dataset_id},"
-            f" which does not meet its requirements: {'; '.join(problems)}"
-        )
+def _refuse(spec: VersionRefSpec, decision: Decision) -> Exception:
+    error = decision.extra.get("error")
+    message = f"{spec.resource_name}: {decision.summary}"
+    if error == "missing":
+        return NotFoundError(message, error_code="ModelArts.4353")
+    if error == "failed":
+        return TaskFailedError(message)
+    if error == "requirements":
+        return RequirementsNotMetError(message)
+    return ReconcileError(message)
+
+
+def execute(ctx: ReconcileContext, spec: VersionRefSpec, decision: Decision) -> dict[str, Any]:
+    """Carry out ``decision``: release when it says so, wait, check the requirements; returns the outputs."""
+    if decision.action == "blocked":
+        raise _refuse(spec, decision)
+    deadline = Deadline(ctx, spec.timeout_seconds)
+    dataset_id = str(decision.dataset_id)
+    released = decision.has("release-version")
+    if released:
+        version: Mapping[str, Any] = ctx.client.get_version(dataset_id, _release(ctx, spec, dataset_id, deadline))
+    else:
+        version = decision.target or {}
+    if not _settled(version) and spec.wait:
+        version = _wait_ready(ctx, spec, dataset_id, version, deadline.remaining)
+    after = decide(VersionObservation(dataset_id, version), spec)
+    if after.action == "blocked":
+        raise _refuse(spec, after)
     outputs = version_outputs(version, dataset_id)
     outputs["released"] = released
     outputs["fingerprint"] = spec.fingerprint
     return outputs
+
+
+def ensure(ctx: ReconcileContext, spec: VersionRefSpec) -> dict[str, Any]:
+    """Observe, decide, execute."""
+    return execute(ctx, spec, decide(observe(ctx, spec), spec))
 
 
 def resolve_live(ctx: ReconcileContext, spec: VersionRefSpec) -> dict[str, Any] | None:

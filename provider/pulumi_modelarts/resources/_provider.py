@@ -26,9 +26,13 @@ from pulumi.runtime import rpc
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.decision import Decision
+from pulumi_modelarts.reconcile.identity import canonical
+from pulumi_modelarts.reconcile.kinds import Kind, kind_of
 from pulumi_modelarts.resources import _config
 
 RESOURCE_NAME = "resource_name"
+STOP_TIMEOUT_SECONDS = 600.0
 SPEC = "spec"
 _RESERVED = frozenset({"__provider", RESOURCE_NAME})
 
@@ -64,23 +68,22 @@ def log(message: str) -> None:
 
 
 class ModelArtsProvider(ResourceProvider):
-    """Base of the three providers.
+    """Base of the three providers: every lifecycle method goes through the kind's registry entry.
 
-    Subclasses set the class attributes and implement ``ensure`` (observe, adopt or create, wait)
-    and ``read_live``; they override a lifecycle method only where their resource differs.
+    ``diff`` and ``update`` use the same decision as ``pulumi-modelarts plan``/``apply``: a resource
+    whose inputs did not change still shows a change when its decision lists writes (labels to
+    accept, a failed task to retry, a selector that now resolves to another version).
     """
 
     type_token: ClassVar[str]
-    replace_keys: ClassVar[tuple[str, ...]]  # inputs sent to the API or naming the object
-    update_keys: ClassVar[tuple[str, ...]] = ("wait", "timeout_seconds")  # changed in place
-    id_output: ClassVar[str] = "task_id"
-    kept_on_read: ClassVar[tuple[str, ...]] = ("fingerprint", "adopted")  # outputs only create knows
+
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.type_token)
 
     def ensure(self, ctx: ReconcileContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def read_live(self, ctx: ReconcileContext, dataset_id: str, id_: str) -> dict[str, Any] | None:
-        raise NotImplementedError
+        kind = self.kind
+        return kind.ensure(ctx, kind.spec(name, inputs))
 
     def configure(self, req: ConfigureRequest) -> None:
         _config.set_explicit(_config.settings_from_config(req.config.get))
@@ -116,23 +119,42 @@ class ModelArtsProvider(ResourceProvider):
         old_inputs = recorded_inputs(olds)
         return (
             name,
-            changed_keys(old_inputs, new_inputs, self.replace_keys),
-            changed_keys(old_inputs, new_inputs, self.update_keys),
+            changed_keys(old_inputs, new_inputs, self.kind.replace_keys),
+            changed_keys(old_inputs, new_inputs, self.kind.update_keys),
         )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        _, replaces, updates = self.changes(olds, news)
+        """Changed inputs, then the decision: writes pending in place are an update, a new object a replace."""
+        name, replaces, updates = self.changes(olds, news)
+        _, new_inputs, violations = self.normalize(news)
+        decision: Decision | None = None
+        kind = self.kind
+        if not violations and not contains_unknown(new_inputs) and olds.get("dataset_id"):
+            decision = self.guarded(name, lambda: kind.decision(self.context(), kind.spec(name, new_inputs)))
+            if decision.action == "blocked":
+                raise ProviderError(f"{self.type_token} '{name}': blocked: {decision.summary}")
+        if not replaces and decision is not None:
+            recorded = olds.get(kind.id_output)
+            moved = decision.target_id is not None and recorded is not None and decision.target_id != recorded
+            if moved or decision.action in ("create", "retry", "replace"):
+                replaces = [kind.id_output]
+            elif decision.writes and not updates:
+                updates = [kind.id_output]
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         name, inputs = self.inputs_of(props)
         live = self.guarded(name, lambda: self.ensure(self.context(), name, inputs))
-        return CreateResult(str(live[self.id_output]), echo_outputs(name, inputs, live))
+        return CreateResult(str(live[self.kind.id_output]), echo_outputs(name, inputs, live))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Only options change in place (diff replaces on anything else): no API call."""
+        """In-place changes (options, an accept rule, requirements): the same decision, executed."""
         name, inputs = self.inputs_of(news)
-        return UpdateResult(echo_outputs(name, inputs, live_outputs(olds)))
+        live = self.guarded(name, lambda: self.ensure(self.context(), name, inputs))
+        for key in self.kind.kept_on_read:
+            if key in olds and key not in ("accepted_count", "skipped_counts", "fingerprint"):
+                live[key] = olds[key]
+        return UpdateResult(echo_outputs(name, inputs, {**live_outputs(olds), **live}))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: live state, or gone; the recorded inputs come back so refresh leaves no phantom diff."""
@@ -141,14 +163,18 @@ class ModelArtsProvider(ResourceProvider):
         dataset_id = props.get("dataset_id")
         if not dataset_id:
             return ReadResult(None, {})
-        live = self.guarded(name, lambda: self.read_live(self.context(), str(dataset_id), id_))
+        live = self.guarded(name, lambda: self.kind.read(self.context(), str(dataset_id), id_))
         if live is None:
             return ReadResult(None, {})
-        live.update({key: props[key] for key in self.kept_on_read if key in props})
+        live.update({key: props[key] for key in self.kind.kept_on_read if key in props})
         return ReadResult(id_, echo_outputs(name, inputs, live), {**inputs, RESOURCE_NAME: name})
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Most resources own nothing that deleting could undo; IntelligentTask overrides this."""
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """A running task is stopped (and waited for); exports and versions own nothing to undo."""
+        name = str(props.get(RESOURCE_NAME) or "")
+        dataset_id = props.get("dataset_id")
+        if dataset_id:
+            self.guarded(name, lambda: self.kind.delete(self.context(), str(dataset_id), id_, STOP_TIMEOUT_SECONDS))
 
     def guarded(self, name: str, action: Callable[[], R]) -> R:
         try:
@@ -194,6 +220,4 @@ def recorded_inputs(olds: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def changed_keys(old: Mapping[str, Any], new: Mapping[str, Any], keys: Any) -> list[str]:
-    from pulumi_modelarts.reconcile.identity import canonical
-
     return [key for key in keys if contains_unknown(new.get(key)) or canonical(old.get(key)) != canonical(new.get(key))]

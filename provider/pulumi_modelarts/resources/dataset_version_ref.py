@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import pulumi
-from pulumi.dynamic import DiffResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 
-from pulumi_modelarts.reconcile import versions
-from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.errors import RequirementsNotMetError
-from pulumi_modelarts.resources._provider import (
-    ModelArtsProvider,
-    contains_unknown,
-    echo_outputs,
-    resource_props,
-)
+from pulumi_modelarts.resources._provider import ModelArtsProvider, resource_props
 
 TYPE_TOKEN = "modelarts:DatasetVersionRef"
 
@@ -45,50 +37,6 @@ class DatasetVersionRefProvider(ModelArtsProvider):
     """A reference owns nothing: deleting it leaves the version in place."""
 
     type_token = TYPE_TOKEN
-    replace_keys = ("dataset_id", "dataset_name", *versions.PIN_FIELDS, "release")
-    update_keys = ("wait", "timeout_seconds", "requirements")
-    id_output = "version_id"
-    kept_on_read = ("fingerprint", "released")
-
-    def ensure(self, ctx: ReconcileContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return versions.ensure(ctx, versions.VersionRefSpec(name, inputs))
-
-    def read_live(self, ctx: ReconcileContext, dataset_id: str, id_: str) -> dict[str, Any] | None:
-        return versions.read(ctx, dataset_id, id_)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """A changed pin replaces; so does a selector that now resolves to another version."""
-        name, replaces, updates = self.changes(olds, news)
-        _, new_inputs, _ = self.normalize(news)
-        if not replaces and new_inputs.get("selector") and not contains_unknown(new_inputs):
-            spec = versions.VersionRefSpec(name, new_inputs)
-            live = self.guarded(name, lambda: versions.resolve_live(self.context(), spec))
-            if live is not None and live.get("version_id") != olds.get("version_id"):
-                replaces = ["version_id"]
-        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Requirements, wait and timeout change in place: the pinned version is checked again."""
-        name, inputs = self.inputs_of(news)
-        spec = versions.VersionRefSpec(name, inputs)
-        dataset_id = str(olds["dataset_id"])
-
-        def recheck() -> dict[str, Any]:
-            live = versions.read(self.context(), dataset_id, id_)
-            if live is None:
-                raise RequirementsNotMetError(f"version {id_} no longer exists; run `pulumi refresh`")
-            problems = versions.unmet_requirements(spec, live)
-            if problems:
-                raise RequirementsNotMetError(
-                    f"version '{live.get('version_name')}' ({id_}) does not meet its requirements:"
-                    f" {'; '.join(problems)}"
-                )
-            return live
-
-        live = self.guarded(name, recheck)
-        live["released"] = olds.get("released", False)
-        live["fingerprint"] = spec.fingerprint
-        return UpdateResult(echo_outputs(name, inputs, live))
 
 
 class DatasetVersionRef(Resource, module="modelarts", name="DatasetVersionRef"):

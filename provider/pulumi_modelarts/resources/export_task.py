@@ -7,8 +7,6 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from pulumi_modelarts.reconcile import export
-from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.resources._provider import ModelArtsProvider, resource_props
 
 TYPE_TOKEN = "modelarts:ExportTask"
@@ -18,14 +16,6 @@ class ExportTaskProvider(ModelArtsProvider):
     """Deleting an export forgets the task: the exported data (OBS files, a new dataset) stays."""
 
     type_token = TYPE_TOKEN
-    replace_keys = ("dataset_id", "dataset_name", *export.API_FIELDS, "adopt_task_id")
-    kept_on_read = ("fingerprint", "adopted", "new_dataset_id")
-
-    def ensure(self, ctx: ReconcileContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return export.ensure(ctx, export.ExportTaskSpec(name, inputs))
-
-    def read_live(self, ctx: ReconcileContext, dataset_id: str, id_: str) -> dict[str, Any] | None:
-        return export.read(ctx, dataset_id, id_)
 
 
 class ExportTask(Resource, module="modelarts", name="ExportTask"):

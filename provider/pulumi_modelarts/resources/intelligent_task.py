@@ -5,23 +5,11 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 import pulumi
-from pulumi.dynamic import Resource, UpdateResult
+from pulumi.dynamic import Resource
 
-from pulumi_modelarts.reconcile import intelligent
-from pulumi_modelarts.reconcile.accept import AcceptRule, accept_auto_labels
-from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.status import TASK_SUCCEEDED
-from pulumi_modelarts.resources._provider import (
-    RESOURCE_NAME,
-    ModelArtsProvider,
-    echo_outputs,
-    live_outputs,
-    recorded_inputs,
-    resource_props,
-)
+from pulumi_modelarts.resources._provider import ModelArtsProvider, resource_props
 
 TYPE_TOKEN = "modelarts:IntelligentTask"
-STOP_TIMEOUT_SECONDS = 600.0
 
 
 class AcceptArgs(TypedDict, total=False):
@@ -34,34 +22,6 @@ class AcceptArgs(TypedDict, total=False):
 
 class IntelligentTaskProvider(ModelArtsProvider):
     type_token = TYPE_TOKEN
-    replace_keys = ("dataset_id", "dataset_name", *intelligent.API_FIELDS, "adopt_task_id")
-    update_keys = ("wait", "timeout_seconds", "accept")
-    kept_on_read = ("fingerprint", "adopted", "accepted_count", "skipped_counts")
-
-    def ensure(self, ctx: ReconcileContext, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return intelligent.ensure(ctx, intelligent.IntelligentTaskSpec(name, inputs))
-
-    def read_live(self, ctx: ReconcileContext, dataset_id: str, id_: str) -> dict[str, Any] | None:
-        return intelligent.read(ctx, dataset_id, id_)
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """wait/timeout change in place; a changed accept rule on a succeeded task is applied now."""
-        name, inputs = self.inputs_of(news)
-        live = live_outputs(olds)
-        accept = inputs.get("accept")
-        if accept and accept != recorded_inputs(olds).get("accept") and olds.get("status") == TASK_SUCCEEDED:
-            rule = AcceptRule.from_inputs(accept)
-            result = self.guarded(name, lambda: accept_auto_labels(self.context(), str(olds["dataset_id"]), rule))
-            live["accepted_count"] = result.accepted
-            live["skipped_counts"] = result.skipped
-        return UpdateResult(echo_outputs(name, inputs, live))
-
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """A running task is stopped, and waited for until it has stopped; a finished one is forgotten."""
-        name = str(props.get(RESOURCE_NAME) or "")
-        dataset_id = props.get("dataset_id")
-        if dataset_id:
-            self.guarded(name, lambda: intelligent.delete(self.context(), str(dataset_id), id_, STOP_TIMEOUT_SECONDS))
 
 
 class IntelligentTask(Resource, module="modelarts", name="IntelligentTask"):

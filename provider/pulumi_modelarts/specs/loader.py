@@ -20,6 +20,7 @@ from pulumi_modelarts.schema import (
     validate_inputs,
 )
 from pulumi_modelarts.specs._yaml import Document, RawProblem, parse_yaml
+from pulumi_modelarts.specs.duplicates import duplicate_requests
 from pulumi_modelarts.specs.model import (
     DeclaredResource,
     Location,
@@ -535,6 +536,8 @@ class _Loader:
         for file in files:
             self.read_file(file)
         by_name = self.check_names_and_references()
+        for duplicate, message in duplicate_requests(by_name.values()):
+            self.add(duplicate.location, message, resource=duplicate.name)
         edges = {name: self.dependencies(entry, by_name) for name, entry in by_name.items()}
         order = self.order(by_name, edges)
         if self.problems:

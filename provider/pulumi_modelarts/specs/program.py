@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,13 +68,10 @@ def declare(
     """
     import pulumi
 
-    from pulumi_modelarts.resources import DatasetVersionRef, ExportTask, IntelligentTask
+    from pulumi_modelarts.reconcile.kinds import kind_of
 
-    classes: dict[str, Any] = {
-        "modelarts:IntelligentTask": IntelligentTask,
-        "modelarts:ExportTask": ExportTask,
-        "modelarts:DatasetVersionRef": DatasetVersionRef,
-    }
+    resources = importlib.import_module("pulumi_modelarts.resources")
+
     if spec_set is None:
         spec_set = load_specs(paths)
     created: dict[str, pulumi.Resource] = {}
@@ -93,6 +91,7 @@ def declare(
         )
         if opts is not None:
             resource_opts = pulumi.ResourceOptions.merge(opts, resource_opts)
-        cls = classes[declared.type_token]
+        # Each kind's Pulumi class is named after its type ("modelarts:ExportTask" -> ExportTask).
+        cls: Any = getattr(resources, kind_of(declared.type_token).type_token.split(":", 1)[1])
         created[name] = cls(name, **properties, **controls, opts=resource_opts)
     return created

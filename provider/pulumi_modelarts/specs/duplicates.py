@@ -1,0 +1,51 @@
+"""Two resources that would make the same request (same export, same task request, same release,
+same adopted task) on the same dataset are refused: both would claim one object and orphan another."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, TypeVar
+
+from pulumi_modelarts import schema
+from pulumi_modelarts.reconcile.kinds import KINDS
+
+
+class Declared(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def type_token(self) -> str | None: ...
+    @property
+    def properties(self) -> Mapping[str, Any]: ...
+
+
+D = TypeVar("D", bound=Declared)
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, str) and "${" in value
+
+
+def duplicate_requests(entries: Iterable[D]) -> list[tuple[D, str]]:
+    """``(resource, message)`` for each resource whose request another one declared first."""
+    first: dict[str, str] = {}
+    found: list[tuple[D, str]] = []
+    for entry in entries:
+        kind = KINDS.get(entry.type_token or "")
+        if kind is None:
+            continue
+        inputs, violations = schema.validate_inputs(kind.type_token, entry.properties, is_unknown=_is_reference)
+        if violations:
+            continue  # reported on their own
+        for key in kind.request_identities(entry.name, inputs):
+            other = first.setdefault(key, entry.name)
+            if other != entry.name:
+                found.append(
+                    (
+                        entry,
+                        f"resources {other!r} and {entry.name!r} declare the same {key.split(': ', 1)[-1]}"
+                        f" ({kind.type_token} on the same dataset); they would claim one object. Keep one of them.",
+                    )
+                )
+                break
+    return found

@@ -1,0 +1,157 @@
+"""The runner reports each failure on its resource and skips what depends on it; pending label
+acceptance is a pending change; validate refuses two resources that make the same request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator_process import EmulatorProcess
+from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from pulumi_modelarts.cli.runner import ResourceResult, Runner
+from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.waiting import PollPolicy
+from pulumi_modelarts.specs import SpecError, load_specs
+
+POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.5, min_latency=0.2)
+
+
+def runner(emulator: EmulatorProcess, specs: Path, **settings: Any) -> Runner:
+    client = ModelArtsClient(resolve_settings(**emulator.client_settings(**settings)))
+    ctx = ReconcileContext.for_client(client, poll_policy=POLLS, log=lambda _: None)
+    return Runner(load_specs([specs]), ctx)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "specs.yaml").write_text(text)
+    return tmp_path
+
+
+def by_name(results: list[ResourceResult]) -> dict[str, ResourceResult]:
+    return {result.name: result for result in results}
+
+
+PIPELINE = """
+resources:
+  cand:
+    type: modelarts:DatasetVersionRef
+    properties: {dataset_name: flowers, version_name: V002, requirements: {min_annotated_samples: %d}}
+  to-obs:
+    type: modelarts:ExportTask
+    properties:
+      dataset_name: flowers
+      version_id: ${cand.version_id}
+      path: /demo-bucket/flowers/${cand.version_name}/
+      export_type: 0
+"""
+
+
+def test_dependents_of_a_blocked_gate_are_skipped_not_created(emulator: EmulatorProcess, tmp_path: Path) -> None:
+    results = by_name(runner(emulator, write(tmp_path, PIPELINE % 1000)).plan())
+    assert results["cand"].plan is not None and results["cand"].plan.action == "blocked"
+    assert results["to-obs"].plan is None and results["to-obs"].skipped is not None
+    assert "cand" in results["to-obs"].skipped
+
+
+def test_with_wrong_credentials_dependents_are_skipped(emulator: EmulatorProcess, tmp_path: Path) -> None:
+    results = by_name(runner(emulator, write(tmp_path, PIPELINE % 40), secret_key="wrong" * 8).plan())
+    assert results["cand"].error is not None and "APIG." in results["cand"].error  # the API's code
+    assert results["to-obs"].plan is None and results["to-obs"].skipped is not None
+
+
+def test_a_reference_to_a_null_output_is_an_error_on_the_resource(emulator: EmulatorProcess, tmp_path: Path) -> None:
+    specs = write(
+        tmp_path,
+        """
+resources:
+  cand:
+    type: modelarts:DatasetVersionRef
+    properties: {dataset_name: flowers, version_name: V002}
+  to-obs:
+    type: modelarts:ExportTask
+    properties:
+      dataset_name: flowers
+      path: /demo-bucket/${cand.release}/
+      export_type: 0
+""",
+    )
+    results = by_name(runner(emulator, specs).plan())  # UnresolvedReferenceError used to escape here
+    error = results["to-obs"].error
+    assert error is not None and "to-obs" in error and "cand.release" in error
+    assert results["cand"].plan is not None and results["cand"].plan.action == "in-sync"
+
+
+def test_label_acceptance_pending_is_a_pending_change(emulator: EmulatorProcess, tmp_path: Path) -> None:
+    base = """
+resources:
+  pets:
+    type: modelarts:IntelligentTask
+    properties: {dataset_name: pets-detection, task_type: auto-label%s}
+    options: {timeoutSeconds: 120}
+"""
+    run = runner(emulator, write(tmp_path, base % ""))
+    assert [result.error for result in run.apply()] == [None]
+    plan = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).plan())["pets"].plan
+    assert plan is not None and plan.action == "update" and plan.pending
+    assert plan.writes and plan.writes[0].startswith("accept ") and plan.writes[0].endswith(" auto-labels")
+    applied = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).apply())["pets"]
+    assert applied.outputs is not None and applied.outputs["accepted_count"] == int(plan.writes[0].split()[1])
+    again = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).plan())["pets"].plan
+    assert again is not None and not again.pending
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "what"),
+    [
+        (
+            "{dataset_name: flowers, path: /b/x/, export_type: 0}",
+            "{dataset_name: flowers, path: /b/x/, export_type: 0.0}",
+            "same request",
+        ),
+        (
+            "{dataset_name: flowers, task_type: auto-label, config: {name: n1}}",
+            "{dataset_name: flowers, task_type: auto-label, config: {name: n1, algorithm_type: fast}}",
+            "task name 'n1'",
+        ),
+        (
+            "{dataset_name: flowers, version_name: V9, release: {}}",
+            "{dataset_name: flowers, version_name: V9, release: {description: x}}",
+            "release of version 'V9'",
+        ),
+        (
+            "{dataset_name: flowers, path: /b/x/, export_type: 0, adopt_task_id: e1}",
+            "{dataset_name: flowers, path: /b/y/, export_type: 0, adopt_task_id: e1}",
+            "adopts e1",
+        ),
+    ],
+)
+def test_validate_refuses_two_resources_with_the_same_request(
+    tmp_path: Path, first: str, second: str, what: str
+) -> None:
+    kind = {"path": "modelarts:ExportTask", "task_type": "modelarts:IntelligentTask"}
+    token = next((value for key, value in kind.items() if key in first), "modelarts:DatasetVersionRef")
+    write(
+        tmp_path,
+        f"resources:\n  a:\n    type: {token}\n    properties: {first}\n"
+        f"  b:\n    type: {token}\n    properties: {second}\n",
+    )
+    with pytest.raises(SpecError) as refused:
+        load_specs([tmp_path])
+    text = str(refused.value)
+    assert "'a' and 'b'" in text and (what in text or what == "same request")
+
+
+def test_different_requests_are_not_refused(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "resources:\n"
+        "  a: {type: modelarts:ExportTask, properties: {dataset_name: flowers, path: /b/x/, export_type: 0}}\n"
+        "  b: {type: modelarts:ExportTask, properties: {dataset_name: flowers, path: /b/y/, export_type: 0}}\n"
+        "  c: {type: modelarts:ExportTask, properties: {dataset_name: pets, path: /b/x/, export_type: 0}}\n"
+        "  Label_A: {type: modelarts:IntelligentTask, properties: {dataset_name: flowers, task_type: auto-grouping}}\n"
+        "  r1: {type: modelarts:DatasetVersionRef, properties: {dataset_name: flowers, selector: latest}}\n"
+        "  r2: {type: modelarts:DatasetVersionRef, properties: {dataset_name: flowers, selector: latest}}\n",
+    )
+    assert len(load_specs([tmp_path]).resources) == 6
