@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import runpy
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,7 +104,7 @@ class EngineStack:
             "PULUMI_HOME": str(self.home),
             "PULUMI_BACKEND_URL": f"file://{self.state}",
             "PULUMI_SKIP_CONFIRMATIONS": "true",
-            "PATH": f"{self.engine}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PATH": os.pathsep.join((str(self.engine), str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
         }
 
     @property
@@ -177,3 +180,44 @@ def emulator_config(url: str, project_name: str, project_id: str, access_key: st
         "modelarts:projectId": project_id,
         "modelarts:accessKey": access_key,
     }
+
+
+@contextmanager
+def clock_running(advance: Callable[[float], None], step_seconds: float = 30.0) -> Iterator[None]:
+    """Advance the emulator's virtual clock in the background while the engine waits on it.
+
+    A command that waits for the emulator (a stop that takes 10% of a long task, say) would otherwise wait in
+    real time; with the clock running, virtual minutes pass in fractions of a second.
+    """
+    done = threading.Event()
+
+    def run() -> None:
+        while not done.wait(0.1):
+            advance(step_seconds)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def kill_orphans(marker: str) -> int:
+    """Kill the processes whose environment holds ``marker`` (a killed engine leaves its plugins running).
+
+    The engine starts each provider plugin in a process group of its own, so killing the engine's group spares
+    them; they keep our per-test PULUMI_HOME in their environment, which identifies them. Linux only.
+    """
+    killed = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in environ and int(entry.name) != os.getpid():
+            with suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+    return killed

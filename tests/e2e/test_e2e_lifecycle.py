@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from programs import export_program, release_program, task_program
-from pulumi_engine import EngineStack, Run
+from pulumi_engine import EngineStack, Run, clock_running, kill_orphans
 from test_e2e_projects import EXPORTS, TASKS, VERSIONS, writes
 
 from conftest import SENTINEL_SECRET_KEY
@@ -97,7 +97,8 @@ def test_replacing_a_running_task_stops_it_and_destroy_stops_the_replacement(
     emulator.reset_stats()
     preview = stack.preview(diff=True)
     assert "+-pulumi-python:dynamic/modelarts:IntelligentTask: (replace)" in preview.stdout
-    stack.up()
+    with clock_running(emulator.advance_clock):  # stopping the old task takes 10% of its duration
+        stack.up()
     second_id = stack.outputs()["task_id"]
     assert second_id != first_id
     assert writes(emulator) == {TASKS: 1, STOP: 1}
@@ -105,7 +106,8 @@ def test_replacing_a_running_task_stops_it_and_destroy_stops_the_replacement(
     assert client.get_task(dataset_id, second_id)["status"] in ACTIVE
 
     emulator.reset_stats()
-    stack.destroy()
+    with clock_running(emulator.advance_clock):
+        stack.destroy()
     assert writes(emulator) == {STOP: 1}
     assert client.get_task(dataset_id, second_id)["status"] in (4, 5)
 
@@ -171,6 +173,7 @@ def test_a_killed_up_recovers_with_the_documented_steps_and_no_duplicate(
     finally:
         os.killpg(driver.pid, signal.SIGKILL)  # like a CI runner killed mid-apply: no clean-up at all
         driver.wait()
+        kill_orphans(str(stack.home))
     emulator.advance_clock(3600)  # the export the killed run started finishes meanwhile
 
     # The documented recovery (README, "After a crash"): the dead run's lock blocks every command until
