@@ -174,14 +174,6 @@ class Store:
         rows = self._conn.execute(f"SELECT doc FROM samples WHERE dataset_id=?{where} ORDER BY seq", (dataset_id,))
         return [dict(json.loads(row[0])) for row in rows]
 
-    def samples_page(self, dataset_id: str, *, offset: int, limit: int, unconfirmed_only: bool) -> list[Doc]:
-        where = " AND unconfirmed=1" if unconfirmed_only else ""
-        rows = self._conn.execute(
-            f"SELECT doc FROM samples WHERE dataset_id=?{where} ORDER BY seq LIMIT ? OFFSET ?",
-            (dataset_id, limit, offset),
-        )
-        return [dict(json.loads(row[0])) for row in rows]
-
     def samples_by_id(self, dataset_id: str, sample_ids: Iterable[str]) -> dict[str, Doc]:
         found: dict[str, Doc] = {}
         for sample_id in set(sample_ids):
