@@ -32,6 +32,7 @@ from pulumi_modelarts.api.errors import (
     ServerError,
     ThrottledError,
     TransportError,
+    error_class_for,
 )
 from pulumi_modelarts.api.responses import error_from_response, json_body, redact
 from pulumi_modelarts.api.retry import RetryPolicy
@@ -49,6 +50,9 @@ VERSIONS = DATASET + "/versions"
 VERSION = VERSIONS + "/{version_id}"
 AUTO_ANNOTATION_SAMPLES = DATASET + "/auto-annotations/samples"
 ANNOTATION_SAMPLES = DATASET + "/data-annotations/samples"
+
+# The documented largest page of each list (docs/api.md); a larger ``limit`` is refused by the API.
+PAGE_LIMITS = {DATASETS: 100, TASKS: 100, EXPORT_TASKS: 100, VERSIONS: 1000, AUTO_ANNOTATION_SAMPLES: 100}
 
 
 class Kind(Enum):
@@ -263,7 +267,7 @@ class ModelArtsClient:
                 **filters,
             ),
             "datasets",
-            "total_number",
+            DATASETS,
             page_size,
         )
 
@@ -317,7 +321,7 @@ class ModelArtsClient:
                 dataset_id, offset=offset, limit=page_size, type=type, task_name=task_name
             ),
             "tasks",
-            "total_count",
+            TASKS,
             page_size,
         )
 
@@ -351,7 +355,7 @@ class ModelArtsClient:
                 dataset_id, offset=offset, limit=page_size, export_type=export_type
             ),
             "export_tasks",
-            "total_count",
+            EXPORT_TASKS,
             page_size,
         )
 
@@ -401,7 +405,7 @@ class ModelArtsClient:
                 train_evaluate_ratio=train_evaluate_ratio,
             ),
             "versions",
-            "total_number",
+            VERSIONS,
             page_size,
         )
 
@@ -431,7 +435,7 @@ class ModelArtsClient:
         return self._pages(
             lambda offset: self.list_auto_annotation_samples_page(dataset_id, offset=offset, limit=page_size),
             "samples",
-            "sample_count",
+            AUTO_ANNOTATION_SAMPLES,
             page_size,
         )
 
@@ -454,25 +458,39 @@ class ModelArtsClient:
     # --- machinery ------------------------------------------------------------------------
 
     def _pages(
-        self, fetch: Callable[[int], dict[str, Any]], items_key: str, total_key: str, page_size: int
+        self, fetch: Callable[[int], dict[str, Any]], items_key: str, route: str, page_size: int
     ) -> Iterator[dict[str, Any]]:
         """Walk pages lazily: page ``n+1`` is fetched only when the caller consumes past page ``n``.
 
-        Stops at a short page or when the reported total has been seen (NOTES §9).
+        Stops at a short or empty page, never on a count: ``sample_count`` may be the page length
+        rather than the total (docs/api.md), so a full page is always followed by another request.
+        A page that repeats the previous one exactly (a server that ignores ``offset``) is an error,
+        not an endless loop.
         """
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+        largest = PAGE_LIMITS[route]
+        if not 1 <= page_size <= largest:
+            raise ValueError(f"page_size must be from 1 to {largest} for {route}, got {page_size}")
 
         def generate() -> Iterator[dict[str, Any]]:
-            page, seen = 0, 0
+            page = 0
+            previous: list[Any] | None = None
             while True:
                 body = fetch(page)
-                items = body.get(items_key) or []
+                items = body.get(items_key)
+                if items is None:
+                    items = []
+                if not isinstance(items, list):
+                    raise APIError(f"GET {route} answered {items_key!r} that is not a list", method="GET", path=route)
+                if items and items == previous:
+                    raise APIError(
+                        f"GET {route} answered page {page} the same as page {page - 1}; is 'offset' ignored?",
+                        method="GET",
+                        path=route,
+                    )
                 yield from items
-                seen += len(items)
-                total = body.get(total_key)
-                if len(items) < page_size or (isinstance(total, int) and seen >= total):
+                if len(items) < page_size:
                     return
+                previous = items
                 page += 1
 
         return generate()
@@ -480,9 +498,22 @@ class ModelArtsClient:
     def _new_id(self, method: str, route: str, path: Mapping[str, str], body: Mapping[str, Any], id_key: str) -> str:
         answer = self._json(method, route, path, body=body, kind=Kind.WRITE)
         value = answer.get(id_key)
-        if not isinstance(value, str) or not value:
-            raise APIError(f"{method} {route} answered without {id_key!r}", method=method, path=route, status_code=None)
-        return value
+        if isinstance(value, str) and value:
+            return value
+        code, message = answer.get("error_code"), answer.get("error_msg")
+        if isinstance(code, str) and code:
+            # A success status that carries an error code instead of the id, e.g. ModelArts.4964 (HTTP 200):
+            # "auto grouping task is already running". Nothing was created.
+            text = redact(str(message or "no message"), self._secrets)
+            raise error_class_for(200, code)(
+                f"{code} (HTTP 200) on {method} {route}: {text}",
+                status_code=200,
+                error_code=code,
+                error_msg=text,
+                method=method,
+                path=route,
+            )
+        raise APIError(f"{method} {route} answered without {id_key!r}", method=method, path=route, status_code=None)
 
     def _json(
         self,

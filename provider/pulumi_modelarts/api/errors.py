@@ -20,7 +20,9 @@ NOT_FOUND_CODES = frozenset(
         "ModelArts.4700",
     }
 )
-ALREADY_RUNNING_CODES = frozenset({"ModelArts.4385", "ModelArts.4386", "ModelArts.4387"})
+# A second auto-grouping task: an info code answered with HTTP 200 and no task_id (docs/api.md).
+AUTO_GROUPING_RUNNING = "ModelArts.4964"
+ALREADY_RUNNING_CODES = frozenset({"ModelArts.4385", "ModelArts.4386", "ModelArts.4387", AUTO_GROUPING_RUNNING})
 THROTTLING_CODES = frozenset(
     {"ModelArts.2799", "ModelArts.4206", "ModelArts.4395", "ModelArts.6101", "APIG.0308", "APIGW.0308"}
 )
@@ -67,7 +69,8 @@ class NotFoundError(APIError):
 
 
 class AlreadyRunningError(APIError):
-    """Another task of the same kind already runs on the dataset (ModelArts.4385/4386/4387, HTTP 501)."""
+    """Another task of the same kind already runs on the dataset (ModelArts.4385/4386/4387, HTTP 501; or
+    ModelArts.4964 for auto-grouping, answered with HTTP 200 and no task_id)."""
 
 
 class ThrottledError(APIError):
