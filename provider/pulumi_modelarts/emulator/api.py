@@ -27,6 +27,11 @@ VERSION_FORMAT_CODES = {0: "Default", 1: "CarbonData", 2: "CSV"}
 AUTO_SAMPLES_DEFAULT_LIMIT, AUTO_SAMPLES_MAX_LIMIT = 10, 100  # documented: 1..100, default 10
 
 
+def _no_content(ctx: Ctx) -> Response:
+    """The answer of a call documented as 204 (the doc examples print ``{}``; --empty-answer 200)."""
+    return Response(200, {}) if ctx.config.strict("empty_answer") else Response(204)
+
+
 # --- datasets ---
 
 
@@ -197,7 +202,7 @@ def update_dataset(ctx: Ctx, req: Request) -> Response:
 def delete_dataset(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
     datasets.delete(ctx, dataset)
-    return Response(204)
+    return _no_content(ctx)
 
 
 # --- intelligent tasks ---
@@ -227,7 +232,7 @@ def get_task(ctx: Ctx, req: Request) -> Response:
 def stop_task(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
     tasks.stop(ctx, tasks.get(ctx, dataset["dataset_id"], req.params["task_id"]))
-    return Response(204)
+    return _no_content(ctx)
 
 
 # --- export tasks ---
@@ -303,7 +308,7 @@ def get_version(ctx: Ctx, req: Request) -> Response:
 def delete_version(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
     versions.delete(ctx, dataset, versions.get(ctx, dataset["dataset_id"], req.params["version_id"]))
-    return Response(204)
+    return _no_content(ctx)
 
 
 # --- samples (seed 001) ---
@@ -393,11 +398,13 @@ def update_sample_labels(ctx: Ctx, req: Request) -> Response:
         raise errors.modelarts(400, "ModelArts.4381", "Dataset is publishing, annotation is forbidden.")
     found = ctx.tx.samples_by_id(dataset_id, updates)
     missing = [sample_id for sample_id in updates if sample_id not in found]
-    if missing:
+    if missing and not ctx.config.strict("label_update_errors"):
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise errors.invalid("samples", f"sample(s) {shown} do not exist in dataset {dataset_id}")
     known = {label["name"] for label in dataset["labels"]}
     for sample_id, labels in updates.items():
+        if sample_id not in found:
+            continue
         sample = found[sample_id]
         sample["labels"] = labels
         sample["auto_labels"] = []
@@ -411,4 +418,11 @@ def update_sample_labels(ctx: Ctx, req: Request) -> Response:
     dataset["data_update_time"] = ctx.now_ms
     dataset["update_time"] = ctx.now_ms
     datasets.save(ctx, dataset)
+    if missing:  # --label-update-errors partial: the known samples were updated
+        results = [
+            {"sample_id": sample_id, "success": False, "error_code": errors.INVALID, "error_msg": "Sample not found."}
+            for sample_id in missing
+        ]
+        message = f"{len(missing)} of {len(updates)} samples were not updated."
+        return Response(200, {"success": False, "error_code": errors.INVALID, "error_msg": message, "results": results})
     return Response(200, {"success": True})

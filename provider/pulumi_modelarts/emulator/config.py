@@ -64,6 +64,9 @@ class EmulatorConfig:
     export_path: str = "dir"
     elapsed_time_unit: str = "s"
     error_request_id: str = "no"
+    empty_answer: str = "204"
+    credential_form: str = "both"
+    label_update_errors: str = "reject"
     dataset_seconds: float = 5.0
 
     def strict(self, name: str) -> bool:

@@ -105,6 +105,28 @@ READINGS: tuple[Reading, ...] = (
         "unit of a task's 'elapsed_time'",
     ),
     Reading(
+        "empty_answer",
+        ("204", "200"),
+        "204",
+        "200",
+        "stop task and the deletes answer 204 with no body, or 200 with the '{}' the doc examples print",
+    ),
+    Reading(
+        "credential_form",
+        ("both", "access"),
+        "both",
+        "access",
+        "AK/SK Authorization headers in the 'Access=' form and the older 'Credential=' form, or 'Access=' only",
+    ),
+    Reading(
+        "label_update_errors",
+        ("reject", "partial"),
+        "reject",
+        "partial",
+        "a label update naming unknown samples: 400 and nothing changed, or 200 with success false and "
+        "per-sample results, the known samples updated",
+    ),
+    Reading(
         "error_request_id",
         ("no", "yes"),
         "no",
