@@ -373,7 +373,6 @@ def test_retry_budget_is_respected(emulator: EmulatorProcess) -> None:
     assert requests_to(emulator, f"GET {DATASETS}") == 1
 
 
-
 def test_the_client_under_cloud_strict(emulator_factory: Callable[..., EmulatorProcess], tmp_path: Path) -> None:
     """All 248 proposals although sample_count is each page's length; a 200 with ModelArts.4964 is
     AlreadyRunningError; stop and delete answered 200 with {} are understood; a partial label update fails."""
