@@ -174,6 +174,15 @@ class Store:
         rows = self._conn.execute(f"SELECT doc FROM samples WHERE dataset_id=?{where} ORDER BY seq", (dataset_id,))
         return [dict(json.loads(row[0])) for row in rows]
 
+    def unconfirmed_page(self, dataset_id: str, *, offset: int, limit: int, newest_first: bool) -> list[Doc]:
+        """One page of the samples with unconfirmed proposals, in sample order or the reverse."""
+        direction = "DESC" if newest_first else "ASC"
+        rows = self._conn.execute(
+            f"SELECT doc FROM samples WHERE dataset_id=? AND unconfirmed=1 ORDER BY seq {direction} LIMIT ? OFFSET ?",
+            (dataset_id, limit, offset),
+        )
+        return [dict(json.loads(row[0])) for row in rows]
+
     def samples_by_id(self, dataset_id: str, sample_ids: Iterable[str]) -> dict[str, Doc]:
         found: dict[str, Doc] = {}
         for sample_id in set(sample_ids):
