@@ -301,6 +301,8 @@ def test_only_documented_fields(play: Play, reading: str) -> None:
     export_id = _ok(client.post(f"/datasets/{dataset}/export-tasks", json=export))["task_id"]
     echoed = _ok(client.get(f"/datasets/{dataset}/export-tasks/{export_id}"))
     extras = {"type", "dataset_id", "collect_key_sample", "total_sample_count", "annotated_sample_count"}
+    version = _ok(client.get(f"/datasets/{dataset}/versions"))["versions"][0]
+    assert ("dataset_id" in version) == (reading == "lenient")
     if reading == "lenient":
         assert extras <= set(task) and "continuity" in task["result"]
         assert echoed["dataset_id"] == dataset and echoed["sample_state"] == "__ALL__"

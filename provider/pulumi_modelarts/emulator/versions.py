@@ -195,6 +195,8 @@ def get(ctx: Ctx, dataset_id: str, version_id: str) -> Doc:
 def view(ctx: Ctx, version: Doc, dataset: Doc) -> Doc:
     status = status_of(ctx, version)
     result = {key: copy.deepcopy(value) for key, value in version.items() if not key.startswith("_")}
+    if ctx.config.strict("fields"):
+        del result["dataset_id"]  # not in the version tables (--fields documented)
     result.update(
         {
             "status": status,
