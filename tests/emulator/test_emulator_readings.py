@@ -341,13 +341,15 @@ def test_a_running_release_locks_labelling(play: Play, reading: str) -> None:
     update = {"samples": [{"sample_id": "x" * 32, "labels": [{"name": "cat"}]}]}
     label = client.put(f"/datasets/{dataset}/data-annotations/samples", json=update)
     start = client.post(f"/datasets/{dataset}/tasks", json={"task_type": "auto-label"})
+    pre_label = client.post(f"/datasets/{dataset}/tasks", json={"task_type": "pre-label", "model_id": "m1"})
     status = _ok(client.get(f"/datasets/{dataset}"))["status"]
     if reading == "lenient":
         assert label.json()["error_code"] == "ModelArts.4200"  # the unknown sample, not a lock
-        assert start.status_code == 200 and status == 1
+        assert start.status_code == pre_label.status_code == 200 and status == 1
     else:
         assert (label.status_code, label.json()["error_code"]) == (400, "ModelArts.4381")
         assert (start.status_code, start.json()["error_code"]) == (403, "ModelArts.4821")
+        assert (pre_label.status_code, pre_label.json()["error_code"]) == (403, "ModelArts.4821")
         assert status == 6  # releasing
     emulator.advance_clock(101)  # the release ends: the lock is gone
     after = client.put(f"/datasets/{dataset}/data-annotations/samples", json=update)

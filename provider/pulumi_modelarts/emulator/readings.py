@@ -73,7 +73,7 @@ READINGS: tuple[Reading, ...] = (
         ("off", "on"),
         "off",
         "on",
-        "a running release refuses label updates (ModelArts.4381) and auto-label starts (ModelArts.4821)",
+        "a running release refuses label updates (ModelArts.4381) and auto-label/pre-label starts (ModelArts.4821)",
     ),
     Reading(
         "lifecycle",

@@ -227,7 +227,8 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
         if task_type == "auto-grouping" and ctx.config.strict("grouping_conflict"):
             status, code, message = GROUPING_RUNNING
         raise errors.modelarts(status, code, message.format(dataset_id))
-    if task_type == "auto-label" and ctx.config.strict("release_locks") and datasets.releasing(ctx, dataset_id):
+    labelling = task_type in ("auto-label", "pre-label")  # "auto labeling" covers both (seed 000)
+    if labelling and ctx.config.strict("release_locks") and datasets.releasing(ctx, dataset_id):
         raise errors.modelarts(
             403, "ModelArts.4821", f"Task is publishing, the operation is forbidden (dataset {dataset_id})."
         )
