@@ -288,6 +288,9 @@ def test_page_size_stays_within_the_documented_limit(method_name: str, largest: 
         method("ds1", page_size=largest + 1)
     with pytest.raises(ValueError, match=f"from 1 to {largest}"):
         method("ds1", page_size=0)
+    page = getattr(make_client(script), method_name.replace("iter_", "list_") + "_page")
+    with pytest.raises(ValueError, match=f"from 1 to {largest}"):
+        page("ds1", limit=largest + 1)
     assert script.requests == []
 
 

@@ -51,8 +51,15 @@ VERSION = VERSIONS + "/{version_id}"
 AUTO_ANNOTATION_SAMPLES = DATASET + "/auto-annotations/samples"
 ANNOTATION_SAMPLES = DATASET + "/data-annotations/samples"
 
-# The documented largest page of each list (docs/api.md); a larger ``limit`` is refused by the API.
+# The documented largest page of each list (docs/api.md §9); a larger ``limit`` is refused by the API.
 PAGE_LIMITS = {DATASETS: 100, TASKS: 100, EXPORT_TASKS: 100, VERSIONS: 1000, AUTO_ANNOTATION_SAMPLES: 100}
+
+
+def _check_page_size(route: str, size: int) -> None:
+    """Refuse a page size the API would refuse, before anything is sent."""
+    largest = PAGE_LIMITS[route]
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= largest:
+        raise ValueError(f"page size (limit) must be from 1 to {largest} for {route}, got {size!r}")
 
 
 class Kind(Enum):
@@ -241,6 +248,7 @@ class ModelArtsClient:
         **filters: Any,
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets: one page (``offset`` is a page index)."""
+        _check_page_size(DATASETS, limit)
         query = {
             "offset": offset,
             "limit": limit,
@@ -309,6 +317,7 @@ class ModelArtsClient:
         task_name: str | None = None,
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/tasks: one page."""
+        _check_page_size(TASKS, limit)
         query = {"offset": offset, "limit": limit, "type": type, "task_name": task_name}
         return self._json("GET", TASKS, {"dataset_id": dataset_id}, params=query)
 
@@ -343,6 +352,7 @@ class ModelArtsClient:
         self, dataset_id: str, *, offset: int = 0, limit: int = 10, export_type: int | None = None
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/export-tasks: one page."""
+        _check_page_size(EXPORT_TASKS, limit)
         query = {"offset": offset, "limit": limit, "export_type": export_type}
         return self._json("GET", EXPORT_TASKS, {"dataset_id": dataset_id}, params=query)
 
@@ -376,6 +386,7 @@ class ModelArtsClient:
         train_evaluate_ratio: str | None = None,
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/versions: one page."""
+        _check_page_size(VERSIONS, limit)
         query = {
             "offset": offset,
             "limit": limit,
@@ -427,6 +438,7 @@ class ModelArtsClient:
         self, dataset_id: str, *, offset: int = 0, limit: int = 100
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/auto-annotations/samples: one page."""
+        _check_page_size(AUTO_ANNOTATION_SAMPLES, limit)
         query = {"offset": offset, "limit": limit}
         return self._json("GET", AUTO_ANNOTATION_SAMPLES, {"dataset_id": dataset_id}, params=query)
 
@@ -467,9 +479,7 @@ class ModelArtsClient:
         A page that repeats the previous one exactly (a server that ignores ``offset``) is an error,
         not an endless loop.
         """
-        largest = PAGE_LIMITS[route]
-        if not 1 <= page_size <= largest:
-            raise ValueError(f"page_size must be from 1 to {largest} for {route}, got {page_size}")
+        _check_page_size(route, page_size)
 
         def generate() -> Iterator[dict[str, Any]]:
             page = 0
