@@ -43,7 +43,15 @@ ACCEPT_SAMPLES = 300
 
 
 # Each scenario works on a dataset of its own name: scenario -> samples (12 of them labelled).
-SCENARIOS = {"create": 40, "rerun": 40, "lost": 40, "accept": ACCEPT_SAMPLES, "refresh": 40, "adopt": 40}
+SCENARIOS = {
+    "create": 40,
+    "rerun": 40,
+    "lost": 40,
+    "accept": ACCEPT_SAMPLES,
+    "refresh": 40,
+    "adopt": 40,
+    "busy": 40,
+}
 
 
 def write_seed(path: Path) -> Path:

@@ -246,3 +246,30 @@ resources:
     assert run.client.stats[f"POST {EXPORT_TASKS}"] == 0, "the export was started again"
     assert (results[0].outputs or {}).get("task_id") == started
     assert played.objects("adopt")["export_tasks"] == 1
+
+
+@readings_for("busy")
+def test_a_task_started_while_another_of_its_kind_runs_waits_for_it(played: Played, tmp_path: Path) -> None:
+    """Someone else's auto-grouping task runs: the second start is refused (400 ModelArts.4409, or 200
+    ModelArts.4964 without a task_id); the run waits for the other task, then starts its own."""
+    ctx = played.context()
+    dataset_id = next(ctx.client.iter_datasets(search_content="busy"))["dataset_id"]
+    theirs = ctx.client.create_task(dataset_id, {"task_type": "auto-grouping", "config": {"n_clusters": 3}})
+    specs = write(
+        tmp_path,
+        """\
+resources:
+  group:
+    type: modelarts:IntelligentTask
+    properties:
+      dataset_name: busy
+      task_type: auto-grouping
+      config:
+        n_clusters: 2
+""",
+    )
+    results, run = played.apply(specs)
+    assert errors_of(results) == []
+    assert run.client.stats[f"POST {TASKS}"] == 2, "refused once while the other task ran, then started"
+    assert (results[0].outputs or {}).get("task_id") not in (None, theirs)
+    assert played.objects("busy")["tasks"] == 2
