@@ -1,4 +1,4 @@
-"""The core scenarios under every reading of the API (docs/api.md, "Readings").
+"""The core scenarios under every reading of the API (docs/api.md §10).
 
 Each scenario runs against an emulator playing one reading, on a dataset of its own, through the
 same Runner the CLI uses, with a fresh client per run as a new CLI process would have.
