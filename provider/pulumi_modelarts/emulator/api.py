@@ -332,7 +332,9 @@ def _search_conditions(text: str | None) -> list[Doc]:
 
 
 def list_auto_annotations(ctx: Ctx, req: Request) -> Response:
-    """Proposed labels not yet confirmed, filtered as documented (NOTES §10.8), newest first by default."""
+    """Proposed labels not yet confirmed, filtered as documented (NOTES §10.8), newest first by default.
+
+    ``process_parameter`` (image processing of previews) is accepted and has no effect here."""
     dataset = datasets.get(ctx, req.params["dataset_id"])
     query = req.query
     offset, limit = query.page(AUTO_SAMPLES_DEFAULT_LIMIT, AUTO_SAMPLES_MAX_LIMIT)
@@ -341,7 +343,6 @@ def list_auto_annotations(ctx: Ctx, req: Request) -> Response:
     label_name = query.raw("label_name") or None
     label_type = query.integer("label_type", None, 0, 10_000)
     order = query.choice("order", ("asc", "desc"), "desc")
-    query.raw("process_parameter")  # image processing of previews: accepted, without effect here
     conditions = _search_conditions(query.raw("search_conditions"))
     if low_score > high_score:
         raise errors.invalid("low_score", f"must not be above high_score ({high_score:g})")
