@@ -235,10 +235,79 @@ def test_iterators_fetch_pages_lazily_with_page_index_offsets() -> None:
     assert script.requests[0].url.params["type"] == "auto-label"
 
 
-def test_iterators_stop_at_the_total_without_an_empty_page() -> None:
-    script = Script().on("GET", f"{BASE}/ds1/versions", pages_of("versions", "total_number", 20))
-    assert len(list(make_client(script).iter_versions("ds1", page_size=10))) == 20
+def page_length_count(total: int) -> Callable[[httpx.Request], httpx.Response]:
+    """The reading where ``sample_count`` is the length of this page, not the total."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        page, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        items = [{"id": n} for n in range(page * limit, min(total, (page + 1) * limit))]
+        return httpx.Response(200, json={"samples": items, "sample_count": len(items)})
+
+    return reply
+
+
+SAMPLES = f"{BASE}/ds1/auto-annotations/samples"
+
+
+@pytest.mark.parametrize(
+    ("reply", "total", "requests"),
+    [
+        (pages_of("samples", "sample_count", 250), 250, 3),  # short last page
+        (pages_of("samples", "sample_count", 200), 200, 3),  # full last page: one empty page ends it
+        (page_length_count(250), 250, 3),  # the count equals the page length: it must not stop paging
+        (page_length_count(300), 300, 4),
+        (pages_of("samples", "sample_count", 0), 0, 1),
+    ],
+)
+def test_paging_stops_on_a_short_or_empty_page_never_on_a_count(
+    reply: Callable[[httpx.Request], httpx.Response], total: int, requests: int
+) -> None:
+    script = Script().on("GET", SAMPLES, reply)
+    items = list(make_client(script).iter_auto_annotation_samples("ds1"))
+    assert [item["id"] for item in items] == list(range(total))
+    assert len(script.requests) == requests
+    assert {r.url.params["limit"] for r in script.requests} == {"100"}
+
+
+def test_a_server_that_ignores_offset_is_an_error_not_an_endless_loop() -> None:
+    same_page = httpx.Response(200, json={"samples": [{"id": n} for n in range(100)], "sample_count": 100})
+    script = Script().on("GET", SAMPLES, lambda request: same_page)
+    with pytest.raises(APIError, match="same as page 0"):
+        list(make_client(script).iter_auto_annotation_samples("ds1"))
     assert len(script.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("method_name", "largest"),
+    [("iter_tasks", 100), ("iter_export_tasks", 100), ("iter_versions", 1000), ("iter_auto_annotation_samples", 100)],
+)
+def test_page_size_stays_within_the_documented_limit(method_name: str, largest: int) -> None:
+    script = Script()
+    method = getattr(make_client(script), method_name)
+    with pytest.raises(ValueError, match=f"from 1 to {largest}"):
+        method("ds1", page_size=largest + 1)
+    with pytest.raises(ValueError, match=f"from 1 to {largest}"):
+        method("ds1", page_size=0)
+    page = getattr(make_client(script), method_name.replace("iter_", "list_") + "_page")
+    with pytest.raises(ValueError, match=f"from 1 to {largest}"):
+        page("ds1", limit=largest + 1)
+    assert script.requests == []
+
+
+def test_a_200_with_modelarts_4964_and_no_task_id_is_already_running() -> None:
+    answer = {"error_code": "ModelArts.4964", "error_msg": "Auto grouping task is already running."}
+    script = Script().on("POST", TASKS, httpx.Response(200, json=answer))
+    with pytest.raises(AlreadyRunningError) as caught:
+        make_client(script).create_task("ds1", {"task_type": "auto-grouping"})
+    assert caught.value.error_code == "ModelArts.4964" and caught.value.status_code == 200
+    assert "ModelArts.4964 (HTTP 200)" in str(caught.value)
+    assert script.count("POST", TASKS) == 1  # not retried: nothing was created, the caller decides
+
+
+def test_a_200_without_the_id_or_an_error_code_is_an_error() -> None:
+    script = Script().on("POST", TASKS, httpx.Response(200, json={}))
+    with pytest.raises(APIError, match="answered without 'task_id'"):
+        make_client(script).create_task("ds1", {})
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import (
+    AlreadyRunningError,
+    APIError,
     AuthenticationError,
     ModelArtsClient,
     NotFoundError,
@@ -367,3 +371,31 @@ def test_retry_budget_is_respected(emulator: EmulatorProcess) -> None:
     with pytest.raises(TransportError):
         ModelArtsClient(settings).list_datasets_page()
     assert requests_to(emulator, f"GET {DATASETS}") == 1
+
+
+def test_the_client_under_cloud_strict(emulator_factory: Callable[..., EmulatorProcess], tmp_path: Path) -> None:
+    """All 248 proposals although sample_count is each page's length; a 200 with ModelArts.4964 is
+    AlreadyRunningError; stop and delete answered 200 with {} are understood; a partial label update fails."""
+    seed = {"datasets": [{"name": "big", "labels": ["cat", "dog"], "samples": 260, "labelled": 12, "versions": [{}]}]}
+    (tmp_path / "seed.json").write_text(json.dumps(seed), encoding="utf-8")
+    emulator = emulator_factory("--seed", str(tmp_path / "seed.json"), "--reading", "cloud-strict")
+    client = client_for(emulator)
+    dataset_id = next(client.iter_datasets(search_content="big"))["dataset_id"]
+    client.create_task(dataset_id, AUTO_LABEL)
+    emulator.advance_clock(2)
+    emulator.reset_stats()
+    proposals = [sample["sample_id"] for sample in client.iter_auto_annotation_samples(dataset_id)]
+    assert len(proposals) == len(set(proposals)) == 248
+    assert requests_to(emulator, "GET /v2/{project_id}/datasets/{dataset_id}/auto-annotations/samples") == 3
+
+    grouping = client.create_task(dataset_id, AUTO_GROUPING)
+    with pytest.raises(AlreadyRunningError) as caught:
+        client.create_task(dataset_id, AUTO_GROUPING)
+    assert (caught.value.status_code, caught.value.error_code) == (200, "ModelArts.4964")
+    assert client.stop_task(dataset_id, grouping) is None
+    version_id = next(client.iter_versions(dataset_id))["version_id"]
+    assert client.delete_version(dataset_id, version_id) is None
+
+    update = [{"sample_id": proposals[0], "labels": [{"name": "cat"}]}, {"sample_id": "f" * 32, "labels": []}]
+    with pytest.raises(APIError, match=r"ModelArts\.4200"):
+        client.update_sample_labels(dataset_id, update)

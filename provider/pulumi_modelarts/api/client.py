@@ -50,6 +50,16 @@ VERSION = VERSIONS + "/{version_id}"
 AUTO_ANNOTATION_SAMPLES = DATASET + "/auto-annotations/samples"
 ANNOTATION_SAMPLES = DATASET + "/data-annotations/samples"
 
+# The documented largest page of each list (docs/api.md §9); a larger ``limit`` is refused by the API.
+PAGE_LIMITS = {DATASETS: 100, TASKS: 100, EXPORT_TASKS: 100, VERSIONS: 1000, AUTO_ANNOTATION_SAMPLES: 100}
+
+
+def _check_page_size(route: str, size: int) -> None:
+    """Refuse a page size the API would refuse, before anything is sent."""
+    largest = PAGE_LIMITS[route]
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= largest:
+        raise ValueError(f"page size (limit) must be from 1 to {largest} for {route}, got {size!r}")
+
 
 class Kind(Enum):
     """How safe a call is to repeat."""
@@ -237,6 +247,7 @@ class ModelArtsClient:
         **filters: Any,
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets: one page (``offset`` is a page index)."""
+        _check_page_size(DATASETS, limit)
         query = {
             "offset": offset,
             "limit": limit,
@@ -262,9 +273,8 @@ class ModelArtsClient:
                 dataset_type=dataset_type,
                 **filters,
             ),
-            DATASETS,
             "datasets",
-            "total_number",
+            DATASETS,
             page_size,
         )
 
@@ -306,6 +316,7 @@ class ModelArtsClient:
         task_name: str | None = None,
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/tasks: one page."""
+        _check_page_size(TASKS, limit)
         query = {"offset": offset, "limit": limit, "type": type, "task_name": task_name}
         return self._json("GET", TASKS, {"dataset_id": dataset_id}, params=query)
 
@@ -317,9 +328,8 @@ class ModelArtsClient:
             lambda offset: self.list_tasks_page(
                 dataset_id, offset=offset, limit=page_size, type=type, task_name=task_name
             ),
-            TASKS,
             "tasks",
-            "total_count",
+            TASKS,
             page_size,
         )
 
@@ -341,6 +351,7 @@ class ModelArtsClient:
         self, dataset_id: str, *, offset: int = 0, limit: int = 10, export_type: int | None = None
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/export-tasks: one page."""
+        _check_page_size(EXPORT_TASKS, limit)
         query = {"offset": offset, "limit": limit, "export_type": export_type}
         return self._json("GET", EXPORT_TASKS, {"dataset_id": dataset_id}, params=query)
 
@@ -352,9 +363,8 @@ class ModelArtsClient:
             lambda offset: self.list_export_tasks_page(
                 dataset_id, offset=offset, limit=page_size, export_type=export_type
             ),
-            EXPORT_TASKS,
             "export_tasks",
-            "total_count",
+            EXPORT_TASKS,
             page_size,
         )
 
@@ -375,6 +385,7 @@ class ModelArtsClient:
         train_evaluate_ratio: str | None = None,
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/versions: one page."""
+        _check_page_size(VERSIONS, limit)
         query = {
             "offset": offset,
             "limit": limit,
@@ -403,9 +414,8 @@ class ModelArtsClient:
                 version_format=version_format,
                 train_evaluate_ratio=train_evaluate_ratio,
             ),
-            VERSIONS,
             "versions",
-            "total_number",
+            VERSIONS,
             page_size,
         )
 
@@ -427,6 +437,7 @@ class ModelArtsClient:
         self, dataset_id: str, *, offset: int = 0, limit: int = 100
     ) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/auto-annotations/samples: one page."""
+        _check_page_size(AUTO_ANNOTATION_SAMPLES, limit)
         query = {"offset": offset, "limit": limit}
         return self._json("GET", AUTO_ANNOTATION_SAMPLES, {"dataset_id": dataset_id}, params=query)
 
@@ -434,9 +445,8 @@ class ModelArtsClient:
         """GET /v2/{project_id}/datasets/{dataset_id}/auto-annotations/samples, page by page as consumed."""
         return self._pages(
             lambda offset: self.list_auto_annotation_samples_page(dataset_id, offset=offset, limit=page_size),
-            AUTO_ANNOTATION_SAMPLES,
             "samples",
-            "sample_count",
+            AUTO_ANNOTATION_SAMPLES,
             page_size,
         )
 
@@ -459,25 +469,33 @@ class ModelArtsClient:
     # --- machinery ------------------------------------------------------------------------
 
     def _pages(
-        self, fetch: Callable[[int], dict[str, Any]], route: str, items_key: str, total_key: str, page_size: int
+        self, fetch: Callable[[int], dict[str, Any]], items_key: str, route: str, page_size: int
     ) -> Iterator[dict[str, Any]]:
         """Walk pages lazily: page ``n+1`` is fetched only when the caller consumes past page ``n``.
 
-        Stops at a short page or when the reported total has been seen (NOTES §9).
+        Stops at a short or empty page, never on a count: ``sample_count`` may be the page length
+        rather than the total (docs/api.md), so a full page is always followed by another request.
+        A page that repeats the previous one exactly (a server that ignores ``offset``) is an error,
+        not an endless loop.
         """
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+        _check_page_size(route, page_size)
 
         def generate() -> Iterator[dict[str, Any]]:
-            page, seen = 0, 0
+            page = 0
+            previous: list[Any] | None = None
             while True:
                 body = fetch(page)
                 items = require_items(body, items_key, method="GET", route=route)
+                if items and items == previous:
+                    raise APIError(
+                        f"GET {route} answered page {page} the same as page {page - 1}; is 'offset' ignored?",
+                        method="GET",
+                        path=route,
+                    )
                 yield from items
-                seen += len(items)
-                total = body.get(total_key)
-                if len(items) < page_size or (isinstance(total, int) and seen >= total):
+                if len(items) < page_size:
                     return
+                previous = items
                 page += 1
 
         return generate()

@@ -114,7 +114,8 @@ class NotFoundError(APIError):
 
 
 class AlreadyRunningError(APIError):
-    """Another task of the same kind already runs on the dataset (ModelArts.4385/4386/4387 HTTP 501, 4964)."""
+    """Another task of the same kind already runs on the dataset (ModelArts.4385/4386/4387, HTTP 501; or
+    ModelArts.4964 for auto-grouping, answered with HTTP 200 and no task_id)."""
 
 
 class ThrottledError(APIError):

@@ -4,14 +4,18 @@ Run it with ``python -m pulumi_modelarts.emulator --help`` (or ``pulumi-modelart
 package never imports the client (``pulumi_modelarts.api``); it shares only
 ``pulumi_modelarts.signing`` with it.
 
-Modules: ``cli`` (flags, ready line, signals), ``config`` (the settings dataclass), ``server``
-(HTTP/1.1 plumbing), ``app`` (one request: routing, faults, authentication, transactions),
-``routes`` (the routing table), ``api`` / ``iam`` / ``admin`` (handlers), ``auth`` (tokens, AK/SK),
+Modules: ``cli`` (flags, ready line, signals), ``config`` (the settings dataclass), ``readings``
+(the open points and their flags), ``server`` (HTTP/1.1 plumbing), ``app`` (one request: routing,
+faults, authentication, transactions), ``routes`` (the routing table), ``api`` / ``iam`` / ``admin``
+(handlers), ``auth`` (tokens, AK/SK),
 ``datasets`` / ``tasks`` / ``exports`` / ``versions`` / ``samples`` (the domain), ``state`` (state
 machines derived from the clock), ``settle`` (side effects applied exactly once), ``store``
 (SQLite), ``clock``, ``ids``, ``faults``, ``stats``, ``seed``, ``validate``, ``errors``.
 
-Choices made where the documents are silent (NOTES [GUESS] points; the ones with a flag first):
+Where the documents are silent or ambiguous, ``readings`` lists the points the emulator plays both
+ways, one flag each, and ``--reading cloud-strict`` takes the answer hardest for a client for all of
+them (docs/api.md §10). The lenient defaults are described below with the other choices made
+(the ones with a flag first):
 
 - ``X-Sdk-Date`` may differ from the wall clock by ``--clock-skew-seconds`` (900).
 - Auto-grouping tasks have ``type`` ``--auto-grouping-type`` (2) in task answers.
@@ -20,12 +24,14 @@ Choices made where the documents are silent (NOTES [GUESS] points; the ones with
   task that fails (status 2, ``error_code`` 4405/4406/4407) half-way through initialisation.
 - A project id in the path that differs from the credentials' project (or an ``X-Project-Id``
   other than the emulator's project) answers 403 ModelArts.0210 (not 404 ModelArts.2786).
-- 204 answers have an empty body and no Content-Length; every other answer has Content-Length.
+- 204 answers have an empty body and no Content-Length (``--empty-answer 200``: 200 with ``{}``);
+  every other answer has Content-Length.
   Every answer carries ``X-Request-Id``; gateway (APIG) error bodies carry the same ``request_id``,
-  ModelArts error bodies do not.
+  ModelArts error bodies do not (``--error-request-id yes``: they do).
 - Token expiry and the AK lockout follow the virtual clock (advancing it expires tokens); the
   ``X-Sdk-Date`` window is checked against the wall clock.
-- Task ``create_time`` is rendered in UTC; ``elapsed_time`` is in seconds.
+- Task ``create_time`` is rendered in UTC (``--task-time-zone``); ``elapsed_time`` is in seconds
+  (``--elapsed-time-unit``).
 - ``task_type`` defaults to ``auto-label``; ``export_type`` defaults to 0 (labelled samples).
 - Stopping a task that is stopping or stopped answers 204 again; stopping a succeeded or failed
   task answers 400 ModelArts.4393.
@@ -34,8 +40,11 @@ Choices made where the documents are silent (NOTES [GUESS] points; the ones with
   when it finishes (status 1), not when it is requested.
 - Dataset lists include ``labels`` only with ``with_labels=true`` (the documented default is false).
 - ``PUT .../data-annotations/samples``: an unknown sample id answers 400 ModelArts.4200 and nothing
-  is changed; a label name the dataset does not have is added to the dataset's labels.
-- ``GET .../auto-annotations/samples``: ``limit`` 1..500 (default 10); ``sample_count`` is the total.
+  is changed (``--label-update-errors partial``: 200 with per-sample results); a label name the
+  dataset does not have is added to the dataset's labels. The auto-label start and the label update
+  are refused during a release only with ``--release-locks on``.
+- ``GET .../auto-annotations/samples``: ``limit`` 1..100 (default 10) as documented, newest first;
+  ``sample_count`` is the total of the filtered list (``--sample-count page``: the page's length).
 - A token request scoped to an unknown project answers 401 in IAM's error shape.
 - Paths may end with one ``/``; ``sample_state`` is accepted as ``__ALL__`` or ``ALL``.
 """

@@ -6,6 +6,7 @@ authentication and the project check have already passed.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pulumi_modelarts.emulator import datasets, errors, exports, ids, samples, tasks, versions
@@ -21,8 +22,14 @@ from pulumi_modelarts.emulator.validate import (
 Doc = dict[str, Any]
 
 DATA_TYPES = (0, 1, 2, 3, 4, 5, 6)
+FILE_PREVIEWS = 4  # file_preview=true: up to 4 samples per dataset (NOTES §4.2)
 VERSION_FORMAT_CODES = {0: "Default", 1: "CarbonData", 2: "CSV"}
-AUTO_SAMPLES_DEFAULT_LIMIT, AUTO_SAMPLES_MAX_LIMIT = 10, 500
+AUTO_SAMPLES_DEFAULT_LIMIT, AUTO_SAMPLES_MAX_LIMIT = 10, 100  # documented: 1..100, default 10
+
+
+def _no_content(ctx: Ctx) -> Response:
+    """The answer of a call documented as 204 (the doc examples print ``{}``; --empty-answer 200)."""
+    return Response(200, {}) if ctx.config.strict("empty_answer") else Response(204)
 
 
 # --- datasets ---
@@ -62,11 +69,26 @@ def list_datasets(ctx: Ctx, req: Request) -> Response:
     running_type = query.integer("running_task_type", None, 0, 7)
     contain_versions = query.boolean("contain_versions")
     with_labels = query.boolean("with_labels", False)
+    file_preview = query.boolean("file_preview")
+    query.boolean("support_export")  # every emulated dataset supports export
+    query.choice("dataset_version", ("v1", "v2", "all"))  # every emulated dataset is of the v2 API
+    workspace_id = query.raw("workspace_id") or None
+    format_code = query.integer("version_format", None, 0, 2)
+    ratio = _ratio_range(query.raw("train_evaluate_ratio"))
     items = ctx.tx.objects("dataset")
     if search:
         items = [d for d in items if search.lower() in d["dataset_name"].lower()]
     if dataset_type is not None:
         items = [d for d in items if d["dataset_type"] == dataset_type]
+    if workspace_id is not None and workspace_id != "0":
+        items = []  # every emulated dataset is in the default workspace "0"
+    if format_code is not None or ratio is not None:
+        version_format = None if format_code is None else VERSION_FORMAT_CODES[format_code]
+        items = [
+            d
+            for d in items
+            if versions.listing(ctx, d["dataset_id"], status=None, version_format=version_format, ratio=ratio)
+        ]
     if sort_by == "dataset_name":
         items.sort(key=lambda d: d["dataset_name"], reverse=order == "desc")
     elif order == "asc":
@@ -87,6 +109,9 @@ def list_datasets(ctx: Ctx, req: Request) -> Response:
                 versions=versions_view,
             )
         )
+        if file_preview:
+            previews = ctx.tx.samples(dataset["dataset_id"])[:FILE_PREVIEWS]
+            views[-1]["samples"] = [{"url": s["source"], "create_time": s["created_ms"]} for s in previews]
     return Response(200, {"total_number": len(items), "datasets": views})
 
 
@@ -176,8 +201,8 @@ def update_dataset(ctx: Ctx, req: Request) -> Response:
 
 def delete_dataset(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
-    datasets.delete(ctx, dataset["dataset_id"])
-    return Response(204)
+    datasets.delete(ctx, dataset)
+    return _no_content(ctx)
 
 
 # --- intelligent tasks ---
@@ -195,7 +220,7 @@ def list_tasks(ctx: Ctx, req: Request) -> Response:
     task_type = req.query.choice("type", tasks.TASK_TYPES)
     task_name = req.query.raw("task_name")
     found = tasks.listing(ctx, dataset["dataset_id"], task_type, task_name or None)
-    views = [tasks.view(ctx, task) for task in paginate(found, offset, limit)]
+    views = [tasks.view(ctx, task, listed=True) for task in paginate(found, offset, limit)]
     return Response(200, {"tasks": views, "total_count": len(found), "exist_running_deploy_task": False})
 
 
@@ -207,7 +232,7 @@ def get_task(ctx: Ctx, req: Request) -> Response:
 def stop_task(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
     tasks.stop(ctx, tasks.get(ctx, dataset["dataset_id"], req.params["task_id"]))
-    return Response(204)
+    return _no_content(ctx)
 
 
 # --- export tasks ---
@@ -283,19 +308,63 @@ def get_version(ctx: Ctx, req: Request) -> Response:
 def delete_version(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
     versions.delete(ctx, dataset, versions.get(ctx, dataset["dataset_id"], req.params["version_id"]))
-    return Response(204)
+    return _no_content(ctx)
 
 
 # --- samples (seed 001) ---
 
 
+def _search_conditions(text: str | None) -> list[Doc]:
+    """``search_conditions``: a JSON list of SearchCondition objects (or one object), URL-encoded."""
+    if text is None or text == "":
+        return []
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise errors.invalid("search_conditions", "expected a JSON list of search condition objects")
+    conditions = [dict(item) for item in value]
+    exports.check_conditions(Fields({"search_conditions": conditions}), "search_conditions")
+    return conditions
+
+
 def list_auto_annotations(ctx: Ctx, req: Request) -> Response:
+    """Proposed labels not yet confirmed, filtered as documented (NOTES §10.8), newest first by default.
+
+    ``process_parameter`` (image processing of previews) is accepted and has no effect here."""
     dataset = datasets.get(ctx, req.params["dataset_id"])
-    offset, limit = req.query.page(AUTO_SAMPLES_DEFAULT_LIMIT, AUTO_SAMPLES_MAX_LIMIT)
+    query = req.query
+    offset, limit = query.page(AUTO_SAMPLES_DEFAULT_LIMIT, AUTO_SAMPLES_MAX_LIMIT)
+    high_score = query.fraction("high_score", 1.0)
+    low_score = query.fraction("low_score", 0.0)
+    label_name = query.raw("label_name") or None
+    label_type = query.integer("label_type", None, 0, 10_000)
+    order = query.choice("order", ("asc", "desc"), "desc")
+    conditions = _search_conditions(query.raw("search_conditions"))
+    if low_score > high_score:
+        raise errors.invalid("low_score", f"must not be above high_score ({high_score:g})")
     dataset_id = dataset["dataset_id"]
-    _, _, unconfirmed = ctx.tx.sample_counts(dataset_id)
-    page = ctx.tx.samples_page(dataset_id, offset=offset * limit, limit=limit, unconfirmed_only=True)
-    return Response(200, {"sample_count": unconfirmed, "samples": [samples.sample_view(s, auto=True) for s in page]})
+    if (low_score, high_score, label_name, label_type, conditions) == (0.0, 1.0, None, None, []):
+        # no filter: page in SQL (the common case, and the one large datasets need to be fast)
+        page = ctx.tx.unconfirmed_page(dataset_id, offset=offset * limit, limit=limit, newest_first=order == "desc")
+        total = ctx.tx.sample_counts(dataset_id)[2]
+    else:
+        found = samples.filter_auto(
+            ctx.tx.samples(dataset_id, unconfirmed_only=True),
+            low_score=low_score,
+            high_score=high_score,
+            label_name=label_name,
+            label_type=label_type,
+            conditions=conditions,
+        )
+        if order == "desc":
+            found.reverse()
+        page, total = paginate(found, offset, limit), len(found)
+    count = len(page) if ctx.config.strict("sample_count") else total
+    return Response(200, {"sample_count": count, "samples": [samples.sample_view(s, auto=True) for s in page]})
 
 
 def _sample_label(item: Fields, dataset_type: int) -> Doc:
@@ -332,13 +401,17 @@ def update_sample_labels(ctx: Ctx, req: Request) -> Response:
         for key in ("source", "sample_usage", "worker_id"):
             item.string(key)
         updates[sample_id] = [_sample_label(label, dataset["dataset_type"]) for label in item.objects("labels")]
+    if ctx.config.strict("release_locks") and datasets.releasing(ctx, dataset_id):
+        raise errors.modelarts(400, "ModelArts.4381", "Dataset is publishing, annotation is forbidden.")
     found = ctx.tx.samples_by_id(dataset_id, updates)
     missing = [sample_id for sample_id in updates if sample_id not in found]
-    if missing:
+    if missing and not ctx.config.strict("label_update_errors"):
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise errors.invalid("samples", f"sample(s) {shown} do not exist in dataset {dataset_id}")
     known = {label["name"] for label in dataset["labels"]}
     for sample_id, labels in updates.items():
+        if sample_id not in found:
+            continue
         sample = found[sample_id]
         sample["labels"] = labels
         sample["auto_labels"] = []
@@ -352,4 +425,11 @@ def update_sample_labels(ctx: Ctx, req: Request) -> Response:
     dataset["data_update_time"] = ctx.now_ms
     dataset["update_time"] = ctx.now_ms
     datasets.save(ctx, dataset)
+    if missing:  # --label-update-errors partial: the known samples were updated
+        results = [
+            {"sample_id": sample_id, "success": False, "error_code": errors.INVALID, "error_msg": "Sample not found."}
+            for sample_id in missing
+        ]
+        message = f"{len(missing)} of {len(updates)} samples were not updated."
+        return Response(200, {"success": False, "error_code": errors.INVALID, "error_msg": message, "results": results})
     return Response(200, {"success": True})

@@ -84,10 +84,9 @@ class Application:
             internal = errors.modelarts(500, errors.INTERNAL, "Internal server error.")
             return Outcome(self.error_response(internal, request_id))
 
-    @staticmethod
-    def error_response(exc: ApiError, request_id: str) -> Response:
+    def error_response(self, exc: ApiError, request_id: str) -> Response:
         body = dict(exc.body)
-        if exc.gateway:
+        if exc.gateway or (self.config.error_request_id == "yes" and "error_code" in body):
             body["request_id"] = request_id
         return Response(exc.status, body, dict(exc.headers))
 

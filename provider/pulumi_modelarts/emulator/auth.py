@@ -182,7 +182,8 @@ class Authenticator:
         authorization: str,
     ) -> Principal:
         parsed = signing.parse_authorization(authorization)
-        if parsed is None:
+        old_form = "Credential=" in authorization and "Access=" not in authorization
+        if parsed is None or (old_form and self.config.strict("credential_form")):
             raise errors.iam_auth_failed("verify aksk signature fail")
         access = parsed.access_key
         now = self.clock.now_ms()

@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any
 
 from pulumi_modelarts.emulator import config as defaults
+from pulumi_modelarts.emulator import readings
 from pulumi_modelarts.emulator.config import EmulatorConfig
 
 READY_PREFIX = "pulumi-modelarts emulator listening on "
@@ -166,6 +167,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="HTTP status for a missing task or export task (default: %(default)s)",
     )
     add("--verbose", action="store_true", help="log every request to stderr")
+    add_reading_arguments(parser)
+
+
+def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--reading`` and one flag per open point of the API documents (readings.py, docs/api.md)."""
+    group = parser.add_argument_group(
+        "readings",
+        "where the API documents are silent, how the emulator answers; --reading cloud-strict takes, for "
+        "every point, the answer hardest for a client, and a flag given explicitly wins over the preset",
+    )
+    group.add_argument(
+        "--reading",
+        choices=readings.PRESETS,
+        default="lenient",
+        help="preset for every reading below (default: %(default)s)",
+    )
+    for reading in readings.READINGS:
+        group.add_argument(
+            reading.flag,
+            choices=reading.choices,
+            default=None,
+            help=f"{reading.help} (lenient: {reading.lenient}; cloud-strict: {reading.strict})",
+        )
+    group.add_argument(
+        "--dataset-seconds",
+        type=_non_negative(float),
+        default=5.0,
+        help="with --lifecycle async: how long a dataset create or delete and a version delete take "
+        "(default: %(default)s)",
+    )
+
+
+def reading_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The EmulatorConfig fields of the readings: explicit flags over the preset."""
+    values: dict[str, Any] = readings.preset(args.reading)
+    for name in values:
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    values["dataset_seconds"] = args.dataset_seconds
+    return values
 
 
 def build_parser(prog: str = "python -m pulumi_modelarts.emulator") -> argparse.ArgumentParser:
@@ -206,6 +247,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         preconditions=args.preconditions,
         missing_task_status=args.missing_task_status,
         verbose=args.verbose,
+        **reading_values(args),
     )
 
 

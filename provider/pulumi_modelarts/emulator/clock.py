@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 
 class VirtualClock:
@@ -41,6 +41,9 @@ def iso_utc(epoch_ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def task_time(epoch_ms: int) -> str:
-    """Intelligent-task ``create_time`` format "YYYY-MM-DD HH:MM:SS" (rendered in UTC)."""
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+TASK_TIME_ZONES = {"UTC": timezone.utc, "UTC+8": timezone(timedelta(hours=8))}
+
+
+def task_time(epoch_ms: int, zone: str = "UTC") -> str:
+    """Intelligent-task ``create_time`` format "YYYY-MM-DD HH:MM:SS": wall time of ``zone``, zone not shown."""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=TASK_TIME_ZONES[zone]).strftime("%Y-%m-%d %H:%M:%S")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_modelarts.emulator import readings
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8380
 DEFAULT_PROJECT_ID = "0b9c1f8a2d3e4f5061728394a5b6c7d8"
@@ -49,8 +51,30 @@ class EmulatorConfig:
     preconditions: str = "reject"
     missing_task_status: int = 400
     verbose: bool = False
+    # The readings of the open points (readings.py); the defaults are the lenient ones.
+    task_name: str = "filled"
+    config_name: str = "kept"
+    sample_count: str = "total"
+    task_time_zone: str = "UTC"
+    echo_defaults: str = "no"
+    grouping_conflict: str = "4409"
+    release_locks: str = "off"
+    lifecycle: str = "instant"
+    fields: str = "all"
+    export_path: str = "dir"
+    elapsed_time_unit: str = "s"
+    error_request_id: str = "no"
+    empty_answer: str = "204"
+    credential_form: str = "both"
+    label_update_errors: str = "reject"
+    dataset_seconds: float = 5.0
+
+    def strict(self, name: str) -> bool:
+        """Whether the reading ``name`` plays its strict (cloud-strict) value."""
+        return bool(getattr(self, name) == readings.BY_FIELD[name].strict)
 
     def __post_init__(self) -> None:
+        readings.check({reading.field: getattr(self, reading.field) for reading in readings.READINGS})
         if self.preconditions not in PRECONDITION_MODES:
             raise ValueError(f"preconditions must be one of {PRECONDITION_MODES}, got {self.preconditions!r}")
         if self.missing_task_status not in MISSING_TASK_STATUSES:
@@ -67,6 +91,7 @@ class EmulatorConfig:
             "clock_skew_seconds",
             "token_ttl_seconds",
             "latency_ms",
+            "dataset_seconds",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")

@@ -72,14 +72,51 @@ def synthesise_samples(dataset: Doc, count: int, created_ms: int, start: int = 0
 
 
 def insert(ctx: Ctx, dataset: Doc, sample_docs: Sequence[Doc]) -> None:
-    dataset_id = dataset["dataset_id"]
-    ctx.tx.put("dataset", dataset_id, dataset, dataset_id=dataset_id, created_ms=dataset["create_time"])
-    ctx.tx.add_samples(dataset_id, sample_docs)
+    """Store a new dataset; with --lifecycle async it is creating (status 0) for a while."""
+    delay = lifecycle_ms(ctx)
+    if delay:
+        dataset["_ready"] = dataset["create_time"] + delay
+    save(ctx, dataset)
+    ctx.tx.add_samples(dataset["dataset_id"], sample_docs)
 
 
 def save(ctx: Ctx, dataset: Doc) -> None:
     dataset_id = dataset["dataset_id"]
-    ctx.tx.put("dataset", dataset_id, dataset, dataset_id=dataset_id, created_ms=dataset["create_time"])
+    due = dataset.get("_delete_at")
+    ctx.tx.put("dataset", dataset_id, dataset, dataset_id=dataset_id, created_ms=dataset["create_time"], due_ms=due)
+
+
+def settle(ctx: Ctx, dataset: Doc) -> None:
+    """A deletion that has run its time removes the dataset and everything in it."""
+    ctx.tx.delete_dataset_objects(dataset["dataset_id"])
+
+
+# dataset ``status`` values (NOTES §4.1)
+CREATING, NORMAL, DELETING, RELEASING = 0, 1, 2, 6
+
+
+def releasing(ctx: Ctx, dataset_id: str) -> bool:
+    """Whether a version release (a "publish") is running on the dataset."""
+    return any(
+        version_status(version["_ready"], ctx.now_ms) == 0 and not version.get("_delete_at")
+        for version in ctx.tx.objects("version", dataset_id)
+    )
+
+
+def status(ctx: Ctx, dataset: Doc) -> int:
+    """1 (normal); with --lifecycle async also 0 (creating), 2 (deleting) and 6 (releasing)."""
+    if ctx.config.lifecycle != "async":
+        return NORMAL
+    if dataset.get("_delete_at") is not None:
+        return DELETING
+    if ctx.now_ms < dataset.get("_ready", 0):
+        return CREATING
+    return RELEASING if releasing(ctx, dataset["dataset_id"]) else NORMAL
+
+
+def lifecycle_ms(ctx: Ctx) -> int:
+    """How long a dataset create or delete (and a version delete) takes: 0 unless --lifecycle async."""
+    return int(ctx.config.dataset_seconds * 1000) if ctx.config.lifecycle == "async" else 0
 
 
 def get(ctx: Ctx, dataset_id: str) -> Doc:
@@ -130,7 +167,7 @@ def view(
         "dataset_format": 1 if dataset["dataset_type"] == 400 else 0,
         "data_format": "Default",
         "description": dataset["description"],
-        "status": 1,
+        "status": status(ctx, dataset),
         "dataset_version_count": ctx.tx.count("version", dataset_id),
         "next_version_num": dataset["next_version_num"],
         "work_path": dataset["work_path"],
@@ -177,8 +214,14 @@ def view(
     return result
 
 
-def delete(ctx: Ctx, dataset_id: str) -> None:
-    ctx.tx.delete_dataset_objects(dataset_id)
+def delete(ctx: Ctx, dataset: Doc) -> None:
+    """Delete now, or with --lifecycle async mark it deleting (status 2) until the deletion is due."""
+    delay = lifecycle_ms(ctx)
+    if not delay:
+        ctx.tx.delete_dataset_objects(dataset["dataset_id"])
+    elif dataset.get("_delete_at") is None:
+        dataset["_delete_at"] = ctx.now_ms + delay
+        save(ctx, dataset)
 
 
 def unfinished_tasks(ctx: Ctx, dataset_id: str, task_type: str) -> list[Doc]:

@@ -49,9 +49,38 @@ ECHOED = (
     "samples",
 )
 DEFAULT_EXPORT_TYPE = 0
+# --echo-defaults yes: what the doc examples return although the request never sent it (NOTES §10.10).
+ECHOED_DEFAULTS: Doc = {"version_format": "Default", "export_format": 2}
+PARAMS_DEFAULTS: Doc = {
+    "export_dest": "DIR",
+    "clear_hard_property": True,
+    "clear_difficult": False,
+    "ratio_sample_usage": False,
+    "train_sample_ratio": 1.0,
+}
+# --fields documented: the fields of the export task tables (NOTES §2.2).
+DOCUMENTED = frozenset(
+    {
+        "task_id",
+        "path",
+        "export_type",
+        "export_format",
+        "version_format",
+        "version_id",
+        "export_params",
+        "status",
+        "progress",
+        "total_sample_count",
+        "finished_sample_count",
+        "create_time",
+        "update_time",
+        "error_code",
+        "error_msg",
+    }
+)
 
 
-def _check_conditions(fields: Fields, name: str) -> None:
+def check_conditions(fields: Fields, name: str) -> None:
     for condition in fields.objects(name):
         for key in ("coefficient", "hard", "import_origin", "kvp", "labeler", "parent_sample_id"):
             condition.string(key)
@@ -82,7 +111,7 @@ def check_export_params(params: Fields) -> str:
     check_ratio(params, "train_sample_ratio", allow_number=True)
     params.string("sample_state", choices=SAMPLE_STATES)
     params.array("samples", items="string")
-    _check_conditions(params, "search_conditions")
+    check_conditions(params, "search_conditions")
     params.string("export_dataset_version_format", choices=VERSION_FORMATS)
     check_name(params, "export_dataset_version_name", max_len=32)
     check_name(params, "export_new_dataset_name", max_len=100, required=dest == "NEW_DATASET")
@@ -104,15 +133,16 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
     fields.string("annotation_format", choices=("VOC", "COCO"))
     state = fields.string("sample_state")
     sample_ids = fields.array("samples", items="string")
-    _check_conditions(fields, "search_conditions")
+    check_conditions(fields, "search_conditions")
     fields.string("source_type_header", choices=("obs://", "s3://"))
     fields.boolean("with_column_header")
     fields.string("dataset_id")
     fields.integer("dataset_type")
     fields.integer("status")
     fields.string("task_id")
-    if dest == "DIR" and path is None:
-        raise errors.modelarts(400, "ModelArts.4358", "Invalid export path: 'path' is required to export to OBS.")
+    if path is None and (dest == "DIR" or ctx.config.strict("export_path")):
+        where = "to OBS" if dest == "DIR" else "to OBS or to a new dataset"
+        raise errors.modelarts(400, "ModelArts.4358", f"Invalid export path: 'path' is required to export {where}.")
     if path is not None and not path.startswith("/"):
         raise errors.modelarts(
             400,
@@ -248,4 +278,9 @@ def view(ctx: Ctx, export: Doc) -> Doc:
     if final is not None and status == EXPORT_FAILED:
         result["error_code"] = final["error_code"]
         result["error_msg"] = final["error_msg"]
+    if ctx.config.strict("echo_defaults"):
+        result = {**ECHOED_DEFAULTS, **result}
+        result["export_params"] = {**PARAMS_DEFAULTS, **(result.get("export_params") or {})}
+    if ctx.config.strict("fields"):
+        result = {key: value for key, value in result.items() if key in DOCUMENTED}
     return result

@@ -238,3 +238,37 @@ def select_samples(
     if conditions:
         chosen = [s for s in chosen if any(_matches_condition(s, c) for c in conditions)]
     return chosen
+
+
+# --- the auto-annotation sample list (GET .../auto-annotations/samples) ---
+
+
+def _auto_score(sample: Doc) -> float:
+    scores = [float(label.get("score", 0.0)) for label in sample["auto_labels"]]
+    return max(scores, default=0.0)
+
+
+def filter_auto(
+    unconfirmed: Sequence[Doc],
+    *,
+    low_score: float,
+    high_score: float,
+    label_name: str | None,
+    label_type: int | None,
+    conditions: Sequence[Mapping[str, Any]],
+) -> list[Doc]:
+    """The documented filters: proposal score within [low, high], label name and type, and search
+    conditions (OR-ed, matched against the proposed labels)."""
+    chosen = []
+    for sample in unconfirmed:
+        if not low_score <= _auto_score(sample) <= high_score:
+            continue
+        proposed = sample["auto_labels"]
+        if label_name is not None and all(label.get("name") != label_name for label in proposed):
+            continue
+        if label_type is not None and all(label.get("type") != label_type for label in proposed):
+            continue
+        if conditions and not any(_matches_condition(dict(sample, labels=proposed), c) for c in conditions):
+            continue
+        chosen.append(sample)
+    return chosen

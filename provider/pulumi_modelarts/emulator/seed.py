@@ -110,6 +110,7 @@ def _fail(where: str, message: str) -> SeedError:
 def check(data: Any, where: str = "seed") -> None:
     if not isinstance(data, dict) or not isinstance(data.get("datasets"), list):
         raise _fail(where, 'expected {"datasets": [...]}')
+    names: set[str] = set()
     for index, item in enumerate(data["datasets"]):
         at = f"{where}: datasets[{index}]"
         if not isinstance(item, dict):
@@ -117,6 +118,9 @@ def check(data: Any, where: str = "seed") -> None:
         name = item.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name) or len(name) > 100:
             raise _fail(at, "'name' must be 1-100 characters from A-Z a-z 0-9 _ -")
+        if name in names:
+            raise _fail(at, f"dataset name {name!r} is given twice (dataset names are unique)")
+        names.add(name)
         for key in ("samples", "dataset_type", "age_seconds"):
             if key in item and (isinstance(item[key], bool) or not isinstance(item[key], int) or item[key] < 0):
                 raise _fail(at, f"{key!r} must be a non-negative integer")
@@ -132,6 +136,12 @@ def check(data: Any, where: str = "seed") -> None:
             and all(isinstance(v, int) and not isinstance(v, bool) for v in labelled.values())
         ):
             raise _fail(at, "'labelled' must be an integer or an object of label name to integer")
+        total = item.get("samples", 0)
+        count = sum(labelled.values()) if isinstance(labelled, dict) else labelled
+        if count < 0 or (isinstance(labelled, dict) and any(v < 0 for v in labelled.values())):
+            raise _fail(at, "'labelled' must not be negative")
+        if count > total:
+            raise _fail(at, f"'labelled' ({count}) is more than 'samples' ({total})")
         for v_index, version in enumerate(item.get("versions", [])):
             if not isinstance(version, dict) or not isinstance(version.get("name", "V"), str):
                 raise _fail(f"{at}.versions[{v_index}]", "expected an object with a string 'name'")

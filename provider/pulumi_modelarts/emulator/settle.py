@@ -7,7 +7,7 @@ applied here, inside the request's first transaction, before the request is hand
 
 from __future__ import annotations
 
-from pulumi_modelarts.emulator import exports, tasks, versions
+from pulumi_modelarts.emulator import datasets, exports, tasks, versions
 from pulumi_modelarts.emulator.context import Ctx
 
 
@@ -21,4 +21,6 @@ def settle(ctx: Ctx) -> int:
             exports.settle(ctx, doc)
         elif kind == "version":
             versions.settle(ctx, doc)
+        elif kind == "dataset":
+            datasets.settle(ctx, doc)
     return len(due)

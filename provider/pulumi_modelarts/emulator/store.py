@@ -174,10 +174,11 @@ class Store:
         rows = self._conn.execute(f"SELECT doc FROM samples WHERE dataset_id=?{where} ORDER BY seq", (dataset_id,))
         return [dict(json.loads(row[0])) for row in rows]
 
-    def samples_page(self, dataset_id: str, *, offset: int, limit: int, unconfirmed_only: bool) -> list[Doc]:
-        where = " AND unconfirmed=1" if unconfirmed_only else ""
+    def unconfirmed_page(self, dataset_id: str, *, offset: int, limit: int, newest_first: bool) -> list[Doc]:
+        """One page of the samples with unconfirmed proposals, in sample order or the reverse."""
+        direction = "DESC" if newest_first else "ASC"
         rows = self._conn.execute(
-            f"SELECT doc FROM samples WHERE dataset_id=?{where} ORDER BY seq LIMIT ? OFFSET ?",
+            f"SELECT doc FROM samples WHERE dataset_id=? AND unconfirmed=1 ORDER BY seq {direction} LIMIT ? OFFSET ?",
             (dataset_id, limit, offset),
         )
         return [dict(json.loads(row[0])) for row in rows]

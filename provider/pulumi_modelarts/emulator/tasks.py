@@ -74,6 +74,65 @@ _ALREADY_RUNNING = {
         "Too many running tasks: an auto grouping task is already running on dataset {}.",
     ),
 }
+# --grouping-conflict 4964: the documented info code, sent with HTTP 200 and no task_id (NOTES §10.12).
+GROUPING_RUNNING = (200, "ModelArts.4964", "Auto grouping task is already running.")
+# --echo-defaults yes: what the server fills into an echoed config (the doc examples' config).
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "ambiguity": False,
+    "worker_server_num": 0,
+    "collect_sample": True,
+    "collect_rule": "all",
+    "confidence_scope": "0.00-1.00",
+    "image_brightness": False,
+    "image_colorfulness": False,
+}
+AUTO_LABEL_DEFAULTS: dict[str, Any] = {"algorithm_type": "fast"}
+# --fields documented: the fields the GET task table and the task list table name (NOTES §1.2, §1.3).
+GET_FIELDS = frozenset(
+    {
+        "task_id",
+        "task_name",
+        "resource_id",
+        "create_time",
+        "progress",
+        "status",
+        "message",
+        "code",
+        "elapsed_time",
+        "error_code",
+        "error_msg",
+        "error_detail",
+        "result",
+        "export_type",
+        "config",
+    }
+)
+LIST_FIELDS = frozenset(
+    {
+        "task_id",
+        "task_name",
+        "dataset_id",
+        "type",
+        "create_time",
+        "status",
+        "code",
+        "message",
+        "error_code",
+        "error_msg",
+        "error_detail",
+        "elapsed_time",
+        "progress",
+        "result",
+        "config",
+        "total_sample_count",
+        "annotated_sample_count",
+        "unconfirmed_sample_count",
+        "model_id",
+        "model_name",
+        "model_version",
+    }
+)
+RESULT_EXTRAS = ("continuity",)  # in seed 001's answer, but not in the documented result table
 
 
 def type_code(ctx: Ctx, task_type: str) -> int:
@@ -158,20 +217,28 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
     if task_type == "pre-label" and not (model_id or config.get("model_id")):
         raise errors.invalid("model_id", "is required for a pre-label task")
     dataset_id = dataset["dataset_id"]
-    name = config.get("name") or ids.new_id()
+    requested = config.get("name")
+    name = requested if requested and not ctx.config.strict("config_name") else ids.new_id()
     existing = ctx.tx.objects("task", dataset_id)
     if any(task["task_name"] == name for task in existing):
         raise errors.modelarts(400, "ModelArts.4391", f"Task name {name} is already used in dataset {dataset_id}.")
     if datasets.unfinished_tasks(ctx, dataset_id, task_type):
         status, code, message = _ALREADY_RUNNING[task_type]
+        if task_type == "auto-grouping" and ctx.config.strict("grouping_conflict"):
+            status, code, message = GROUPING_RUNNING
         raise errors.modelarts(status, code, message.format(dataset_id))
+    labelling = task_type in ("auto-label", "pre-label")  # "auto labeling" covers both (seed 000)
+    if labelling and ctx.config.strict("release_locks") and datasets.releasing(ctx, dataset_id):
+        raise errors.modelarts(
+            403, "ModelArts.4821", f"Task is publishing, the operation is forbidden (dataset {dataset_id})."
+        )
     failure = _preconditions(ctx, dataset) if task_type == "auto-label" else None
     if failure is not None and ctx.config.preconditions == "reject":
         raise errors.modelarts(400, *failure)
     duration = int(ctx.config.task_seconds * 1000)
     total, labelled, _ = ctx.tx.sample_counts(dataset_id)
     task_id = ids.new_id()
-    config.setdefault("name", name)
+    config["name"] = name
     doc: Doc = {
         "task_id": task_id,
         "task_name": name,
@@ -261,7 +328,16 @@ def _result(ctx: Ctx, task: Doc, timeline: TaskTimeline) -> Doc:
     return result
 
 
-def view(ctx: Ctx, task: Doc) -> Doc:
+def _config(ctx: Ctx, task: Doc) -> Doc:
+    config: Doc = copy.deepcopy(task["config"])
+    if ctx.config.strict("echo_defaults"):
+        defaults = {**CONFIG_DEFAULTS, **(AUTO_LABEL_DEFAULTS if task["task_type"] == "auto-label" else {})}
+        config = {**defaults, **config}
+    return config
+
+
+def view(ctx: Ctx, task: Doc, *, listed: bool = False) -> Doc:
+    """A task as GET answers it (``listed``: as an item of the task list)."""
     timeline = TaskTimeline.of(task)
     now = ctx.now_ms
     status = timeline.status(now)
@@ -278,19 +354,19 @@ def view(ctx: Ctx, task: Doc) -> Doc:
         code, message = _SUBMITTED[task["task_type"]]
     result: Doc = {
         "task_id": task["task_id"],
-        "task_name": task["task_name"],
+        "task_name": "" if ctx.config.strict("task_name") else task["task_name"],
         "resource_id": task["dataset_id"],
         "dataset_id": task["dataset_id"],
         "type": type_code(ctx, task["task_type"]),
-        "create_time": task_time(task["_start"]),
+        "create_time": task_time(task["_start"], ctx.config.task_time_zone),
         "progress": timeline.progress(now),
         "status": status,
         "message": message,
         "code": code,
-        "elapsed_time": timeline.elapsed_seconds(now),
+        "elapsed_time": timeline.elapsed_seconds(now) * (1000 if ctx.config.strict("elapsed_time_unit") else 1),
         "result": _result(ctx, task, timeline),
         "export_type": 0,
-        "config": copy.deepcopy(task["config"]),
+        "config": _config(ctx, task),
         "collect_key_sample": task["collect_key_sample"],
         "total_sample_count": counts["total"],
         "annotated_sample_count": counts["annotated"],
@@ -302,6 +378,11 @@ def view(ctx: Ctx, task: Doc) -> Doc:
         result["error_code"] = code
         result["error_msg"] = message
         result["error_detail"] = message
+    if ctx.config.strict("fields"):
+        wanted = LIST_FIELDS if listed else GET_FIELDS
+        result = {key: value for key, value in result.items() if key in wanted}
+        for key in RESULT_EXTRAS:
+            result["result"].pop(key, None)
     return result
 
 

@@ -243,6 +243,19 @@ class Query:
             raise errors.invalid(name, f"expected an integer from {low} to {high}, got {number}")
         return number
 
+    def fraction(self, name: str, default: float, lo: float = 0.0, hi: float = 1.0) -> float:
+        """A number from ``lo`` to ``hi`` (a score bound, for example)."""
+        text = self.raw(name)
+        if text is None or text == "":
+            return default
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+        if not lo <= number <= hi:
+            raise errors.invalid(name, f"expected a number from {lo:g} to {hi:g}, got {describe(text)}")
+        return number
+
     def boolean(self, name: str, default: bool = False) -> bool:
         text = self.raw(name)
         if text is None or text == "":

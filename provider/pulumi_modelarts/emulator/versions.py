@@ -102,8 +102,18 @@ def build(
     return doc
 
 
+DELETING = 2
+
+
+def status_of(ctx: Ctx, version: Doc) -> int:
+    """0 creating, 1 ready, 2 deleting (--lifecycle async, until the deletion is due)."""
+    return DELETING if version.get("_delete_at") is not None else version_status(version["_ready"], ctx.now_ms)
+
+
 def save(ctx: Ctx, doc: Doc) -> None:
-    due = None if doc["_final"] else doc["_ready"]
+    due = doc.get("_delete_at")
+    if due is None:
+        due = None if doc["_final"] else doc["_ready"]
     ctx.tx.put(
         "version",
         doc["version_id"],
@@ -134,7 +144,7 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
     taken = {version["version_name"] for version in existing}
     if name is not None and name in taken:
         raise errors.modelarts(400, "ModelArts.4371", f"Version name {name} already exists in dataset {dataset_id}.")
-    if any(version_status(version["_ready"], ctx.now_ms) == 0 for version in existing):
+    if datasets.releasing(ctx, dataset_id):
         raise errors.modelarts(400, "ModelArts.4343", f"Dataset {dataset_id} is already publishing a version.")
     last = dataset.get("last_release_ms")
     interval_ms = int(ctx.config.release_interval_seconds * 1000)
@@ -161,7 +171,10 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
 
 
 def settle(ctx: Ctx, version: Doc) -> None:
-    """A finished release becomes the dataset's current version."""
+    """A finished release becomes the dataset's current version; a finished deletion removes it."""
+    if version.get("_delete_at") is not None:
+        ctx.tx.delete("version", version["version_id"])
+        return
     dataset = ctx.tx.get("dataset", version["dataset_id"])
     if dataset is not None:
         dataset["current_version_id"] = version["version_id"]
@@ -180,8 +193,10 @@ def get(ctx: Ctx, dataset_id: str, version_id: str) -> Doc:
 
 
 def view(ctx: Ctx, version: Doc, dataset: Doc) -> Doc:
-    status = version_status(version["_ready"], ctx.now_ms)
+    status = status_of(ctx, version)
     result = {key: copy.deepcopy(value) for key, value in version.items() if not key.startswith("_")}
+    if ctx.config.strict("fields"):
+        del result["dataset_id"]  # not in the version tables (--fields documented)
     result.update(
         {
             "status": status,
@@ -214,7 +229,7 @@ def listing(
 ) -> list[Doc]:
     found = []
     for version in ctx.tx.objects("version", dataset_id):
-        if status is not None and version_status(version["_ready"], ctx.now_ms) != status:
+        if status is not None and status_of(ctx, version) != status:
             continue
         if version_format is not None and version["version_format"] != version_format:
             continue
@@ -230,9 +245,17 @@ def listing(
 
 
 def delete(ctx: Ctx, dataset: Doc, version: Doc) -> None:
-    ctx.tx.delete("version", version["version_id"])
+    """Delete now, or with --lifecycle async mark it deleting (status 2) until the deletion is due."""
+    delay = datasets.lifecycle_ms(ctx)
+    if not delay:
+        ctx.tx.delete("version", version["version_id"])
+    elif version.get("_delete_at") is None:
+        version["_delete_at"] = ctx.now_ms + delay
+        save(ctx, version)
     if dataset.get("current_version_id") == version["version_id"]:
-        remaining = [v for v in ctx.tx.objects("version", dataset["dataset_id"]) if v["_final"]]
+        remaining = [
+            v for v in ctx.tx.objects("version", dataset["dataset_id"]) if v["_final"] and v.get("_delete_at") is None
+        ]
         newest = remaining[0] if remaining else None
         dataset["current_version_id"] = newest["version_id"] if newest else None
         dataset["current_version_name"] = newest["version_name"] if newest else None
