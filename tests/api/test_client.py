@@ -306,7 +306,7 @@ def test_a_200_with_modelarts_4964_and_no_task_id_is_already_running() -> None:
 
 def test_a_200_without_the_id_or_an_error_code_is_an_error() -> None:
     script = Script().on("POST", TASKS, httpx.Response(200, json={}))
-    with pytest.raises(APIError, match="answered without 'task_id'"):
+    with pytest.raises(APIError, match="no 'task_id'"):
         make_client(script).create_task("ds1", {})
 
 

@@ -11,12 +11,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pulumi_engine import ENABLE_HINT, EngineStack, emulator_config, find_engine
+from pulumi_engine import ENABLE_HINT, SENTINEL_SECRET_KEY, EngineStack, emulator_config, find_engine
 
 from emulator_process import EmulatorProcess, start_emulator
 
-# A secret key nobody would type: it must never show up in state, outputs or any command's output.
-SENTINEL_SECRET_KEY = "e2e-SENTINEL-secret-4f1c9a7be2d84c0f"
 FAST = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
 
 

@@ -31,6 +31,8 @@ ENGINE_SCRIPT = REPO / "scripts" / "pulumi-engine.sh"
 ENABLE_HINT = "bash scripts/pulumi-engine.sh"
 STACK = "e2e"
 PASSPHRASE = "e2e-passphrase"
+# A secret key nobody would type: it must never show up in state, outputs or any command's output.
+SENTINEL_SECRET_KEY = "e2e-SENTINEL-secret-4f1c9a7be2d84c0f"
 
 
 def find_engine() -> Path | None:

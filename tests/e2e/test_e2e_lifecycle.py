@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 from programs import export_program, release_program, task_program
-from pulumi_engine import EngineStack, Run, clock_running, kill_orphans
+from pulumi_engine import SENTINEL_SECRET_KEY, EngineStack, Run, clock_running, kill_orphans
 from test_e2e_projects import EXPORTS, TASKS, VERSIONS, writes
 
-from conftest import SENTINEL_SECRET_KEY
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 

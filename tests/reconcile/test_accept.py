@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import make_ctx
+from reconcile_helpers import make_ctx
+
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.reconcile import intelligent
 from pulumi_modelarts.reconcile.accept import AcceptRule, select

@@ -14,7 +14,7 @@ LIST = "GET /v2/{project_id}/datasets/{dataset_id}/export-tasks"
 
 
 def test_concurrent_waiters_share_one_list_call(emulator_factory: Any) -> None:
-    from conftest import make_ctx
+    from reconcile_helpers import make_ctx
 
     emulator: EmulatorProcess = emulator_factory("--seed", "demo", "--export-seconds", "2")
     ctx: ReconcileContext = make_ctx(emulator)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from reconcile_helpers import make_ctx
 
-from conftest import make_ctx
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.api.errors import APIError
 from pulumi_modelarts.reconcile import export, intelligent
