@@ -9,49 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from matrix import ALL_READINGS, LABELLED, SCENARIOS, Played, errors_of
+from matrix import ALL_READINGS, LABELLED, Played, errors_of
 
 from pulumi_modelarts.api.client import EXPORT_TASKS, TASKS, VERSIONS
 
-# (scenario, reading) pairs that today's reconcile code fails; they join the matrix once the reconcile
-# side of issue 11 has merged (helper i9): identity falls back to the echoed request when task names are
-# not echoed or are replaced, and task starts wait out a running release instead of failing.
-READINGS_NEEDING_RECONCILE: frozenset[tuple[str, str]] = frozenset(
-    {
-        # task_name not echoed: the task is not found again; the re-POST collides on ModelArts.4391
-        ("rerun", "task_name=empty"),
-        ("lost", "task_name=empty"),
-        ("accept", "task_name=empty"),
-        ("refresh", "task_name=empty"),  # plans "create" for both tasks
-        # config.name replaced by the server: the task is not found again; a second task is started
-        ("rerun", "config_name=generated"),
-        ("lost", "config_name=generated"),
-        ("accept", "config_name=generated"),
-        ("refresh", "config_name=generated"),
-        # an auto-label start during a release fails with ModelArts.4821 instead of waiting
-        ("create", "release_locks=on"),
-        ("rerun", "release_locks=on"),
-        ("refresh", "release_locks=on"),
-        ("create", "cloud-strict"),
-        ("rerun", "cloud-strict"),
-        ("lost", "cloud-strict"),
-        ("accept", "cloud-strict"),
-        ("refresh", "cloud-strict"),
-    }
-)
 
-
-def test_the_pairs_left_out_name_real_scenarios_and_readings() -> None:
-    assert {scenario for scenario, _ in READINGS_NEEDING_RECONCILE} <= set(SCENARIOS)
-    assert {reading for _, reading in READINGS_NEEDING_RECONCILE} <= set(ALL_READINGS)
-
-
-def _cases(scenario: str) -> list[str]:
-    return [name for name in ALL_READINGS if (scenario, name) not in READINGS_NEEDING_RECONCILE]
-
-
-def readings_for(scenario: str) -> pytest.MarkDecorator:
-    return pytest.mark.parametrize("played", _cases(scenario), indirect=True)
+# Every scenario runs under every reading: each reading alone, the lenient default and cloud-strict.
+every_reading = pytest.mark.parametrize("played", ALL_READINGS, indirect=True)
 
 
 def write(directory: Path, text: str) -> Path:
@@ -110,14 +74,14 @@ resources:
 AFTER_FOUR = {"tasks": 2, "export_tasks": 1, "versions": 2}  # the seed has V001
 
 
-@readings_for("create")
+@every_reading
 def test_create(played: Played, tmp_path: Path) -> None:
     results, _ = played.apply(write(tmp_path, four_creates("create")))
     assert errors_of(results) == []
     assert played.objects("create") == AFTER_FOUR
 
 
-@readings_for("rerun")
+@every_reading
 def test_rerun_writes_nothing(played: Played, tmp_path: Path) -> None:
     specs = write(tmp_path, four_creates("rerun"))
     first, _ = played.apply(specs)
@@ -128,7 +92,7 @@ def test_rerun_writes_nothing(played: Played, tmp_path: Path) -> None:
     assert played.objects("rerun") == AFTER_FOUR
 
 
-@readings_for("lost")
+@every_reading
 def test_every_create_answer_lost_ends_with_exactly_one_of_each(played: Played, tmp_path: Path) -> None:
     specs = write(tmp_path, four_creates("lost"))
     rules = [
@@ -152,7 +116,7 @@ def test_every_create_answer_lost_ends_with_exactly_one_of_each(played: Played, 
 MIN_SCORE = 0.6
 
 
-@readings_for("accept")
+@every_reading
 def test_acceptance_over_more_than_250_samples_confirms_each_qualifying_sample_once(
     played: Played, tmp_path: Path
 ) -> None:
@@ -194,7 +158,7 @@ resources:
     assert played.state_of("accept")["labelled"] == labelled_before + accepted
 
 
-@readings_for("refresh")
+@every_reading
 def test_refresh_after_apply_shows_no_drift(played: Played, tmp_path: Path) -> None:
     specs = write(tmp_path, four_creates("refresh"))
     applied, _ = played.apply(specs)
@@ -208,7 +172,7 @@ def test_refresh_after_apply_shows_no_drift(played: Played, tmp_path: Path) -> N
     assert ctx.client.stats.writes == 0
 
 
-@readings_for("adopt")
+@every_reading
 def test_an_export_started_earlier_is_adopted_not_repeated(played: Played, tmp_path: Path) -> None:
     """An export started before (by a run whose answer was lost, or by hand with the documented body)."""
     request = {
@@ -248,7 +212,7 @@ resources:
     assert played.objects("adopt")["export_tasks"] == 1
 
 
-@readings_for("busy")
+@every_reading
 def test_a_task_started_while_another_of_its_kind_runs_waits_for_it(played: Played, tmp_path: Path) -> None:
     """Someone else's auto-grouping task runs: the second start is refused (400 ModelArts.4409, or 200
     ModelArts.4964 without a task_id); the run waits for the other task, then starts its own."""
