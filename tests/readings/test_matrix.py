@@ -13,7 +13,6 @@ from matrix import ALL_READINGS, LABELLED, Played, errors_of
 
 from pulumi_modelarts.api.client import EXPORT_TASKS, TASKS, VERSIONS
 
-
 # Every scenario runs under every reading: each reading alone, the lenient default and cloud-strict.
 every_reading = pytest.mark.parametrize("played", ALL_READINGS, indirect=True)
 
