@@ -81,12 +81,13 @@ class CredentialState:
 
     def run(self, call: Callable[[], R]) -> R:
         """``call()``, unless these credentials were rejected before (then that error, not a request)."""
-        if self._accepted:
-            self._raise_if_rejected()
-            return self._observe(call)
-        with self._lock:
-            self._raise_if_rejected()
-            return self._observe(call)
+        if not self._accepted:
+            with self._lock:
+                if not self._accepted:  # the first call, or every call after a rejection or a 5xx/429
+                    self._raise_if_rejected()
+                    return self._observe(call)
+        self._raise_if_rejected()
+        return self._observe(call)
 
     def _raise_if_rejected(self) -> None:
         error = self._rejection
