@@ -14,7 +14,7 @@ from pulumi_modelarts.api import (
     explicit_from_config,
     resolve_settings,
 )
-from pulumi_modelarts.api.config import SPECS, default_endpoints
+from pulumi_modelarts.api.config import SPECS, default_endpoints, unknown_config_keys
 
 AKSK = {"HW_ACCESS_KEY": "ak-hw", "HW_SECRET_KEY": "sk-hw"}
 
@@ -202,7 +202,7 @@ def test_explicit_endpoints_override_and_are_normalized() -> None:
     settings = resolve(
         AKSK,
         region="eu-de",
-        endpoint="modelarts.local:8443/",
+        endpoint=" https://modelarts.local:8443/ ",
         iam_endpoint="https://iam.local",
         project_id="p",
     )
@@ -296,7 +296,7 @@ def test_iam_needed_without_region() -> None:
 
 def test_settings_table_covers_every_field_and_names_pulumi_keys() -> None:
     table = {spec.name: spec for spec in SETTINGS_TABLE}
-    assert set(Settings.__dataclass_fields__) <= set(table)
+    assert set(Settings.__dataclass_fields__) - {"origin", "sources"} <= set(table)
     assert table["secret_key"].config_key == "modelarts:secretKey"
     assert table["iam_endpoint"].config_key == "modelarts:iamEndpoint"
     assert table["max_retries"].env == ("HW_MAX_RETRIES",)
@@ -361,3 +361,105 @@ def test_bad_values_of_secret_settings_are_never_echoed() -> None:
     with pytest.raises(ConfigurationError) as caught:
         resolve(region="eu-de", project_id="p", access_key="SENTINEL-AK-2")
     assert "SENTINEL" not in str(caught.value) and "SENTINEL" not in repr(caught.value)
+
+
+# --- normalization and checks of values (issue 10) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("region", "endpoint", "iam"),
+    [
+        ("EU-DE", "https://modelarts.eu-de.otc.t-systems.com", "https://iam.eu-de.otc.t-systems.com/v3"),
+        ("eu-de ", "https://modelarts.eu-de.otc.t-systems.com", "https://iam.eu-de.otc.t-systems.com/v3"),
+        (
+            " Cn-North-4\n",
+            "https://modelarts.cn-north-4.myhuaweicloud.com",
+            "https://iam.cn-north-4.myhuaweicloud.com/v3",
+        ),
+    ],
+)
+def test_regions_are_case_insensitive_and_stripped(region: str, endpoint: str, iam: str) -> None:
+    settings = resolve(AKSK, region=region)
+    assert (settings.region, settings.endpoint, settings.iam_endpoint) == (region.strip().lower(), endpoint, iam)
+
+
+def test_unknown_region_is_refused_unless_an_endpoint_or_cloud_is_given() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        resolve({**AKSK, "HW_REGION_NAME": "eu-dee"})
+    message = str(caught.value)
+    assert "'eu-dee'" in message and "HW_REGION_NAME" in message and "eu-de" in message
+    assert "MODELARTS_ENDPOINT" in message
+    assert resolve(AKSK, region="xx-private-1", endpoint="https://ma.example").region == "xx-private-1"
+    assert resolve(AKSK, region="xx-private-1", cloud="example.cloud").endpoint == (
+        "https://modelarts.xx-private-1.example.cloud"
+    )
+
+
+@pytest.mark.parametrize("value", ["modelarts.local:8443", "ftp://modelarts.local", "https://"])
+def test_endpoint_without_http_scheme_is_refused_with_a_hint(value: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        resolve(AKSK, region="eu-de", endpoint=value)
+    message = str(caught.value)
+    assert "https://" in message and "modelarts:endpoint" in message
+    with pytest.raises(ConfigurationError, match="--endpoint flag"):
+        resolve(AKSK, region="eu-de", endpoint=value, origin="cli")
+    with pytest.raises(ConfigurationError, match="HW_AUTH_URL"):
+        resolve({**AKSK, "HW_AUTH_URL": value}, region="eu-de")
+
+
+@pytest.mark.parametrize("setting", ["access_key", "secret_key", "security_token", "auth_token", "project_id"])
+@pytest.mark.parametrize("bad", ["SENTINEL\nX", "SENTINEL\u00e9", "SENTINEL\x00", "SENTINEL\rX"])
+def test_values_that_cannot_go_into_a_header_are_refused_unquoted(setting: str, bad: str) -> None:
+    values: dict[str, Any] = {"region": "eu-de", "project_id": "p", "access_key": "a", "secret_key": "s"}
+    values[setting] = bad
+    for origin, place in (("pulumi", "modelarts:"), ("cli", "--" + setting.replace("_", "-"))):
+        with pytest.raises(ConfigurationError) as caught:
+            resolve(**values, origin=origin)  # type: ignore[arg-type]
+        message = str(caught.value)
+        assert setting in message and place in message
+        assert "SENTINEL" not in message and "SENTINEL" not in repr(caught.value)
+    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "s", "HW_SECURITY_TOKEN": "t", "HW_AUTH_TOKEN": "t"}
+    name = {"access_key": "HW_ACCESS_KEY", "secret_key": "HW_SECRET_KEY", "security_token": "HW_SECURITY_TOKEN"}
+    if setting in name:
+        with pytest.raises(ConfigurationError, match=name[setting]):
+            resolve({**env, name[setting]: bad}, region="eu-de", project_id="p")
+
+
+@pytest.mark.parametrize("setting", ["access_key", "secret_key", "security_token", "auth_token", "password"])
+def test_surrounding_whitespace_of_credentials_is_stripped(setting: str) -> None:
+    values: dict[str, Any] = {"region": "eu-de", "project_id": "p", "access_key": "a", "secret_key": "s"}
+    if setting == "password":
+        values = {"region": "eu-de", "project_id": "p", "username": "u", "domain_name": "d"}
+    values[setting] = "  SENTINEL-1\r\n"
+    assert getattr(resolve(**values), setting) == "SENTINEL-1"
+
+
+def test_messages_name_the_cli_flag_when_the_cli_is_in_use() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        resolve(region="eu-de", project_id="p", access_key="a", origin="cli")
+    assert "--secret-key" in str(caught.value) and "modelarts:secretKey" not in str(caught.value)
+    with pytest.raises(ConfigurationError, match="--max-retries flag"):
+        resolve(AKSK, region="eu-de", max_retries="-1", origin="cli")
+    with pytest.raises(ConfigurationError, match="MODELARTS_READ_TIMEOUT"):
+        resolve({**AKSK, "MODELARTS_READ_TIMEOUT": "0"}, region="eu-de")
+
+
+def test_describe_credentials_names_settings_and_sources_never_values() -> None:
+    settings = resolve({"HW_ACCESS_KEY": "SENTINEL-A", "OS_SECRET_KEY": "SENTINEL-S"}, region="eu-de")
+    text = settings.describe_credentials()
+    assert "HW_ACCESS_KEY" in text and "OS_SECRET_KEY" in text and "SENTINEL" not in text
+    flags = resolve(region="eu-de", access_key="SENTINEL-A", secret_key="SENTINEL-S", origin="cli")
+    assert "--access-key" in flags.describe_credentials() and "SENTINEL" not in flags.describe_credentials()
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (["modelarts:regoin"], [("modelarts:regoin", "modelarts:region")]),
+        (["modelarts:accesKey", "modelarts:region"], [("modelarts:accesKey", "modelarts:accessKey")]),
+        (["modelarts:zzz", "aws:region"], [("modelarts:zzz", None)]),
+        (["modelarts:secretKey"], []),
+    ],
+)
+def test_unknown_config_keys_with_the_closest_known_key(keys: list[str], expected: list[Any]) -> None:
+    assert unknown_config_keys(keys) == expected

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 
 import httpx
 import pytest
 
-from pulumi_modelarts.api import APIError, ModelArtsError, resolve_settings
+from emulator_process import EmulatorProcess
+from pulumi_modelarts.api import (
+    APIError,
+    AuthenticationError,
+    ModelArtsClient,
+    ModelArtsError,
+    RetryPolicy,
+    resolve_settings,
+)
 from pulumi_modelarts.api.auth import make_auth
 
 from .fakes import PROJECT_ID, Script, error, make_client
@@ -89,3 +99,59 @@ def test_configuration_errors_do_not_echo_secrets() -> None:
     with pytest.raises(ModelArtsError) as caught:
         resolve_settings(environ={}, region="eu-de", password=SENTINELS["password"])
     assert_clean(str(caught.value))
+
+
+# --- issue 10: transport errors, rejected credentials -------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", ["access_key", "security_token"])
+def test_transport_errors_never_quote_a_header_value(emulator: EmulatorProcess, setting: str) -> None:
+    """h11 refuses a header value with a line break and repeats the value; the client never passes it on.
+
+    resolve_settings refuses such values first; Settings built by hand still must not leak them.
+    """
+    settings = resolve_settings(environ={}, **emulator.client_settings())
+    settings = dataclasses.replace(settings, **{setting: "SENTINEL-VALUE-0001\nX"})
+    client = ModelArtsClient(settings, retry=RetryPolicy(max_attempts=1, max_elapsed_seconds=5))
+    with pytest.raises(ModelArtsError) as caught:
+        client.get_dataset("ds1")
+    assert_clean(str(caught.value) + repr(caught.value))
+    assert "header" in str(caught.value) and "127.0.0.1" in str(caught.value)
+
+
+def test_wrong_keys_from_many_threads_are_one_rejected_signature(emulator: EmulatorProcess) -> None:
+    settings = resolve_settings(environ={}, **emulator.client_settings(secret_key="SENTINEL-WRONG-SK"))
+    clients = [ModelArtsClient(settings, retry=RetryPolicy(max_attempts=1, max_elapsed_seconds=5)) for _ in range(3)]
+    emulator.reset_stats()
+    errors: list[BaseException] = []
+
+    def call(client: ModelArtsClient) -> None:
+        try:
+            client.get_dataset("ds1")
+        except AuthenticationError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=call, args=(clients[index % 3],)) for index in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stats = emulator.stats()
+    assert stats["total"] + stats["auth"] == 1, stats
+    assert len(errors) == 12 and len({str(error) for error in errors}) == 1
+    message = str(errors[0])
+    assert "authentication failed" in message and "access key from Pulumi config modelarts:accessKey" in message
+    assert_clean(message)
+    assert clients[0].credential_rejection is not None
+
+
+def test_accepted_credentials_are_not_serialized(emulator: EmulatorProcess) -> None:
+    client = ModelArtsClient(resolve_settings(environ={}, **emulator.client_settings()))
+    emulator.reset_stats()
+    pages = [threading.Thread(target=client.list_datasets_page) for _ in range(4)]
+    for thread in pages:
+        thread.start()
+    for thread in pages:
+        thread.join()
+    assert emulator.stats()["total"] == 4
+    assert client.credential_rejection is None

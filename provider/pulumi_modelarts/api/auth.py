@@ -22,17 +22,25 @@ import httpx
 
 from pulumi_modelarts import signing
 from pulumi_modelarts.api.config import USER_AGENT, Settings
-from pulumi_modelarts.api.errors import AuthenticationError, ConfigurationError
+from pulumi_modelarts.api.errors import (
+    APIError,
+    AuthenticationError,
+    ConfigurationError,
+    ServerError,
+    ThrottledError,
+)
 from pulumi_modelarts.api.responses import error_from_response, json_body
 
 Send = Callable[[httpx.Request], httpx.Response]
 T = TypeVar("T")
+R = TypeVar("R")
 
 TOKEN_ROUTE = "/v3/auth/tokens"
 PROJECTS_ROUTE = "/v3/projects"
 REFRESH_MARGIN_SECONDS = 300.0
 DEFAULT_TOKEN_LIFETIME_SECONDS = 3600.0  # used when IAM does not say when the token expires
 IAM_REQUEST = "modelarts_iam_request"  # request extension marking IAM side requests
+PROJECT_HINT = "set modelarts:projectId in Pulumi config or HW_PROJECT_ID/OS_PROJECT_ID in the environment"
 
 
 def _drive(flow: Generator[httpx.Request, httpx.Response, T], send: Send) -> T:
@@ -53,10 +61,76 @@ def is_iam_request(request: httpx.Request) -> bool:
     return bool(request.extensions.get(IAM_REQUEST))
 
 
+class CredentialState:
+    """What IAM and the gateway said of one set of credentials in this process: nothing yet, accepted, rejected.
+
+    Until a call has been answered without an authentication error, calls with these credentials go
+    one at a time. After the first 401/403 about them, no call is sent with them again: the gateway
+    locks an access key after a few bad signatures, and a wrong key is then one rejected signature
+    per run, not one per resource.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._accepted = False
+        self._rejection: AuthenticationError | None = None
+
+    @property
+    def rejection(self) -> AuthenticationError | None:
+        return self._rejection
+
+    def run(self, call: Callable[[], R]) -> R:
+        """``call()``, unless these credentials were rejected before (then that error, not a request)."""
+        if not self._accepted:
+            with self._lock:
+                if not self._accepted:  # the first call, or every call after a rejection or a 5xx/429
+                    self._raise_if_rejected()
+                    return self._observe(call)
+        self._raise_if_rejected()
+        return self._observe(call)
+
+    def _raise_if_rejected(self) -> None:
+        error = self._rejection
+        if error is not None:
+            raise AuthenticationError(
+                str(error),
+                status_code=error.status_code,
+                error_code=error.error_code,
+                error_msg=error.error_msg,
+                method=error.method,
+                path=error.path,
+            )
+
+    def _observe(self, call: Callable[[], R]) -> R:
+        try:
+            result = call()
+        except AuthenticationError as error:
+            self._rejection = error
+            raise
+        except APIError as error:
+            if not isinstance(error, (ThrottledError, ServerError)):
+                self._accepted = True  # the API judged the request itself: the credentials passed
+            raise
+        self._accepted = True
+        return result
+
+
+_CREDENTIAL_STATES: dict[str, CredentialState] = {}
+_CREDENTIAL_STATES_LOCK = threading.Lock()
+
+
+def credential_state(*identity: str | None) -> CredentialState:
+    """The process-wide state of the credentials identified by ``identity`` (hashed, never kept in clear)."""
+    key = hashlib.sha256("\0".join(part or "" for part in identity).encode()).hexdigest()
+    with _CREDENTIAL_STATES_LOCK:
+        return _CREDENTIAL_STATES.setdefault(key, CredentialState())
+
+
 class ModelArtsAuth(httpx.Auth):
     """An httpx auth flow that also resolves the project id."""
 
     requires_request_body = True  # AK/SK hashes the body; token flows replay it after a refresh
+    credentials: CredentialState
 
     def project_id(self, send: Send) -> str:
         """The project id for URLs, asking IAM through ``send`` when it is not configured."""
@@ -73,6 +147,7 @@ class StaticTokenAuth(ModelArtsAuth):
     def __init__(self, token: str, project_id: str) -> None:
         self._token = token
         self._project_id = project_id
+        self.credentials = credential_state("token", token, project_id)
 
     def project_id(self, send: Send) -> str:
         return self._project_id
@@ -104,7 +179,9 @@ class AkSkAuth(ModelArtsAuth):
         iam_endpoint: str | None = None,
         project_name: str | None = None,
         utcnow: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        project_hint: str = PROJECT_HINT,
     ) -> None:
+        self._project_hint = project_hint
         self._access_key = access_key
         self._secret_key = secret_key
         self._security_token = security_token
@@ -112,6 +189,7 @@ class AkSkAuth(ModelArtsAuth):
         self._iam_endpoint = iam_endpoint
         self._project_name = project_name
         self._utcnow = utcnow
+        self.credentials = credential_state("aksk", access_key, secret_key, security_token, iam_endpoint)
 
     @property
     def temporary(self) -> bool:
@@ -175,8 +253,8 @@ class AkSkAuth(ModelArtsAuth):
         matches = [p for p in projects if isinstance(p, dict) and p.get("name") == name and p.get("id")]
         if not matches:
             raise ConfigurationError(
-                f"IAM has no project named {name!r} visible to these credentials: set modelarts:projectId "
-                "in Pulumi config or HW_PROJECT_ID/OS_PROJECT_ID in the environment, or fix the region"
+                f"IAM has no project named {name!r} visible to these credentials: give the project id "
+                f"({self._project_hint}), or fix the region or project name"
             )
         project_id = str(matches[0]["id"])
         with _PROJECT_IDS_LOCK:
@@ -256,7 +334,9 @@ class PasswordTokenAuth(ModelArtsAuth):
         project_id: str | None = None,
         project_name: str | None = None,
         clock: Callable[[], float] = time.time,
+        project_hint: str = PROJECT_HINT,
     ) -> None:
+        self._project_hint = project_hint
         self._iam_endpoint = iam_endpoint
         self._username = username
         self._password = password
@@ -274,6 +354,7 @@ class PasswordTokenAuth(ModelArtsAuth):
             ]
         )
         self._slot = _slot_for(hashlib.sha256(identity.encode()).hexdigest())
+        self.credentials = credential_state("password", identity)
 
     def project_id(self, send: Send) -> str:
         if self._project_id:
@@ -281,8 +362,7 @@ class PasswordTokenAuth(ModelArtsAuth):
         token = _drive(self._obtain(stale=None), send)
         if not token.project_id:
             raise AuthenticationError(
-                "the IAM token does not name a project: set modelarts:projectId in Pulumi config "
-                "or HW_PROJECT_ID/OS_PROJECT_ID in the environment"
+                f"the IAM token does not name a project: give the project id ({self._project_hint})"
             )
         return token.project_id
 
@@ -384,11 +464,12 @@ def make_auth(settings: Settings) -> ModelArtsAuth:
             project_id=settings.project_id,
             iam_endpoint=settings.iam_endpoint,
             project_name=settings.project_scope_name,
+            project_hint=settings.where("project_id"),
         )
     if method == "password":
         assert settings.username and settings.password
         if not settings.iam_endpoint:
-            raise ConfigurationError("ModelArts IAM endpoint is missing: set modelarts:iamEndpoint or a region")
+            raise ConfigurationError(f"ModelArts IAM endpoint is missing: {settings.where('iam_endpoint')}")
         return PasswordTokenAuth(
             iam_endpoint=settings.iam_endpoint,
             username=settings.username,
@@ -397,16 +478,21 @@ def make_auth(settings: Settings) -> ModelArtsAuth:
             domain_id=settings.domain_id,
             project_id=settings.project_id,
             project_name=settings.project_scope_name,
+            project_hint=settings.where("project_id"),
         )
     assert settings.auth_token
     if not settings.project_id:
-        raise ConfigurationError("ModelArts project id is missing: set modelarts:projectId (needed with a token)")
+        raise ConfigurationError(
+            f"ModelArts project id is missing (needed with a token): {settings.where('project_id')}"
+        )
     return StaticTokenAuth(settings.auth_token, settings.project_id)
 
 
 def clear_caches() -> None:
-    """Forget every cached token and looked-up project id (tests; credential rotation)."""
+    """Forget every cached token, looked-up project id and credential verdict (tests; credential rotation)."""
     with _TOKEN_SLOTS_LOCK:
         _TOKEN_SLOTS.clear()
     with _PROJECT_IDS_LOCK:
         _PROJECT_IDS.clear()
+    with _CREDENTIAL_STATES_LOCK:
+        _CREDENTIAL_STATES.clear()

@@ -10,6 +10,7 @@ before deciding, because the write may have been committed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -27,6 +28,7 @@ from pulumi_modelarts.api.auth import ModelArtsAuth, is_iam_request, make_auth
 from pulumi_modelarts.api.config import USER_AGENT, Settings, resolve_settings
 from pulumi_modelarts.api.errors import (
     APIError,
+    AuthenticationError,
     ModelArtsError,
     ResponseLostError,
     ServerError,
@@ -68,8 +70,19 @@ class Kind(Enum):
     WRITE = "write"  # repeat only when the request never reached the server
 
 
-# Failures that happen before a byte of the request is on the wire.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures that happen before a byte of the request is on the wire (a LocalProtocolError: the request
+# could not even be encoded).
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError)
+
+# What to check when credentials are rejected, by authentication method.
+_CHECK = {
+    "aksk": "that the access key exists and is enabled, that the secret key belongs to it, "
+    "and that this machine's clock is right",
+    "temporary_aksk": "that the temporary access key, secret key and security token belong together "
+    "and have not expired",
+    "password": "the user name, password and domain (account) name, and that the user is not locked",
+    "token": "that the token has not expired (tokens last 24 hours)",
+}
 
 
 # --- one connection pool per process ------------------------------------------------------
@@ -195,8 +208,11 @@ class ModelArtsClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        before_write: Callable[[], None] | None = None,
     ) -> None:
+        """``before_write`` runs before every attempt of a call that is not a GET; it may raise to stop it."""
         self.settings = settings
+        self._before_write = before_write
         self.stats = ClientStats()
         self._auth: ModelArtsAuth = make_auth(settings)
         self._retry = retry if retry is not None else RetryPolicy.from_settings(settings)
@@ -227,6 +243,12 @@ class ModelArtsClient:
     def __repr__(self) -> str:
         endpoint, region = self.settings.endpoint, self.settings.region
         return f"ModelArtsClient(endpoint={endpoint!r}, region={region!r}, auth={self._auth!r})"
+
+    @property
+    def credential_rejection(self) -> AuthenticationError | None:
+        """The error of IAM or the gateway if it rejected these credentials in this process, else None."""
+        error = self._auth.credentials.rejection
+        return None if error is None else self._rejected(error)
 
     @property
     def project_id(self) -> str:
@@ -556,10 +578,15 @@ class ModelArtsClient:
             self.stats.record_call(f"{method} {route}", write=method != "GET")
         budget = self._retry.start(self._clock)
         number = 0
+        credentials = self._auth.credentials
         while True:
             number += 1
+            if self._before_write is not None and method != "GET":
+                self._before_write()
             try:
-                return attempt(number)
+                return credentials.run(functools.partial(attempt, number))
+            except AuthenticationError as rejected:
+                raise self._rejected(rejected) from None
             except (_Sent, httpx.TransportError, APIError) as failure:
                 error, retryable, retry_after = self._classify(failure, method, route, kind)
                 if not isinstance(failure, APIError):
@@ -587,7 +614,9 @@ class ModelArtsClient:
         exc = failure.cause if isinstance(failure, _Sent) else failure
         assert isinstance(exc, httpx.TransportError)
         reached = sent and not isinstance(exc, _NOT_SENT) and not _failed_on_iam(exc)
-        text = redact(f"{type(exc).__name__} on {method} {route}: {exc or 'no detail'}", self._secrets)
+        text = redact(
+            f"{type(exc).__name__} on {method} {route} to {self._host_of(exc)}: {_detail(exc)}", self._secrets
+        )
         if reached and kind is Kind.WRITE:
             error: TransportError = ResponseLostError(
                 f"{text}; the request was sent, so it may have been committed", method=method, path=route
@@ -596,6 +625,31 @@ class ModelArtsClient:
             error = TransportError(text, method=method, path=route)
         error.__cause__ = exc
         return error, not (reached and kind is Kind.WRITE), None
+
+    def _rejected(self, error: AuthenticationError) -> AuthenticationError:
+        """The one message of rejected credentials: what was said, which settings were used, what to check."""
+        s = self.settings
+        text = (
+            f"authentication failed: {error}. Credentials used: {s.describe_credentials()}. "
+            f"Check {_CHECK[s.auth_method]}, and that the project and region belong to the account. "
+            "Nothing more is sent with these credentials in this run (repeated bad signatures lock an access key)."
+        )
+        return AuthenticationError(
+            redact(text, self._secrets),
+            status_code=error.status_code,
+            error_code=error.error_code,
+            error_msg=error.error_msg,
+            request_id=error.request_id,
+            method=error.method,
+            path=error.path,
+        )
+
+    def _host_of(self, exc: httpx.TransportError) -> str:
+        """The host a failed request went to (the ModelArts endpoint's when the error does not say)."""
+        try:
+            return exc.request.url.netloc.decode("ascii")
+        except RuntimeError:  # httpx raises this when the exception carries no request
+            return urlsplit(self.settings.endpoint).netloc
 
     def _send_side(self, request: httpx.Request) -> httpx.Response:
         """Send an IAM side request (token, project lookup); it carries its own authentication."""
@@ -619,6 +673,13 @@ class _Sent(Exception):
     def __init__(self, cause: httpx.TransportError) -> None:
         super().__init__(str(cause))
         self.cause = cause
+
+
+def _detail(exc: httpx.TransportError) -> str:
+    """What went wrong, never quoting a header: h11's encoding errors repeat the offending header value."""
+    if isinstance(exc, httpx.LocalProtocolError):
+        return "the request could not be encoded (a header value is not allowed); it was not sent"
+    return str(exc) or "no detail"
 
 
 def _failed_on_iam(exc: httpx.TransportError) -> bool:

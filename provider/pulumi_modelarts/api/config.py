@@ -10,9 +10,11 @@ be given. Secrets never appear in ``repr`` or in messages.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,12 +25,28 @@ from pulumi_modelarts.api.errors import ConfigurationError
 USER_AGENT = f"pulumi-modelarts/{__version__}"
 
 AuthMethod = Literal["aksk", "temporary_aksk", "password", "token"]
+#: Who gave the explicit values: Pulumi stack config, or the flags of the ``pulumi-modelarts`` CLI.
+Origin = Literal["pulumi", "cli"]
 
 OTC_REGIONS = frozenset({"eu-de", "eu-nl"})
 OTC_DOMAIN = "otc.t-systems.com"
 HUAWEI_DOMAIN = "myhuaweicloud.com"
 HUAWEI_EU_DOMAIN = "myhuaweicloud.eu"
 HUAWEI_EU_REGION_PREFIX = "eu-west-1"
+# Regions whose endpoints are derived (NOTES §7.1, §7.2). Any other region needs an explicit endpoint or cloud.
+HUAWEI_REGIONS = frozenset(
+    {
+        "af-north-1", "af-south-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+        "ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-north-1", "cn-north-2", "cn-north-4",
+        "cn-north-9", "cn-north-11", "cn-north-12", "cn-south-1", "cn-south-2", "cn-southwest-2", "cn-southwest-3",
+        "eu-west-0", "eu-west-101", "la-north-2", "la-south-2", "me-east-1", "na-mexico-1", "ru-moscow-1",
+        "ru-northwest-2", "sa-brazil-1", "tr-west-1",
+    }
+)  # fmt: skip
+KNOWN_REGIONS = OTC_REGIONS | HUAWEI_REGIONS
+# Settings sent in an HTTP header (or used as the HMAC key): printable ASCII only.
+HEADER_SETTINGS = ("access_key", "secret_key", "security_token", "auth_token", "project_id")
+_HEADER_SAFE = re.compile(r"[\x20-\x7e]*")
 
 
 @dataclass(frozen=True)
@@ -42,9 +60,18 @@ class SettingSpec:
     description: str
     secret: bool = False
 
-    def where(self) -> str:
+    @property
+    def flag(self) -> str:
+        """The ``pulumi-modelarts`` CLI flag of this setting."""
+        return "--insecure" if self.name == "verify_tls" else "--" + self.name.replace("_", "-")
+
+    def explicit_place(self, origin: Origin = "pulumi") -> str:
+        """How the user names this setting explicitly: the CLI flag or the Pulumi config key."""
+        return f"the {self.flag} flag" if origin == "cli" else f"Pulumi config {self.config_key}"
+
+    def where(self, origin: Origin = "pulumi") -> str:
         """Where the setting can be given, for error messages."""
-        places = [f"set {self.config_key} in Pulumi config"]
+        places = [f"pass {self.flag}" if origin == "cli" else f"set {self.config_key} in Pulumi config"]
         if self.env:
             names = list(self.env)
             env = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
@@ -136,6 +163,9 @@ class Settings:
     max_retries: int = 5
     retry_max_seconds: float = 120.0
     verify_tls: bool = True
+    origin: Origin = field(default="pulumi", repr=False, compare=False)
+    #: Where each given setting came from ("the --region flag", "HW_REGION_NAME", ...), for messages.
+    sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def auth_method(self) -> AuthMethod:
@@ -146,7 +176,25 @@ class Settings:
             return "password"
         if self.auth_token:
             return "token"
-        raise ConfigurationError(_no_credentials_message())
+        raise ConfigurationError(_no_credentials_message(self.origin))
+
+    def where(self, name: str) -> str:
+        """Where setting ``name`` can be given, in the words of this run's origin (CLI or Pulumi)."""
+        return SPECS[name].where(self.origin)
+
+    def source_of(self, name: str) -> str:
+        """Where setting ``name`` came from this run, e.g. ``HW_ACCESS_KEY`` or ``the --access-key flag``."""
+        return self.sources.get(name) or SPECS[name].explicit_place(self.origin)
+
+    def describe_credentials(self) -> str:
+        """Which credentials are in use, by setting and source (never by value)."""
+        names = {
+            "aksk": ("access_key", "secret_key"),
+            "temporary_aksk": ("access_key", "secret_key", "security_token"),
+            "password": ("username", "password", "domain_name" if self.domain_name else "domain_id"),
+            "token": ("auth_token",),
+        }[self.auth_method]
+        return ", ".join(f"{name.replace('_', ' ')} from {self.source_of(name)}" for name in names)
 
     @property
     def project_scope_name(self) -> str | None:
@@ -187,6 +235,27 @@ def explicit_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return explicit
 
 
+def unknown_config_keys(keys: Iterable[str]) -> list[tuple[str, str | None]]:
+    """The ``modelarts:`` config keys that are no setting, each with the closest known key (or None)."""
+    known = [spec.config_key.removeprefix("modelarts:") for spec in SETTINGS_TABLE]
+    unknown: list[tuple[str, str | None]] = []
+    for key in keys:
+        bare = key.removeprefix("modelarts:")
+        if key.startswith("modelarts:") and bare not in known:
+            close = difflib.get_close_matches(bare, known, n=1, cutoff=0.6)
+            unknown.append((key, f"modelarts:{close[0]}" if close else None))
+    return unknown
+
+
+def config_key_warnings(keys: Iterable[str]) -> list[str]:
+    """One warning per ``modelarts:`` config key that is no setting (a typo is otherwise silently ignored)."""
+    return [
+        f"warning: Pulumi config key {key} is not a pulumi-modelarts setting"
+        + (f"; did you mean {close}?" if close else "; see the README for the settings")
+        for key, close in unknown_config_keys(keys)
+    ]
+
+
 def resolve_settings(
     *,
     region: str | None = None,
@@ -209,42 +278,71 @@ def resolve_settings(
     retry_max_seconds: float | str | None = None,
     verify_tls: bool | str | None = None,
     environ: Mapping[str, str] | None = None,
+    origin: Origin = "pulumi",
 ) -> Settings:
-    """Merge explicit arguments, environment, clouds.yaml and defaults; validate; return Settings."""
+    """Merge explicit arguments, environment, clouds.yaml and defaults; validate; return Settings.
+
+    ``origin`` says who gave the explicit arguments (Pulumi config or CLI flags), so that messages
+    name what the user typed. String values are stripped of surrounding whitespace.
+    """
     explicit = {name: value for name, value in locals().items() if name in SPECS}
     env = os.environ if environ is None else environ
     clouds = _load_clouds_entry(env)
+    sources: dict[str, str] = {}
+
+    def given(value: Any) -> bool:
+        return value is not None and not (isinstance(value, str) and not value.strip())
 
     def pick(name: str) -> Any:
         spec = SPECS[name]
         value = explicit.get(name)
-        if value is not None and value != "":
+        if given(value):
+            sources[name] = spec.explicit_place(origin)
             return value
         for env_name in spec.env:
-            if env.get(env_name):
+            if given(env.get(env_name)):
+                sources[name] = env_name
                 value = env[env_name]
-                return not _parse_bool(spec, value) if name == "verify_tls" else value
+                return not _parse_bool(spec, value, env_name) if name == "verify_tls" else value
         for key in spec.clouds:
             found = _dig(clouds, key)
-            if found is not None and found != "":
+            if given(found):
+                sources[name] = f"{key} in clouds.yaml"
                 return found
         return None
 
     raw = {name: pick(name) for name in SPECS}
-    strings = {name: (str(raw[name]) if raw[name] is not None else None) for name in SPECS}
+    strings = {name: (str(raw[name]).strip() if raw[name] is not None else None) for name in SPECS}
+    for name in HEADER_SETTINGS:
+        value = strings[name]
+        if value is not None and not _HEADER_SAFE.fullmatch(value):
+            raise ConfigurationError(
+                f"ModelArts setting {name} (from {sources[name]}) contains a line break, a control character "
+                "or a non-ASCII character, which cannot be sent in an HTTP header; the value is not shown: "
+                "check it (a copied key often carries an extra character)"
+            )
 
-    region_value = strings["region"]
-    endpoint_value = _normalize_url(strings["endpoint"])
-    iam_value = _normalize_iam(strings["iam_endpoint"])
+    region_value = strings["region"].lower() if strings["region"] else None
+    endpoint_value = _normalize_url(strings["endpoint"], SPECS["endpoint"], sources, origin)
+    iam_value = _normalize_iam(strings["iam_endpoint"], sources, origin)
     if region_value:
+        if region_value not in KNOWN_REGIONS and not (endpoint_value or strings["cloud"]):
+            known = ", ".join(sorted(KNOWN_REGIONS))
+            raise ConfigurationError(
+                f"ModelArts region {region_value!r} (from {sources['region']}) is not a known region "
+                f"(known: {known}); fix it, or give the endpoint: {SPECS['endpoint'].where(origin)}"
+            )
         default_ma, default_iam = default_endpoints(region_value, strings["cloud"])
         endpoint_value = endpoint_value or default_ma
         iam_value = iam_value or default_iam
     if not endpoint_value:
         raise ConfigurationError(
             "ModelArts region is missing and no endpoint is given: "
-            f"{SPECS['region'].where()}; or {SPECS['endpoint'].where()}"
+            f"{SPECS['region'].where(origin)}; or {SPECS['endpoint'].where(origin)}"
         )
+
+    def number(name: str, default: Any, kind: type, positive: bool = False) -> Any:
+        return _number(SPECS[name], raw[name], default, kind, positive, sources.get(name))
 
     settings = Settings(
         endpoint=endpoint_value,
@@ -260,11 +358,15 @@ def resolve_settings(
         domain_name=strings["domain_name"],
         domain_id=strings["domain_id"],
         auth_token=strings["auth_token"],
-        connect_timeout=_number(SPECS["connect_timeout"], raw["connect_timeout"], 5.0, float, positive=True),
-        read_timeout=_number(SPECS["read_timeout"], raw["read_timeout"], 30.0, float, positive=True),
-        max_retries=_number(SPECS["max_retries"], raw["max_retries"], 5, int),
-        retry_max_seconds=_number(SPECS["retry_max_seconds"], raw["retry_max_seconds"], 120.0, float),
-        verify_tls=True if raw["verify_tls"] is None else _parse_bool(SPECS["verify_tls"], raw["verify_tls"]),
+        connect_timeout=number("connect_timeout", 5.0, float, positive=True),
+        read_timeout=number("read_timeout", 30.0, float, positive=True),
+        max_retries=number("max_retries", 5, int),
+        retry_max_seconds=number("retry_max_seconds", 120.0, float),
+        verify_tls=True
+        if raw["verify_tls"] is None
+        else _parse_bool(SPECS["verify_tls"], raw["verify_tls"], sources.get("verify_tls")),
+        origin=origin,
+        sources=sources,
     )
     validate_settings(settings)
     return settings
@@ -274,7 +376,7 @@ def validate_settings(settings: Settings) -> None:
     """Reject incomplete or contradictory credentials, naming the setting and where to give it."""
 
     def missing(name: str, what: str, why: str) -> ConfigurationError:
-        return ConfigurationError(f"ModelArts {what} is missing{why}: {SPECS[name].where()}")
+        return ConfigurationError(f"ModelArts {what} is missing{why}: {settings.where(name)}")
 
     s = settings
     if s.access_key and not s.secret_key:
@@ -284,7 +386,7 @@ def validate_settings(settings: Settings) -> None:
     if s.security_token and not s.access_key:
         raise ConfigurationError(
             "ModelArts security token is set without the temporary access key and secret key it belongs to: "
-            f"{SPECS['access_key'].where()}; and {SPECS['secret_key'].where()}"
+            f"{settings.where('access_key')}; and {settings.where('secret_key')}"
         )
     if not s.access_key:  # AK/SK wins; otherwise a half-given password identity is a mistake
         if s.username and not s.password:
@@ -303,13 +405,16 @@ def validate_settings(settings: Settings) -> None:
             raise missing("project_name", "project name", " (or project id, or region) to scope the token")
 
 
-def _no_credentials_message() -> str:
+def _no_credentials_message(origin: Origin) -> str:
+    def where(name: str) -> str:
+        return SPECS[name].where(origin)
+
     return (
         "ModelArts credentials are missing: give an access key and secret key "
-        f"({SPECS['access_key'].where()}; {SPECS['secret_key'].where()}), "
-        f"or a user name, password and domain name ({SPECS['username'].where()}; "
-        f"{SPECS['password'].where()}; {SPECS['domain_name'].where()}), "
-        f"or a token ({SPECS['auth_token'].where()})"
+        f"({where('access_key')}; {where('secret_key')}), "
+        f"or a user name, password and domain name ({where('username')}; "
+        f"{where('password')}; {where('domain_name')}), "
+        f"or a token ({where('auth_token')})"
     )
 
 
@@ -317,7 +422,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def _parse_bool(spec: SettingSpec, value: Any) -> bool:
+def _parse_bool(spec: SettingSpec, value: Any, source: str | None = None) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -325,10 +430,16 @@ def _parse_bool(spec: SettingSpec, value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ConfigurationError(f"ModelArts setting {spec.name} must be true or false, got {value!r}: {spec.where()}")
+    raise ConfigurationError(f"ModelArts setting {_named(spec, source)} must be true or false, got {value!r}")
 
 
-def _number(spec: SettingSpec, value: Any, default: Any, kind: type, positive: bool = False) -> Any:
+def _named(spec: SettingSpec, source: str | None) -> str:
+    return f"{spec.name} (from {source})" if source else f"{spec.name} ({spec.where()})"
+
+
+def _number(
+    spec: SettingSpec, value: Any, default: Any, kind: type, positive: bool = False, source: str | None = None
+) -> Any:
     try:
         if value is None:
             return default
@@ -346,20 +457,28 @@ def _number(spec: SettingSpec, value: Any, default: Any, kind: type, positive: b
         adjective = "positive" if positive else "non-negative"
         noun = "integer" if kind is int else "number"
         raise ConfigurationError(
-            f"ModelArts setting {spec.name} must be a {adjective} {noun}, got {value!r}: {spec.where()}"
+            f"ModelArts setting {_named(spec, source)} must be a {adjective} {noun}, got {value!r}"
         ) from None
 
 
-def _normalize_url(url: str | None) -> str | None:
+def _normalize_url(url: str | None, spec: SettingSpec, sources: Mapping[str, str], origin: Origin) -> str | None:
+    """An endpoint URL without trailing slash; it must say http:// or https://."""
     if not url:
         return None
     url = url.strip().rstrip("/")
-    return url if "://" in url else "https://" + url
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest:
+        raise ConfigurationError(
+            f"ModelArts setting {spec.name} (from {sources.get(spec.name) or spec.explicit_place(origin)}) "
+            f"must be a URL starting with https:// (or http:// for a local emulator), got {url!r}: "
+            f"for example https://{rest or url}"
+        )
+    return f"{scheme.lower()}://{rest}"
 
 
-def _normalize_iam(url: str | None) -> str | None:
+def _normalize_iam(url: str | None, sources: Mapping[str, str], origin: Origin) -> str | None:
     """IAM endpoints are kept with their ``/v3`` suffix (``OS_AUTH_URL`` style)."""
-    url = _normalize_url(url)
+    url = _normalize_url(url, SPECS["iam_endpoint"], sources, origin)
     if url is None:
         return None
     return url if url.endswith("/v3") else url + "/v3"

@@ -9,13 +9,19 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
-from contextlib import ExitStack
-from typing import Any
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from pulumi_modelarts.cli.runner import ResourceResult
+    from pulumi_modelarts.reconcile.waiting import Probe
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
 Manage ModelArts dataset operations (Huawei Cloud, Open Telekom Cloud) declared in YAML specs:
@@ -25,20 +31,41 @@ against an embedded local emulator with demo data.
 """
 
 
+MAX_PARALLELISM = 64
+# Settings that --emulator sets itself; giving one of them as a flag too is refused.
+EMULATOR_SETTINGS = (
+    "region", "project_id", "project_name", "endpoint", "iam_endpoint", "access_key", "secret_key",
+    "security_token", "username", "password", "domain_name", "domain_id", "auth_token", "cloud",
+)  # fmt: skip
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line (``pulumi-modelarts plan: error: ...``), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _parallelism(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_PARALLELISM}, got {text!r}") from None
+    if not 1 <= value <= MAX_PARALLELISM:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_PARALLELISM}, got {value}")
+    return value
+
+
 def _credentials_epilog() -> str:
     from pulumi_modelarts.api.config import SETTINGS_TABLE
 
     lines = ["credentials and settings (flag, then environment, then clouds.yaml via OS_CLOUD, then defaults):"]
     for spec in SETTINGS_TABLE:
-        flag = _flag_of(spec.name)
         where = ", ".join(spec.env) or "-"
-        lines.append(f"  {flag:<22} {where}")
+        lines.append(f"  {spec.flag:<22} {where}")
     lines.append("Secrets are better given in the environment than as flags (shell history, process list).")
+    lines.append("--emulator uses its own settings: it ignores these in the environment and refuses them as flags.")
     return "\n".join(lines)
-
-
-def _flag_of(setting: str) -> str:
-    return "--insecure" if setting == "verify_tls" else "--" + setting.replace("_", "-")
 
 
 def _add_credential_flags(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +73,7 @@ def _add_credential_flags(parser: argparse.ArgumentParser) -> None:
 
     group = parser.add_argument_group("credentials and settings")
     for spec in SETTINGS_TABLE:
-        flag = "--" + spec.name.replace("_", "-")
+        flag = spec.flag
         if spec.name == "verify_tls":
             group.add_argument(
                 "--insecure", dest="verify_tls", action="store_false", default=None, help=spec.description
@@ -69,7 +96,7 @@ def _explicit_settings(args: argparse.Namespace) -> dict[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     from pulumi_modelarts import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pulumi-modelarts", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"pulumi-modelarts {__version__}")
@@ -99,14 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="start an embedded emulator with demo data and run against it (a dry run on one machine)",
         )
-        sub.add_argument("--parallelism", type=int, default=4, help="resources worked on at once (default 4)")
+        sub.add_argument(
+            "--parallelism",
+            type=_parallelism,
+            default=4,
+            help=f"resources worked on at once, 1 to {MAX_PARALLELISM} (default 4)",
+        )
         _add_credential_flags(sub)
         if name == "plan":
             sub.add_argument("--format", choices=("text", "markdown", "json"), default="text")
             sub.add_argument(
                 "--detailed-exitcode",
                 action="store_true",
-                help="exit 0 when nothing would change, 2 when changes are pending, 1 on error",
+                help="exit 0 when nothing would change, 2 when changes are pending, 1 on errors or anything blocked",
             )
         else:
             sub.add_argument("--yes", "-y", action="store_true", help="apply without asking for confirmation")
@@ -135,10 +167,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         spec_set = load_specs(args.paths)
     except SpecError as error:
-        print(format_problems(error.problems, args.format))
+        if args.format == "json":
+            problems = [asdict(problem) for problem in error.problems]
+            print(json.dumps({"valid": False, "resources": None, "files": None, "problems": problems}, indent=2))
+        else:
+            print(format_problems(error.problems, args.format))
         return EXIT_ERROR
     if args.format == "json":
-        print(json.dumps({"valid": True, "resources": len(spec_set.resources), "problems": []}))
+        document = {"valid": True, "resources": len(spec_set.resources), "files": len(spec_set.files), "problems": []}
+        print(json.dumps(document, indent=2))
     elif args.format == "text":
         print(f"{len(spec_set.resources)} resources in {len(spec_set.files)} files: valid")
     return EXIT_OK
@@ -150,41 +187,89 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.type_token:
         if args.type_token not in schema.TYPE_TOKENS:
             return _fail(f"unknown type {args.type_token!r}; allowed: {', '.join(sorted(schema.TYPE_TOKENS))}")
-        document = schema.load_schema(schema.TYPE_TOKENS[args.type_token])
+        document = schema.type_schema(args.type_token)
     else:
         document = schema.spec_file_schema()
     print(json.dumps(document, indent=2))
     return EXIT_OK
 
 
+class _Outcome:
+    """How a plan or apply run ends: its exit status, and the one message or JSON document it prints."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.json = args.format == "json"
+        self.command = args.command
+        self.client: Any = None
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The fields every JSON document of the run has besides the resources."""
+        stats = self.client.stats.snapshot() if self.client is not None else None
+        return {"command": self.command, "api_calls": stats}
+
+    def error(self, message: str, results: Sequence[ResourceResult] = (), **extra: Any) -> int:
+        if self.json:
+            from pulumi_modelarts.cli import render
+
+            print(render.results_json(results, error=message, **self.extra, **extra))
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _settings(args: argparse.Namespace, stack: ExitStack) -> Any:
+    from pulumi_modelarts.api import resolve_settings
+    from pulumi_modelarts.api.config import SPECS
+
+    explicit = _explicit_settings(args)
+    if not args.emulator:
+        return resolve_settings(**explicit, origin="cli")
+    clashes = [SPECS[name].flag for name in EMULATOR_SETTINGS if name in explicit]
+    if clashes:
+        raise _UsageError(
+            f"--emulator runs against an embedded emulator with its own endpoint and credentials; "
+            f"it cannot be combined with {', '.join(clashes)} (drop them, or drop --emulator)"
+        )
+    from pulumi_modelarts.cli.embedded import start_embedded_emulator
+
+    emulator = stack.enter_context(start_embedded_emulator())
+    print(f"embedded emulator with demo data at {emulator.url}", file=sys.stderr)
+    # The environment's credentials belong to a real cloud: an embedded run never reads them.
+    return resolve_settings(**emulator.settings(), **explicit, environ={}, origin="cli")
+
+
+class _UsageError(Exception):
+    """A wrong combination of flags, reported as one line."""
+
+
 def _run(args: argparse.Namespace) -> int:
-    from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+    from pulumi_modelarts.api import ModelArtsClient
+    from pulumi_modelarts.api.errors import ModelArtsError
     from pulumi_modelarts.cli import render
     from pulumi_modelarts.cli.progress import PlainProgress, make_progress
-    from pulumi_modelarts.cli.runner import ResourceResult, Runner
+    from pulumi_modelarts.cli.runner import Runner
     from pulumi_modelarts.reconcile.context import ReconcileContext
+    from pulumi_modelarts.reconcile.waiting import STOP
     from pulumi_modelarts.specs import SpecError, format_problems, load_specs
 
+    outcome = _Outcome(args)
+    STOP.reset()
     try:
         spec_set = load_specs(args.paths)
     except SpecError as error:
         print(format_problems(error.problems, "text"), file=sys.stderr)
-        return EXIT_ERROR
+        problems = [asdict(problem) for problem in error.problems]
+        return outcome.error(f"the specs are not valid ({len(problems)} problems)", problems=problems)
 
     with ExitStack() as stack:
-        explicit = _explicit_settings(args)
-        if args.emulator:
-            from pulumi_modelarts.cli.embedded import start_embedded_emulator
-
-            emulator = stack.enter_context(start_embedded_emulator())
-            explicit = {
-                **emulator.settings(),
-                **{k: v for k, v in explicit.items() if k not in emulator.settings()},
-            }
-            print(f"embedded emulator with demo data at {emulator.url}", file=sys.stderr)
-        client = ModelArtsClient(resolve_settings(**explicit))
+        try:
+            settings = _settings(args, stack)
+        except (_UsageError, ModelArtsError) as error:
+            return outcome.error(str(error))
+        client = ModelArtsClient(settings, sleep=STOP.sleep, before_write=STOP.check)
         stack.callback(client.close)
-        quiet = args.format == "json"
+        outcome.client = client
+        quiet = outcome.json
         # Messages go through the progress display, which prints them above its live bars.
         progress = make_progress() if args.command == "apply" and not quiet else PlainProgress()
 
@@ -192,62 +277,168 @@ def _run(args: argparse.Namespace) -> int:
             if not quiet:
                 progress.print(f"  {message}")
 
-        ctx = ReconcileContext.for_client(client, log=log)
-        planner = Runner(spec_set, ctx, parallelism=args.parallelism)
-        results = planner.plan()
+        ctx = ReconcileContext.for_client(client, log=log, sleep=STOP.sleep)
+        results = Runner(spec_set, ctx, parallelism=args.parallelism).plan()
+        rejected = client_rejection(client)
+        if rejected is not None:
+            return outcome.error(rejected, results)
         if args.command == "plan":
-            return _report_plan(args, results, client)
+            return _report_plan(args, outcome, results, spec_set)
 
         if not quiet:
             print(render.plan_text(results))
         if any(result.failed for result in results):
-            return _fail("the plan has errors; nothing was applied")
-        blocked = [result.name for result in results if result.plan is not None and result.plan.action == "blocked"]
+            return outcome.error("the plan has errors; nothing was applied", results)
+        blocked = render.blocked_names(results)
         if blocked:
-            return _fail(f"blocked: {', '.join(blocked)} (see the plan above); nothing was applied")
+            reasons = "; ".join(f"{r.name}: {r.plan.summary}" for r in results if r.name in blocked and r.plan)
+            return outcome.error(f"blocked, so nothing was applied: {reasons}", results)
         if not render.pending_changes(results) and not any(r.plan and r.plan.action == "wait" for r in results):
             if quiet:
-                print(render.results_json(results, api_calls=client.stats.snapshot()))
+                print(render.results_json(results, **outcome.extra))
             else:
                 print("Nothing to do: the live API matches the specs.")
             return EXIT_OK
-        if not args.yes:
-            if not sys.stdin.isatty():
-                return _fail("refusing to apply without confirmation: pass --yes (no terminal to ask on)")
-            answer = input("Apply these changes? [y/N] ").strip().lower()
-            if answer not in ("y", "yes"):
-                print("Cancelled; nothing was applied.")
-                return EXIT_ERROR
+        if not args.yes and not _confirmed():
+            return outcome.error("cancelled; nothing was applied", results)
+
+        following = _Following(progress if not quiet else None)
+        ctx.on_progress = following
+        finished: dict[str, ResourceResult] = {}
 
         def show(result: ResourceResult) -> None:
+            finished[result.name] = result
             if not quiet:
                 progress.print(render.apply_line(result))
 
-        if not quiet:
-            ctx.on_progress = progress
         # The plan's observation stays valid: every write below invalidates what it changes.
         applier = Runner(spec_set, ctx, parallelism=args.parallelism, on_result=show)
-        with progress:  # the live display ends before the summary is printed
-            outcome = applier.apply()
-        failed = [result for result in outcome if result.failed or result.skipped]
+        try:
+            with progress, _stop_on_signals():  # the live display ends before the summary is printed
+                applied = applier.apply()
+        except KeyboardInterrupt:  # waiting.Interrupted: a stop was requested
+            return _interrupted(outcome, results, finished, following)
+        failed = [result for result in applied if result.failed or result.skipped]
+        rejected = client_rejection(client)
         if quiet:
-            print(render.results_json(outcome, api_calls=client.stats.snapshot()))
+            reason = rejected or (f"{len(failed)} of {len(applied)} resources not applied" if failed else None)
+            print(render.results_json(applied, error=reason, **outcome.extra))
         else:
-            done = len(outcome) - len(failed)
-            print(f"Applied: {done} of {len(outcome)} resources ok" + (f", {len(failed)} not" if failed else ""))
+            done = len(applied) - len(failed)
+            print(f"Applied: {done} of {len(applied)} resources ok" + (f", {len(failed)} not" if failed else ""))
+            if rejected is not None:
+                print(f"error: {rejected}", file=sys.stderr)
         return EXIT_ERROR if failed else EXIT_OK
 
 
-def _report_plan(args: argparse.Namespace, results: Any, client: Any) -> int:
+def client_rejection(client: Any) -> str | None:
+    """The message of rejected credentials, if IAM or the gateway rejected them during this run."""
+    error = client.credential_rejection
+    return None if error is None else str(error)
+
+
+def _confirmed() -> bool:
+    if not sys.stdin.isatty():
+        print("error: refusing to apply without confirmation: pass --yes (no terminal to ask on)", file=sys.stderr)
+        return False
+    try:
+        answer = input("Apply these changes? [y/N] ").strip().lower()
+    except EOFError:  # Ctrl-D
+        print()
+        answer = ""
+    return answer in ("y", "yes")
+
+
+class _Following:
+    """Forwards progress to the display and remembers the last state of everything waited on."""
+
+    def __init__(self, display: Any) -> None:
+        self.display = display
+        self.last: dict[str, tuple[dict[str, Any], Probe]] = {}
+
+    def __call__(self, label: str, item: dict[str, Any], probe: Probe) -> None:
+        self.last[label] = (item, probe)
+        if self.display is not None:
+            self.display(label, item, probe)
+
+    def running(self) -> list[str]:
+        """What was still running remotely, one line each: resource, kind of object, id and status."""
+        from pulumi_modelarts.cli.progress import describe_item
+
+        return [
+            f"{label}: {describe_item(item)}" for label, (item, probe) in sorted(self.last.items()) if not probe.done
+        ]
+
+
+def _interrupted(
+    outcome: _Outcome,
+    results: Sequence[ResourceResult],
+    finished: dict[str, ResourceResult],
+    following: _Following,
+) -> int:
     from pulumi_modelarts.cli import render
 
+    running = following.running()
+    lines = ["interrupted: nothing more was started or changed after the signal."]
+    if running:
+        lines.append("Still running remotely (not stopped):")
+        lines += [f"  {line}" for line in running]
+    lines.append("Run the same apply again to resume: it finds this work and waits on it instead of starting it twice.")
+    if outcome.json:
+        done = [finished.get(result.name, result) for result in results]
+        print(
+            render.results_json(done, error="interrupted", interrupted=True, running_remotely=running, **outcome.extra)
+        )
+    print("\n".join(lines), file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """While applying, SIGINT and SIGTERM request a stop (every wait ends at once, no write starts)."""
+    import signal
+
+    from pulumi_modelarts.reconcile.waiting import STOP
+
+    def on_signal(signum: int, frame: object) -> None:
+        STOP.request()
+
+    try:
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: no signal handling to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    STOP.check()  # a signal that came as the last resource finished still ends the run as interrupted
+
+
+def _report_plan(args: argparse.Namespace, outcome: _Outcome, results: Sequence[ResourceResult], spec_set: Any) -> int:
+    """Print the plan; exit 1 on errors or anything blocked, else 0 (or 2 with pending changes and
+    ``--detailed-exitcode``)."""
+    from pulumi_modelarts.cli import render
+
+    failed = [result.name for result in results if result.failed]
+    blocked = render.blocked_names(results)
+    problems = []
+    if failed:
+        problems.append(f"errors in {', '.join(failed)}")
+    if blocked:
+        problems.append(f"blocked: {', '.join(blocked)}")
+    error = "; ".join(problems) or None
     if args.format == "json":
-        print(render.results_json(results, api_calls=client.stats.snapshot()))
+        print(render.results_json(results, error=error, **outcome.extra))
     elif args.format == "markdown":
-        print(render.plan_markdown(results))
+        dependencies = {name: resource.dependencies for name, resource in spec_set.resources.items()}
+        print(render.plan_markdown(results, dependencies))
     else:
         print(render.plan_text(results))
-    if any(result.failed for result in results):
+    if error:
+        if args.format != "json":
+            print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     if args.detailed_exitcode and render.pending_changes(results):
         return EXIT_CHANGES
@@ -257,9 +448,9 @@ def _report_plan(args: argparse.Namespace, results: Any, client: Any) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["emulator"]:
-        from pulumi_modelarts.emulator.__main__ import main as emulator_main
+        from pulumi_modelarts.emulator.cli import main as emulator_main
 
-        return emulator_main(arguments[1:])
+        return emulator_main(arguments[1:], prog="pulumi-modelarts emulator")
     parser = build_parser()
     args = parser.parse_args(arguments)
     from pulumi_modelarts.api.errors import ModelArtsError
@@ -273,11 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelArtsError as error:
         return _fail(str(error))
     except KeyboardInterrupt:
-        print(
-            "interrupted; running tasks keep running and the next apply resumes waiting on them",
-            file=sys.stderr,
-        )
-        return 130
+        print("interrupted; nothing was changed", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR

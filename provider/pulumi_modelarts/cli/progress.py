@@ -23,8 +23,24 @@ def _status_of(item: dict[str, Any]) -> str:
     return task_status_name(status)
 
 
+def describe_item(item: dict[str, Any]) -> str:
+    """A task, export or version as one phrase: what it is, its id and its status (progress if known)."""
+    if "version_name" in item:
+        what = f"version {item.get('version_name')} ({item.get('version_id')})"
+    elif isinstance(item.get("status"), str):
+        what = f"export {item.get('task_id')}"
+    else:
+        what = f"task {item.get('task_id')}"
+    progress = item.get("progress")
+    percent = f" {progress:.0f}%" if isinstance(progress, (int, float)) and not isinstance(progress, bool) else ""
+    return f"{what} {_status_of(item)}{percent}"
+
+
 class PlainProgress:
-    """One line per observed change of status or progress step; cheap and log-friendly."""
+    """One line per observed change of status or progress step; cheap and log-friendly.
+
+    Parallel resources report from several threads: each line is written whole, in one call.
+    """
 
     def __init__(self, stream: TextIO = sys.stderr) -> None:
         self.stream = stream
@@ -39,10 +55,13 @@ class PlainProgress:
                 return
             self._last[label] = key
         percent = f" {probe.progress:.0f}%" if probe.progress is not None else ""
-        print(f"  {label}: {key[0]}{percent}", file=self.stream, flush=True)
+        self.print(f"  {label}: {key[0]}{percent}")
 
     def print(self, message: str) -> None:
-        print(message, file=self.stream, flush=True)
+        """Write whole lines in one call under the lock, so lines of parallel resources never mix."""
+        with self._lock:
+            self.stream.write(message + "\n")
+            self.stream.flush()
 
     def __enter__(self) -> PlainProgress:
         return self

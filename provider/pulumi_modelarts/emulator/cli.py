@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from pulumi_modelarts.emulator import config as defaults
 from pulumi_modelarts.emulator import readings
@@ -52,11 +55,30 @@ def _non_negative(kind: type[float] | type[int]) -> Any:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"must be a finite number, zero or more, got {text}")
         return value
 
     return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _check_db(path: str | None) -> str | None:
+    """Why ``--db`` cannot be used (a directory, a missing parent folder), or None."""
+    if path is None:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        return f"--db {path}: is a directory; give a file name"
+    if not target.parent.is_dir():
+        return f"--db {path}: the folder {target.parent} does not exist"
+    return None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -210,7 +232,7 @@ def reading_values(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def build_parser(prog: str = "python -m pulumi_modelarts.emulator") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog,
         description="A local emulator of the ModelArts dataset API (v2) and the IAM endpoints it needs.",
         epilog=SEED_HELP,
@@ -279,15 +301,21 @@ def run(config: EmulatorConfig) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, prog: str = "python -m pulumi_modelarts.emulator") -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(list(argv) if argv is not None else None)
+    problem = _check_db(args.db)
+    if problem:
+        parser.error(problem)
     try:
         config = config_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
     try:
         return run(config)
+    except sqlite3.Error as exc:
+        print(f"emulator: --db {config.db}: not a usable SQLite database ({exc})", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"emulator: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1

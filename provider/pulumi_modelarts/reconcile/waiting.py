@@ -12,6 +12,7 @@ within ``max(min_latency, latency_ratio * trust_factor * elapsed)``. Jitter only
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,50 @@ from typing import Generic, TypeVar
 from pulumi_modelarts.reconcile.errors import WaitTimeoutError
 
 T = TypeVar("T")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop was requested (Ctrl-C, SIGTERM, Pulumi's Cancel): raised by an interruptible sleep or check.
+
+    A ``KeyboardInterrupt``, so that no ``except Exception`` on the way turns it into a resource
+    error and goes on, and a caller that handles Ctrl-C handles it too.
+    """
+
+
+class StopSignal:
+    """An event that every wait and backoff sleeps on (as kopf does): a stop request ends each sleep at once.
+
+    Pass ``sleep`` where a sleep is injected (``ReconcileContext.sleep``, ``ModelArtsClient(sleep=...)``)
+    and ``check`` where a write is about to be sent; ``request()`` is safe from signal handlers and other
+    threads.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def request(self) -> None:
+        self._event.set()
+
+    @property
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise ``Interrupted`` if a stop was requested."""
+        if self._event.is_set():
+            raise Interrupted("stop requested")
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, or raise ``Interrupted`` as soon as a stop is requested."""
+        if self._event.wait(max(0.0, seconds)):
+            raise Interrupted("stop requested")
+
+    def reset(self) -> None:
+        self._event.clear()
+
+
+#: The process-wide stop signal: the CLI's SIGINT/SIGTERM handler and a Pulumi Cancel handler request it.
+STOP = StopSignal()
 
 
 @dataclass(frozen=True)

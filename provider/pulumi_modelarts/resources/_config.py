@@ -7,6 +7,7 @@ when a provider method first needs one. Nothing here is pickled into ``__provide
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,11 @@ _clients: dict[tuple[tuple[str, Any], ...], ModelArtsClient] = {}
 
 def settings_from_config(get: Any) -> dict[str, Any]:
     """Read every ``modelarts:*`` key of the settings table through ``get(key)`` (pulumi's Config.get)."""
-    from pulumi_modelarts.api.config import SETTINGS_TABLE, explicit_from_config
+    from pulumi_modelarts.api.config import SETTINGS_TABLE, config_key_warnings, explicit_from_config
 
+    sys.stderr.writelines(
+        f"{line}\n" for line in config_key_warnings(getattr(getattr(get, "__self__", None), "_props", None) or ())
+    )
     raw = {spec.config_key: get(spec.config_key) for spec in SETTINGS_TABLE}
     return explicit_from_config({key: value for key, value in raw.items() if value is not None})
 

@@ -23,6 +23,7 @@ import functools
 from typing import Any
 
 from pulumi_modelarts.schema._documents import (
+    _BUNDLED_ROOT_NAMES,
     SCHEMA_NAMES,
     TYPE_TOKENS,
     bundle_spec_file_schema,
@@ -50,6 +51,7 @@ __all__ = [
     "outputs_of",
     "registry",
     "spec_file_schema",
+    "type_schema",
     "validate_inputs",
     "validator_for",
 ]
@@ -63,14 +65,71 @@ def load_schema(name: str) -> dict[str, Any]:
     return copy.deepcopy(raw_schema(schema_name(name)))
 
 
+#: A property value that refers to outputs (``${name.output}``, whole or inside a longer string).
+REFERENCE = {
+    "type": "string",
+    "pattern": "\\$\\{",
+    "description": "A reference to another resource's output, ${name.output}, or a string with one inside.",
+}
+# Keywords whose value is the schema of a property value (or a map / list of them).
+_VALUE_SCHEMA = ("additionalProperties", "items")
+_VALUE_SCHEMAS = ("properties", "patternProperties")
+
+
 @functools.cache
 def _bundled() -> dict[str, Any]:
-    return bundle_spec_file_schema()
+    bundled = bundle_spec_file_schema()
+    skeleton = set(raw_schema("spec_file")["$defs"])  # the file's own shape: names, types, options
+    defs = bundled["$defs"]
+    for name in list(defs):
+        if name not in skeleton:  # the resources' inputs and what they share, wherever it nests
+            defs[name] = _accepting_references(defs[name])
+    defs["Reference"] = dict(REFERENCE)
+    return bundled
+
+
+def _accepting_references(node: Any) -> Any:
+    """``node`` with every property value's schema also accepting a ``${...}`` reference string.
+
+    Spec files may put a reference wherever a value goes; ``validate`` checks such a value once the
+    reference is resolved, so an editor must not flag it.
+    """
+    if isinstance(node, list):
+        return [_accepting_references(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _VALUE_SCHEMAS and isinstance(value, dict):
+            result[key] = {name: _or_reference(_accepting_references(sub)) for name, sub in value.items()}
+        elif key in _VALUE_SCHEMA and isinstance(value, dict):
+            result[key] = _or_reference(_accepting_references(value))
+        else:
+            result[key] = _accepting_references(value)
+    return result
+
+
+def _or_reference(node: Any) -> Any:
+    """A reference, or else ``node`` (if/else rather than anyOf: a wrong value gets ``node``'s own message)."""
+    if not isinstance(node, dict) or not node:
+        return node
+    return {"if": {"$ref": "#/$defs/Reference"}, "else": node}
 
 
 def spec_file_schema() -> dict[str, Any]:
-    """The spec-file schema with all other documents inlined (local ``#/$defs/...`` references)."""
+    """The JSON Schema of a spec file for editors: self-contained (every ``$ref`` is local, nothing is
+    fetched) and accepting ``${name.output}`` references wherever a property value goes."""
     return copy.deepcopy(_bundled())
+
+
+def type_schema(type_token: str) -> dict[str, Any]:
+    """The self-contained JSON Schema of one resource type's inputs (``pulumi-modelarts schema --type``)."""
+    name = schema_name(type_token)
+    bundled = bundle_spec_file_schema()
+    root = bundled["$defs"][_BUNDLED_ROOT_NAMES[name]]
+    document = {"$schema": bundled["$schema"], "title": f"{type_token} inputs", **root}
+    document["$defs"] = bundled["$defs"]
+    return copy.deepcopy(document)
 
 
 def _resource_schema(type_token: str) -> dict[str, Any]:

@@ -1,0 +1,49 @@
+"""What the README and the example workflow promise about the CLI matches the repository (issue 10)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def test_readme_links_and_named_paths_exist() -> None:
+    links = re.findall(r"\]\(([^)#]+)\)", README)
+    assert links
+    for link in links:
+        if not link.startswith(("http://", "https://")):
+            assert (ROOT / link).exists(), link
+    for path in re.findall(r"`((?:docs|examples|specs|shared)/[^`*<> ]+)`", README):
+        assert (ROOT / path).exists(), path
+
+
+def test_readme_does_not_install_an_unpublished_package() -> None:
+    for text in (README, (ROOT / "examples/github-actions/modelarts.yml").read_text()):
+        assert not re.search(r"pip install ['\"]?pulumi-modelarts(?!\s*@)(['\"\s]|$)", text, re.MULTILINE)
+    assert "pip install ." in README and ".whl" in README
+
+
+def test_readme_promotion_listing_is_the_file() -> None:
+    listing = README.split("`specs/promotion.yaml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    shipped = (ROOT / "specs/promotion.yaml").read_text()
+    body = "\n".join(line for line in shipped.splitlines() if not line.startswith("#")).strip()
+    listed = re.sub(r"\s+# <-.*", "", listing).strip()
+    assert listed == body
+
+
+def test_readme_has_the_exit_code_table() -> None:
+    table = README.split("**Exit codes**", 1)[1]
+    assert "| `plan` |" in table and "| `apply` |" in table and "130" in table and "blocked" in table
+
+
+def test_example_workflow_fails_the_pull_request_on_a_blocked_plan() -> None:
+    workflow = yaml.safe_load((ROOT / "examples/github-actions/modelarts.yml").read_text())
+    steps = workflow["jobs"]["plan"]["steps"]
+    plan = next(step for step in steps if step.get("id") == "plan")
+    assert "--detailed-exitcode" in plan["run"]
+    failing = [step for step in steps if "exitcode == '1'" in str(step.get("if", ""))]
+    assert failing and "exit 1" in failing[0]["run"]
