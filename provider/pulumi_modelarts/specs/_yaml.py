@@ -24,6 +24,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:str",
 }
+_STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -84,6 +85,8 @@ class _Builder:
 
     def scalar(self, node: Any, path: tuple[PathPart, ...]) -> Any:
         tag = node.tag
+        if tag == _STR:
+            return node.value  # what the constructor would return, without its dispatch
         if tag == _TIMESTAMP:
             return str(node.value)
         if tag not in _PLAIN_TAGS:
