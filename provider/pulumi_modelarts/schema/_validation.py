@@ -218,9 +218,15 @@ def _inline_refs(node: Any, base: str, done: dict[tuple[int, str], Any], depth: 
             inlined.append(done[cache_key])
         elif key not in {"$id", "$defs", "$schema"}:
             out[key] = _inline_refs(value, base, done, depth + 1)
+    if len(inlined) == 1 and _ANNOTATIONS.issuperset(out):
+        return inlined[0]  # a bare reference: its target, without another level to descend through
     if inlined:
         out["allOf"] = [*inlined, *out.get("allOf", ())]
     return out
+
+
+# Keywords that never make a value invalid (dropped beside a bare "$ref"; messages use x-message/x-expected).
+_ANNOTATIONS = frozenset({"description", "title", "$comment", "examples", "default", "deprecated"})
 
 
 @functools.cache
