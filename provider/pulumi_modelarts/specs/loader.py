@@ -603,6 +603,7 @@ def _strongly_connected(nodes: set[str], edges: Mapping[str, list[str]]) -> list
     on_stack: set[str] = set()
     components: list[list[str]] = []
     counter = 0
+    successors_of: dict[str, list[str]] = {}
     for root in sorted(nodes):
         if root in index_of:
             continue
@@ -614,7 +615,9 @@ def _strongly_connected(nodes: set[str], edges: Mapping[str, list[str]]) -> list
                 counter += 1
                 stack.append(node)
                 on_stack.add(node)
-            successors = [n for n in edges.get(node, []) if n in nodes]
+            successors = successors_of.get(node)
+            if successors is None:
+                successors = successors_of[node] = [n for n in edges.get(node, []) if n in nodes]
             if position < len(successors):
                 work.append((node, position + 1))
                 successor = successors[position]
