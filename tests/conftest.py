@@ -8,10 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from emulator_process import EmulatorProcess, start_emulator
-
-# Tasks finish in about a second in tests; faults and the admin API are reachable.
-FAST_FLAGS = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
+from emulator_process import FAST_FLAGS, EmulatorProcess, start_emulator
 
 
 @pytest.fixture

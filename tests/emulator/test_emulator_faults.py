@@ -79,10 +79,8 @@ def test_latency_flag(emulator_factory: Callable[..., EmulatorProcess]) -> None:
 def test_drop_does_not_process(emulator: EmulatorProcess, client: httpx.Client) -> None:
     flowers = dataset_id(client, FLOWERS)
     emulator.set_faults([{"action": "drop", "route": TASKS, "method": "POST", "times": 1}])
-    started = time.monotonic()
     with pytest.raises(httpx.RemoteProtocolError):
         client.post(f"/datasets/{flowers}/tasks", json={"task_type": "auto-label"})
-    assert time.monotonic() - started < 5
     assert client.get(f"/datasets/{flowers}/tasks").json()["total_count"] == 0
     assert client.post(f"/datasets/{flowers}/tasks", json={"task_type": "auto-label"}).status_code == 200
 
@@ -91,10 +89,8 @@ def test_drop_after_commit_keeps_the_object(emulator: EmulatorProcess, client: h
     flowers = dataset_id(client, FLOWERS)
     emulator.set_faults([{"action": "drop_after_commit", "route": TASKS, "method": "POST", "times": 1}])
     body = {"task_type": "auto-label", "config": {"name": "lost-response"}}
-    started = time.monotonic()
     with pytest.raises(httpx.RemoteProtocolError):
         client.post(f"/datasets/{flowers}/tasks", json=body)
-    assert time.monotonic() - started < 5
     listed = client.get(f"/datasets/{flowers}/tasks", params={"task_name": "lost-response"}).json()
     assert listed["total_count"] == 1
     # a retry with the same name is refused, which is how a client notices its earlier attempt

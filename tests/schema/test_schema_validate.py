@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import time
 from typing import Any
 
 import pytest
@@ -718,17 +717,12 @@ def test_non_string_keys_are_reported() -> None:
     assert list(normalized) == ["dataset_id", "task_type", "collect_key_sample", "wait", "timeout_seconds"]
 
 
-# -- speed --------------------------------------------------------------------------------------
+# -- many resources (their speed is measured by tests/benchmarks/bench.py, not asserted here) --------------
 
 
-def test_validating_500_resources_is_fast() -> None:
+def test_500_resources_validate_cleanly() -> None:
     bodies = [(IT, {"dataset_name": f"ds{i}", **TASK_BODIES[i % 3]}) for i in range(250)]
     bodies += [(ET, {"dataset_name": f"ds{i}", **EXPORT_BODIES[i % 2]}) for i in range(200)]
     bodies += [(DV, {"dataset_name": f"ds{i}", "version_name": f"v{i}", "release": {}}) for i in range(50)]
-    validate_inputs(IT, bodies[0][1])  # build the validators first
-    start = time.perf_counter()
     for type_token, props in bodies:
         assert validate_inputs(type_token, props)[1] == []
-    elapsed = time.perf_counter() - start
-    print(f"validated {len(bodies)} resources in {elapsed * 1000:.0f} ms")
-    assert elapsed < 2.0

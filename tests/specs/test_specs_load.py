@@ -175,8 +175,7 @@ def test_bad_references(text: str, message: str) -> None:
         find_references({"k": text})
 
 
-def test_empty_documents_and_directories(tmp_path: Path) -> None:
-    assert load_specs([tmp_path]).resources == {}
+def test_empty_documents(tmp_path: Path) -> None:
     write(tmp_path, "empty.yaml", "")
     write(tmp_path, "blank.yaml", "---\n---\n# only a comment\n")
     write(tmp_path, "none.yaml", "resources:\n")

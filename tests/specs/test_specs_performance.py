@@ -1,8 +1,8 @@
-"""Loading and checking many resources stays quick."""
+"""Many resources with references load, check and order correctly (their speed is measured by
+tests/benchmarks/bench.py, never asserted in the test suite)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from pulumi_modelarts.specs import load_specs
@@ -51,7 +51,7 @@ TEMPLATES = [
 ]
 
 
-def test_500_resources_load_and_validate_quickly(tmp_path: Path) -> None:
+def test_500_resources_load_validate_and_order(tmp_path: Path) -> None:
     for file_number in range(5):
         parts = ["resources:\n"]
         for k in range(100):
@@ -60,10 +60,7 @@ def test_500_resources_load_and_validate_quickly(tmp_path: Path) -> None:
             previous_version = i - kind  # v{i - kind} is declared just before
             parts.append(TEMPLATES[kind].format(i=i, d=i % 7, p=previous_version, q=i - 1, n=i % 9 + 1))
         (tmp_path / f"{file_number:02d}.yaml").write_text("".join(parts), encoding="utf-8")
-    start = time.perf_counter()
     spec_set = load_specs([tmp_path])
-    elapsed = time.perf_counter() - start
-    print(f"loaded and validated {len(spec_set)} resources in {elapsed * 1000:.0f} ms")
     assert len(spec_set) == 500
     assert spec_set.order.index("v0") < spec_set.order.index("t1") < spec_set.order.index("e2")
-    assert elapsed < 5.0
+    assert spec_set.resources["e2"].dependencies == {"v0", "t1"}

@@ -86,7 +86,7 @@ class Runner:
 
     def _inputs(self, resource: DeclaredResource) -> dict[str, Any]:
         with self._lock:
-            outputs = {name: dict(values) for name, values in self.outputs.items()}
+            outputs = {name: dict(self.outputs[name]) for name in resource.dependencies if name in self.outputs}
         properties = resolve_references(resource.properties, outputs)
         options = resource.options
         if options.wait is not None:

@@ -24,6 +24,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:str",
 }
+_STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -84,6 +85,8 @@ class _Builder:
 
     def scalar(self, node: Any, path: tuple[PathPart, ...]) -> Any:
         tag = node.tag
+        if tag == _STR:
+            return node.value  # what the constructor would return, without its dispatch
         if tag == _TIMESTAMP:
             return str(node.value)
         if tag not in _PLAIN_TAGS:
@@ -149,6 +152,12 @@ class _Builder:
         return out
 
 
+def _at_tab(text: str, mark: Any) -> bool:
+    """Whether a parse error points at a tab (libyaml calls it "a character that cannot start any token")."""
+    index = getattr(mark, "index", None)
+    return isinstance(index, int) and 0 <= index < len(text) and text[index] == "\t"
+
+
 def parse_yaml(text: str, file: str) -> ParsedFile:
     """Read every document of a YAML text; never raises for bad input."""
     documents: list[Document] = []
@@ -166,7 +175,9 @@ def parse_yaml(text: str, file: str) -> ParsedFile:
         mark = error.problem_mark or error.context_mark
         location = _location(file, mark) if mark is not None else Location(file, 1, 1)
         message = f"invalid YAML: {error.problem or error.context or 'cannot parse'}"
-        if error.context and error.problem and error.context_mark is not None:
+        if _at_tab(text, error.problem_mark):
+            message = "invalid YAML: a tab character; YAML does not allow tabs for indentation, use spaces"
+        elif error.context and error.problem and error.context_mark is not None:
             context = _location(file, error.context_mark)
             message += f" ({error.context} at line {context.line}, column {context.column})"
         problems.append(RawProblem((), location, message))
