@@ -52,6 +52,7 @@ EXPECTED_OUTPUTS = {
         "dataset_id",
         "task_id",
         "status",
+        "status_name",
         "progress",
         "total_sample_count",
         "finished_sample_count",
@@ -77,6 +78,7 @@ EXPECTED_OUTPUTS = {
         "is_current",
         "create_time",
         "released",
+        "fingerprint",
     },
 }
 
