@@ -9,11 +9,13 @@ from typing import Any
 
 import grpc
 import pytest
-from plugin_host import PluginHost
+from plugin_host import PluginHost, urn
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
 from conftest import SCENARIOS, assert_no_secrets, dumped, start_sentinel_emulator
 from emulator_process import EmulatorProcess
+from engine import _serialize
 from faults.faultkit import TASKS, objects, requests_to, wait_until
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 
@@ -107,6 +109,21 @@ def test_task_lifecycle_with_detailed_diff(plugin: PluginHost, sentinel_emulator
 
     plugin.delete(TASK, "autolabel", resource_id, refreshed)  # a finished task is forgotten
     assert requests_to(sentinel_emulator, "POST", TASKS + "/{task_id}/stop") == 0
+
+
+def test_secret_inputs_stay_secret_in_outputs(plugin: PluginHost) -> None:
+    secret = {rpc._special_sig_key: rpc._special_secret_sig, "value": SCENARIOS["ExportTask"]["path"]}
+    inputs, _ = plugin.check(EXPORT, "hidden", {**SCENARIOS["ExportTask"], "path": secret})
+    reply = plugin.stub.Create(
+        provider_pb2.CreateRequest(urn=urn(EXPORT, "hidden"), properties=_serialize({**inputs, "path": secret}))
+    )
+
+    def is_secret(key: str) -> bool:
+        field = reply.properties.fields[key].struct_value.fields
+        return field[rpc._special_sig_key].string_value == rpc._special_secret_sig
+
+    assert is_secret("path") and is_secret("spec")  # the recorded inputs hold the path too
+    assert not is_secret("task_id")
 
 
 def test_preview_create_and_update_make_no_api_call(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
