@@ -65,9 +65,6 @@ class Kind:
     def name(self) -> str:
         return self.token.rsplit(":", 1)[-1]
 
-    def inputs(self) -> list[str]:
-        return schema.inputs_of(self.spec_token)
-
     def outputs(self) -> list[str]:
         return schema.outputs_of(self.spec_token)
 
