@@ -276,3 +276,23 @@ def test_delete_stops_a_running_task(slow_plugin: tuple[PluginHost, EmulatorProc
     assert requests_to(emulator, "POST", TASKS + "/{task_id}/stop") == 1
     _, state, _ = plugin.read(TASK, "stopped", resource_id, outputs)
     assert state["status_name"] == "stopped"
+
+
+def test_many_waits_at_once_and_one_cancel_ends_them_all(
+    emulator_factory: Callable[..., EmulatorProcess], plugin_factory: Callable[[EmulatorProcess], PluginHost]
+) -> None:
+    """Dynamic providers serve 4 calls at once; the plugin has no such cap (asyncio's own pool has 6
+    threads on a 2-core machine, so 10 waits at once need more)."""
+    emulator = start_sentinel_emulator(emulator_factory, "--export-seconds", "600")
+    plugin = plugin_factory(emulator)
+    exports = [{**SCENARIOS["ExportTask"], "path": f"/demo-bucket/flowers/many-{n}/"} for n in range(10)]
+    checked = [plugin.check(EXPORT, f"many-{n}", news)[0] for n, news in enumerate(exports)]
+    calls = [in_background(lambda n=n: plugin.create(EXPORT, f"many-{n}", checked[n])) for n in range(10)]
+
+    wait_until(lambda: objects(emulator)["export_tasks"] == 10)  # all ten started and are waiting
+    plugin.cancel()
+    for worker, _ in calls:
+        worker.join(timeout=30)
+
+    assert all(not worker.is_alive() for worker, _ in calls)
+    assert all(len(raised) == 1 and "cancelled by the engine" in str(raised[0]) for _, raised in calls)

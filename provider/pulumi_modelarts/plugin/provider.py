@@ -1,13 +1,15 @@
 """The plugin's ``Provider``: the engine's requests in Pulumi's property values, the work in ``bridge``.
 
 Handlers are async; the reconcile code is blocking (httpx), so every call into the bridge runs in a
-thread, and any number of resources are worked on at once.
+thread of a pool large enough for any engine parallelism in practice (asyncio's default pool has
+``cpu_count + 4`` threads: six on two cores).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pulumi.provider.experimental import provider as p
@@ -16,6 +18,8 @@ from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi_modelarts.plugin import bridge, schema
 
 R = TypeVar("R")
+MAX_CALLS = 128  # engine calls worked on at once; most of them are waiting on a task
+_POOL = ThreadPoolExecutor(max_workers=MAX_CALLS, thread_name_prefix="modelarts")
 
 
 # --- property values <-> plain Python values --------------------------------------------------------
@@ -68,7 +72,7 @@ class ModelArtsProvider(p.Provider):
 
     @staticmethod
     async def _run(action: Callable[[], R]) -> R:
-        return await asyncio.to_thread(action)
+        return await asyncio.get_running_loop().run_in_executor(_POOL, action)
 
     @staticmethod
     def _kind(urn: str) -> tuple[bridge.Kind, str]:
