@@ -1,0 +1,184 @@
+"""The plugin's ``Provider``: the engine's requests in Pulumi's property values, the work in ``bridge``.
+
+Handlers are async; the reconcile code is blocking (httpx), so every call into the bridge runs in a
+thread of a pool large enough for any engine parallelism in practice (asyncio's default pool has
+``cpu_count + 4`` threads: six on two cores).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental.property_value import PropertyValue
+
+from pulumi_modelarts.plugin import bridge, schema
+
+R = TypeVar("R")
+MAX_CALLS = 128  # engine calls worked on at once; most of them are waiting on a task
+_POOL = ThreadPoolExecutor(max_workers=MAX_CALLS, thread_name_prefix="modelarts")
+
+
+# --- property values <-> plain Python values --------------------------------------------------------
+
+
+def to_plain(value: PropertyValue) -> Any:
+    """A property value as plain Python. Unknowns travel as Pulumi's unknown string both ways, which the
+    resources code already recognizes (the SDK cannot marshal its ``Computed`` value)."""
+    inner = value.value
+    if isinstance(inner, Mapping):
+        return {key: to_plain(item) for key, item in inner.items()}
+    if isinstance(inner, tuple):
+        return [to_plain(item) for item in inner]
+    return inner
+
+
+def plain_map(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    return {key: to_plain(value) for key, value in values.items()}
+
+
+def secret_keys(values: Mapping[str, PropertyValue]) -> set[str]:
+    return {key for key, value in values.items() if value.contains_secret()}
+
+
+def to_value(value: Any) -> PropertyValue:
+    if isinstance(value, Mapping):
+        return PropertyValue({str(key): to_value(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return PropertyValue([to_value(item) for item in value])
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PropertyValue(float(value))
+    return PropertyValue(value)
+
+
+def value_map(values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[str, PropertyValue]:
+    """Property values; those named in ``secrets`` (and the recorded inputs, when any is secret) stay secret."""
+    result = {key: to_value(value) for key, value in values.items()}
+    hidden = set(secrets) | ({bridge.INTERNAL_OUTPUTS[1]} if secrets else set())
+    for key in hidden & set(result):
+        result[key] = result[key].with_secret(True)
+    return result
+
+
+# --- the provider ---------------------------------------------------------------------------------
+
+
+class ModelArtsProvider(p.Provider):
+    def __init__(self) -> None:
+        self._schema: str | None = None
+
+    @staticmethod
+    async def _run(action: Callable[[], R]) -> R:
+        return await asyncio.get_running_loop().run_in_executor(_POOL, action)
+
+    @staticmethod
+    def _kind(urn: str) -> tuple[bridge.Kind, str]:
+        token, name = p._extract_type(urn), p._extract_name(urn)
+        kind = bridge.KINDS.get(token)
+        if kind is None:
+            raise bridge.UserError(f"unknown resource type {token!r}; this provider serves {', '.join(bridge.KINDS)}")
+        return kind, name
+
+    async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
+        if self._schema is None:
+            self._schema = schema.package_schema_json()
+        return p.GetSchemaResponse(schema=self._schema)
+
+    async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
+        config = plain_map(request.args)
+        if not config:  # older engines send only the variables, keyed modelarts:config:<key>
+            config = {key.rsplit(":", 1)[-1]: value for key, value in request.variables.items()}
+        bridge.configure(config)
+        return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
+
+    async def check(self, request: p.CheckRequest) -> p.CheckResponse:
+        kind, name = self._kind(request.urn)
+        news = request.new_inputs
+        inputs, failures = bridge.check(kind, name, plain_map(news))
+        return p.CheckResponse(
+            inputs=value_map(inputs, secret_keys(news)),
+            failures=[p.CheckFailure(path, reason) for path, reason in failures],
+        )
+
+    async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
+        kind, name = self._kind(request.urn)
+        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        changes = await self._run(lambda: bridge.diff(kind, name, olds, news))
+        recorded = olds.get(bridge.INTERNAL_OUTPUTS[1]) or {}
+        detailed: dict[str, p.PropertyDiff] = {}
+        for key in changes.replaces:
+            kinds = (
+                p.PropertyDiffKind.ADD_REPLACE,
+                p.PropertyDiffKind.DELETE_REPLACE,
+                p.PropertyDiffKind.UPDATE_REPLACE,
+            )
+            detailed[key] = p.PropertyDiff(_kind_of(key, recorded, news, *kinds), key not in changes.from_live)
+        for key in changes.updates:
+            kinds = (p.PropertyDiffKind.ADD, p.PropertyDiffKind.DELETE, p.PropertyDiffKind.UPDATE)
+            detailed[key] = p.PropertyDiff(_kind_of(key, recorded, news, *kinds), True)
+        return p.DiffResponse(
+            changes=bool(detailed),
+            replaces=changes.replaces,
+            stables=[] if changes.replaces else list(kind.stables),
+            diffs=list(detailed),
+            detailed_diff=detailed,
+        )
+
+    async def create(self, request: p.CreateRequest) -> p.CreateResponse:
+        kind, name = self._kind(request.urn)
+        inputs = plain_map(request.properties)
+        secrets = secret_keys(request.properties)
+        if request.preview:
+            return p.CreateResponse("", value_map(bridge.preview_outputs(kind, name, inputs), secrets))
+        resource_id, outputs = await self._run(lambda: bridge.create(kind, name, inputs, request.timeout))
+        return p.CreateResponse(resource_id, value_map(outputs, secrets))
+
+    async def read(self, request: p.ReadRequest) -> p.ReadResponse:
+        kind, name = self._kind(request.urn)
+        state = plain_map(request.properties)
+        secrets = secret_keys(request.properties)
+        found = await self._run(lambda: bridge.read(kind, name, request.resource_id, state))
+        if found is None:
+            return p.ReadResponse()
+        resource_id, outputs, inputs = found
+        return p.ReadResponse(resource_id, value_map(outputs, secrets), value_map(inputs, secrets))
+
+    async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
+        kind, name = self._kind(request.urn)
+        olds, news = plain_map(request.olds), plain_map(request.news)
+        secrets = secret_keys(request.news)
+        if request.preview:
+            return p.UpdateResponse(value_map(bridge.preview_outputs(kind, name, news, olds), secrets))
+        outputs = await self._run(lambda: bridge.update(kind, name, request.resource_id, olds, news, request.timeout))
+        return p.UpdateResponse(value_map(outputs, secrets))
+
+    async def delete(self, request: p.DeleteRequest) -> None:
+        kind, name = self._kind(request.urn)
+        state = plain_map(request.properties)
+        await self._run(lambda: bridge.delete(kind, name, request.resource_id, state, request.timeout))
+
+    async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
+        if request.tok not in bridge.FUNCTIONS:
+            raise bridge.UserError(
+                f"unknown function {request.tok!r}; this provider serves {', '.join(bridge.FUNCTIONS)}"
+            )
+        args = plain_map(request.args)
+        outputs, failures = await self._run(lambda: bridge.invoke(request.tok, args))
+        return p.InvokeResponse(
+            return_value=None if outputs is None else value_map(outputs),
+            failures=[p.CheckFailure(path, reason) for path, reason in failures],
+        )
+
+    async def cancel(self) -> None:
+        bridge.cancel_all()
+
+
+def _kind_of(key: str, olds: Mapping[str, Any], news: Mapping[str, Any], add: Any, delete: Any, update: Any) -> Any:
+    if olds.get(key) is None and news.get(key) is not None:
+        return add
+    if news.get(key) is None and olds.get(key) is not None:
+        return delete
+    return update

@@ -1,0 +1,138 @@
+"""Run `pulumi-resource-modelarts` as its own process and call it over gRPC as the engine does."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from engine import _deserialize, _serialize
+
+SCRIPT = "pulumi-resource-modelarts"
+
+
+def plugin_command() -> list[str]:
+    """The installed console script, or the same entry point through this interpreter (editable checkouts
+    installed before the script existed)."""
+    script = shutil.which(SCRIPT)
+    return [script] if script else [sys.executable, "-m", "pulumi_modelarts.plugin.server"]
+
+
+def urn(token: str, name: str) -> str:
+    return f"urn:pulumi:dev::proj::{token}::{name}"
+
+
+class PluginHost:
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        environment = dict(os.environ if env is None else env)
+        self.process = subprocess.Popen(
+            [*plugin_command(), "127.0.0.1:1"],  # the engine's address: unused unless Construct/Call
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        assert self.process.stdout is not None
+        port = self.process.stdout.readline().strip()
+        if not port.isdigit():
+            self.close()
+            raise RuntimeError(f"plugin did not start: {port!r} {self._stderr[-2000:]}")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    def get_schema(self) -> dict[str, Any]:
+        reply = self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
+        schema: dict[str, Any] = json.loads(reply.schema)
+        return schema
+
+    def configure(self, config: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> Any:
+        """Provider config as the engine sends it: bare keys, secrets wrapped."""
+        secret = rpc._special_sig_key, rpc._special_secret_sig
+        args = {
+            key: {secret[0]: secret[1], "value": value} if key in secrets else value for key, value in config.items()
+        }
+        variables = {f"modelarts:config:{key}": str(value) for key, value in config.items()}
+        return self.stub.Configure(
+            provider_pb2.ConfigureRequest(variables=variables, args=_serialize(args), acceptSecrets=True)
+        )
+
+    def check(
+        self, token: str, name: str, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        reply = self.stub.Check(
+            provider_pb2.CheckRequest(urn=urn(token, name), olds=_serialize(olds or {}), news=_serialize(news))
+        )
+        return _deserialize(reply.inputs), [(f.property, f.reason) for f in reply.failures]
+
+    def diff(self, token: str, name: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+        return self.stub.Diff(
+            provider_pb2.DiffRequest(id=id_, urn=urn(token, name), olds=_serialize(olds), news=_serialize(news))
+        )
+
+    def create(
+        self, token: str, name: str, props: Mapping[str, Any], *, preview: bool = False, timeout: float = 0
+    ) -> tuple[str, dict[str, Any]]:
+        request = provider_pb2.CreateRequest(
+            urn=urn(token, name), properties=_serialize(props), preview=preview, timeout=timeout
+        )
+        reply = self.stub.Create(request, timeout=120)
+        return reply.id, _deserialize(reply.properties)
+
+    def read(
+        self, token: str, name: str, id_: str, props: Mapping[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        request = provider_pb2.ReadRequest(id=id_, urn=urn(token, name), properties=_serialize(props or {}))
+        reply = self.stub.Read(request, timeout=60)
+        return reply.id, _deserialize(reply.properties), _deserialize(reply.inputs)
+
+    def update(
+        self,
+        token: str,
+        name: str,
+        id_: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        *,
+        preview: bool = False,
+        timeout: float = 0,
+    ) -> dict[str, Any]:
+        request = provider_pb2.UpdateRequest(
+            id=id_, urn=urn(token, name), olds=_serialize(olds), news=_serialize(news), preview=preview, timeout=timeout
+        )
+        return _deserialize(self.stub.Update(request, timeout=120).properties)
+
+    def delete(self, token: str, name: str, id_: str, props: Mapping[str, Any], timeout: float = 0) -> None:
+        request = provider_pb2.DeleteRequest(
+            id=id_, urn=urn(token, name), properties=_serialize(props), timeout=timeout
+        )
+        self.stub.Delete(request, timeout=120)
+
+    def invoke(self, token: str, args: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        reply = self.stub.Invoke(provider_pb2.InvokeRequest(tok=token, args=_serialize(args)), timeout=60)
+        return _deserialize(getattr(reply, "return")), [(f.property, f.reason) for f in reply.failures]
+
+    def cancel(self) -> None:
+        self.stub.Cancel(empty_pb2.Empty())
+
+    def stderr(self) -> str:
+        """Everything the plugin wrote to stderr (only after close())."""
+        return self._stderr
+
+    def close(self) -> None:
+        if hasattr(self, "channel"):
+            self.channel.close()
+        self.process.terminate()
+        try:
+            _, self._stderr = self.process.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, self._stderr = self.process.communicate()
