@@ -191,12 +191,14 @@ def test_version_ref_requirements_and_selector(plugin: PluginHost, sentinel_emul
     assert outputs["version_name"] == "V002" and resource_id.endswith("/" + outputs["version_id"])
     inputs = outputs["spec"]
 
+    # A gate that no longer holds fails the preview (Diff), before anything is merged or applied.
     stricter = {**inputs, "requirements": {"min_annotated_samples": 10_000}}
-    diff = plugin.diff(REF, "latest", resource_id, outputs, stricter)
-    assert list(diff.replaces) == [] and diff.detailedDiff["requirements"].kind == DIFF.UPDATE
     with pytest.raises(grpc.RpcError) as failure:
-        plugin.update(REF, "latest", resource_id, outputs, stricter)
+        plugin.diff(REF, "latest", resource_id, outputs, stricter)
     assert "annotated_sample_count is 45, required at least 10000" in details(failure)
+    looser = {**inputs, "requirements": {"min_annotated_samples": 10}}
+    diff = plugin.diff(REF, "latest", resource_id, outputs, looser)
+    assert list(diff.replaces) == [] and diff.detailedDiff["requirements"].kind == DIFF.UPDATE
 
     # A newer version makes `latest` resolve elsewhere: the diff says the output forces the replace.
     client = ModelArtsClient(resolve_settings(**sentinel_emulator.client_settings()))

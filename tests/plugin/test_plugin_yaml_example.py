@@ -15,7 +15,6 @@ import grpc
 import pytest
 import yaml
 from plugin_host import PluginHost
-from pulumi.runtime.proto import provider_pb2
 
 from emulator_process import EmulatorProcess
 
@@ -82,20 +81,16 @@ def test_yaml_promotion_flow(plugin: PluginHost, sentinel_emulator: EmulatorProc
     assert run_program(plugin, {}, state) == outputs
     assert sentinel_emulator.stats()["writes"] == 0
 
-    # The promotion to V001 is one config line; the preview names the property that forces the
-    # replacement, and the gate stops it: V001 has 30 of 120 samples annotated.
+    # The promotion to V001 is one config line; the gate stops it at the preview (Diff), before any
+    # merge: V001 has 30 of 120 samples annotated.
     ref_id, ref_state = state["candidate"]
-    diff = plugin.diff(
-        "modelarts:index:DatasetVersionRef",
-        "candidate",
-        ref_id,
-        ref_state,
-        {**ref_state["spec"], "version_name": "V001"},
-    )
-    assert dict(diff.detailedDiff) == {
-        "version_name": provider_pb2.PropertyDiff(kind=provider_pb2.PropertyDiff.UPDATE_REPLACE, inputDiff=True)
-    }
     with pytest.raises(grpc.RpcError) as failure:
-        run_program(plugin, {"versionName": "V001"}, state)
+        plugin.diff(
+            "modelarts:index:DatasetVersionRef",
+            "candidate",
+            ref_id,
+            ref_state,
+            {**ref_state["spec"], "version_name": "V001"},
+        )
     assert "annotated ratio is 0.250 (30/120), required at least 0.3" in str(failure.value.details())  # type: ignore[attr-defined]
     assert state["promote"][1]["version_id"] == outputs["promotedVersionId"]

@@ -13,9 +13,9 @@ and ``invoke``. Switching onto a registry of kinds changes this module only.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +23,11 @@ from pulumi.runtime import rpc
 
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError, NotFoundError
-from pulumi_modelarts.reconcile import export, intelligent, versions
+from pulumi_modelarts.reconcile import export, identity, intelligent, versions
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ReconcileError
-from pulumi_modelarts.reconcile.identity import resource_prefix
+from pulumi_modelarts.reconcile.kinds import kind_of
+from pulumi_modelarts.reconcile.waiting import STOP, Interrupted
 from pulumi_modelarts.resources import _config
 from pulumi_modelarts.resources._provider import (
     RESOURCE_NAME,
@@ -78,13 +79,15 @@ class Kind:
 
 
 def _kind(provider: type[ModelArtsProvider], stables: tuple[str, ...]) -> Kind:
+    """The plugin's view of a kind of the registry (``reconcile.kinds``), served by its dynamic provider."""
+    registered = kind_of(provider.type_token)
     name = provider.type_token.split(":", 1)[1]
     return Kind(
         token=f"modelarts:index:{name}",
         spec_token=provider.type_token,
-        id_output=provider.id_output,
-        replace_keys=tuple(provider.replace_keys),
-        update_keys=tuple(provider.update_keys),
+        id_output=registered.id_output,
+        replace_keys=registered.replace_keys,
+        update_keys=registered.update_keys,
         stables=stables,
         provider=provider,
     )
@@ -101,12 +104,10 @@ KINDS: dict[str, Kind] = {
 
 # --- timeouts and Cancel ---------------------------------------------------------------------------
 
-_cancelled = threading.Event()
-
 
 def cancel_all() -> None:
-    """The engine's Cancel: every wait in progress, and any later one, stops at its next sleep."""
-    _cancelled.set()
+    """The engine's Cancel: every wait in progress, and any later one, stops at once (the process-wide STOP)."""
+    STOP.request()
 
 
 class StoppedWaiting(ReconcileError):
@@ -116,8 +117,8 @@ class StoppedWaiting(ReconcileError):
 class Operation:
     """One engine call: its name for messages and its deadline (the engine's timeout; 0 means none).
 
-    Waiting happens in the reconcile context's ``sleep``, so the deadline and Cancel are enforced
-    there. Until the context has an interruptible wait of its own, this is where they live.
+    Waiting happens in the reconcile context's ``sleep``: it sleeps on the process-wide stop signal
+    (which Cancel requests, as Ctrl-C does in the CLI) and never past the engine's deadline.
     """
 
     def __init__(self, label: str, timeout: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -128,12 +129,13 @@ class Operation:
 
     def sleep(self, seconds: float) -> None:
         self._check()
-        _cancelled.wait(seconds if self.deadline is None else min(seconds, max(0.0, self.deadline - self.clock())))
+        with suppress(Interrupted):  # reported as StoppedWaiting by the check below
+            STOP.sleep(seconds if self.deadline is None else min(seconds, max(0.0, self.deadline - self.clock())))
         self._check()
 
     def _check(self) -> None:
         resume = "The work goes on in ModelArts; the next `pulumi up` resumes waiting on it."
-        if _cancelled.is_set():
+        if STOP.requested:
             raise StoppedWaiting(f"{self.label}: cancelled by the engine. {resume}")
         if self.deadline is not None and self.clock() >= self.deadline:
             raise StoppedWaiting(f"{self.label}: the engine's timeout of {self.timeout:.0f}s ran out. {resume}")
@@ -324,7 +326,8 @@ def _import_task(
             raise UserError(f"{kind.token} '{name}': cannot tell the type of task {task_id} (type {task.get('type')})")
         task_type = "auto-grouping"
     config = dict(task.get("config") or {})
-    if str(config.get("name") or "").startswith(resource_prefix(name)):
+    generated = identity.parse_task_name(str(config.get("name") or ""))
+    if generated is not None and generated[0] == identity.resource_tag(name):
         config.pop("name")  # our own generated name: it follows from the resource name and the request
     candidate: dict[str, Any] = {"dataset_id": dataset_id, "task_type": task_type}
     for key in ("collect_key_sample", "model_id"):
