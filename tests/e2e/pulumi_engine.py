@@ -120,8 +120,11 @@ class EngineStack:
                 env_vars=self.env,
                 pulumi_command=auto.PulumiCommand(root=str(self.engine.parent)),
             )
-            name = self.project_name or str(yaml.safe_load((self.project / "Pulumi.yaml").read_text())["name"])
-            self._stack = auto.create_or_select_stack(STACK, project_name=name, program=self.program, opts=options)
+            if self.program is None:  # a program the language host runs from the project folder (YAML)
+                self._stack = auto.create_or_select_stack(STACK, work_dir=str(self.project), opts=options)
+            else:
+                name = self.project_name or str(yaml.safe_load((self.project / "Pulumi.yaml").read_text())["name"])
+                self._stack = auto.create_or_select_stack(STACK, project_name=name, program=self.program, opts=options)
         return self._stack
 
     def configure(self, values: Mapping[str, str], secrets: Mapping[str, str] = {}) -> None:
