@@ -92,14 +92,7 @@ class CredentialState:
     def _raise_if_rejected(self) -> None:
         error = self._rejection
         if error is not None:
-            raise AuthenticationError(
-                str(error),
-                status_code=error.status_code,
-                error_code=error.error_code,
-                error_msg=error.error_msg,
-                method=error.method,
-                path=error.path,
-            )
+            raise AuthenticationError.like(error, str(error))
 
     def _observe(self, call: Callable[[], R]) -> R:
         try:
@@ -417,15 +410,7 @@ class PasswordTokenAuth(ModelArtsAuth):
         if response.status_code not in (200, 201):
             error = error_from_response(response, method="POST", route=TOKEN_ROUTE, secrets=secrets)
             if response.status_code in (400, 401, 403) and not isinstance(error, AuthenticationError):
-                error = AuthenticationError(
-                    str(error),
-                    status_code=error.status_code,
-                    error_code=error.error_code,
-                    error_msg=error.error_msg,
-                    request_id=error.request_id,
-                    method=error.method,
-                    path=error.path,
-                )
+                error = AuthenticationError.like(error, str(error))
             raise error
         value = response.headers.get("X-Subject-Token")
         if not value:

@@ -634,15 +634,7 @@ class ModelArtsClient:
             f"Check {_CHECK[s.auth_method]}, and that the project and region belong to the account. "
             "Nothing more is sent with these credentials in this run (repeated bad signatures lock an access key)."
         )
-        return AuthenticationError(
-            redact(text, self._secrets),
-            status_code=error.status_code,
-            error_code=error.error_code,
-            error_msg=error.error_msg,
-            request_id=error.request_id,
-            method=error.method,
-            path=error.path,
-        )
+        return AuthenticationError.like(error, redact(text, self._secrets))
 
     def _host_of(self, exc: httpx.TransportError) -> str:
         """The host a failed request went to (the ModelArts endpoint's when the error does not say)."""

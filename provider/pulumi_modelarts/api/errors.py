@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 
 class Meaning(Enum):
@@ -105,8 +105,24 @@ class ConfigurationError(ModelArtsError):
     """A missing or contradictory setting; the message names the setting and where to give it."""
 
 
+_E = TypeVar("_E", bound="APIError")
+
+
 class APIError(ModelArtsError):
     """The API answered with an error status."""
+
+    @classmethod
+    def like(cls: type[_E], error: ModelArtsError, message: str) -> _E:
+        """This class of error with ``message`` and every detail of ``error`` (status, codes, request)."""
+        return cls(
+            message,
+            status_code=error.status_code,
+            error_code=error.error_code,
+            error_msg=error.error_msg,
+            request_id=error.request_id,
+            method=error.method,
+            path=error.path,
+        )
 
 
 class NotFoundError(APIError):

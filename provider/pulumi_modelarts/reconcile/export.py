@@ -18,6 +18,7 @@ from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.decision import Decision, Write
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
+from pulumi_modelarts.reconcile.observe import fetch_adopted
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
 from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import (
@@ -115,12 +116,7 @@ def observe(ctx: ReconcileContext, spec: ExportTaskSpec, *, fresh: bool = False)
     if fresh:
         ctx.observer.invalidate(dataset_id, "exports")
     if spec.adopt_task_id:
-        try:
-            adopted: dict[str, Any] | None = ctx.client.get_export_task(dataset_id, spec.adopt_task_id)
-        except NotFoundError:
-            adopted = None
-        if adopted is not None:
-            adopted.setdefault("task_id", spec.adopt_task_id)
+        adopted = fetch_adopted(ctx.client.get_export_task, dataset_id, spec.adopt_task_id)
         return ExportObservation(dataset_id, adopt_requested=True, adopted=adopted)
     body = spec.request_body()
     destination = spec.destination()

@@ -23,6 +23,7 @@ from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.decision import Decision, Write
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
 from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
+from pulumi_modelarts.reconcile.observe import fetch_adopted
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
 from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import (
@@ -189,12 +190,7 @@ def observe(ctx: ReconcileContext, spec: IntelligentTaskSpec, *, fresh: bool = F
         ctx.observer.invalidate(dataset_id, "tasks")
         ctx.observer.invalidate(dataset_id, "samples")
     if spec.adopt_task_id:
-        try:
-            adopted: dict[str, Any] | None = ctx.client.get_task(dataset_id, spec.adopt_task_id)
-        except NotFoundError:
-            adopted = None
-        if adopted is not None:
-            adopted.setdefault("task_id", spec.adopt_task_id)
+        adopted = fetch_adopted(ctx.client.get_task, dataset_id, spec.adopt_task_id)
         observed = TaskObservation(dataset_id, adopt_requested=True, adopted=adopted)
     else:
         observed = classify(spec, dataset_id, ctx.observer.tasks(dataset_id, spec.task_type))

@@ -123,3 +123,13 @@ class DatasetObserver:
             ("samples", dataset_id), lambda: list(self.client.iter_auto_annotation_samples(dataset_id))
         )
         return result
+
+
+def fetch_adopted(get: Callable[[str, str], dict[str, Any]], dataset_id: str, task_id: str) -> dict[str, Any] | None:
+    """The object an ``adopt_task_id`` names (with its ``task_id``), or None when the API says it does not exist."""
+    try:
+        adopted = get(dataset_id, task_id)
+    except NotFoundError:
+        return None
+    adopted.setdefault("task_id", task_id)
+    return adopted
