@@ -56,6 +56,11 @@ EXPECTED: dict[str, list[str]] = {
         "dataset_id, "
         "version_id, version_name, ...",
     ],
+    "unset_input_reference.yaml": [
+        "12:13: resource 'export-prod', property path: reference ${cand.release}: resource 'cand' does not set its "
+        "input 'release', so the reference would be null; set it there, or refer to one of its outputs (dataset_id, "
+        "version_id, ...",
+    ],
     "bad_reference.yaml": [
         "11:19: resource 'export-prod', property version_id: bad reference '${cand}': it names no output: "
         "expected ${resource.output}",

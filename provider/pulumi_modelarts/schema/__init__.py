@@ -151,3 +151,9 @@ def api_fields_of(type_token: str) -> list[str]:
 def inputs_of(type_token: str) -> list[str]:
     """Names of a resource's input properties."""
     return list(_resource_schema(type_token)["properties"])
+
+
+def defaulted_inputs_of(type_token: str) -> list[str]:
+    """Names of the inputs the schema fills with a default when a resource does not set them."""
+    properties = _resource_schema(type_token)["properties"]
+    return [name for name, node in properties.items() if isinstance(node, dict) and "default" in node]

@@ -15,6 +15,7 @@ from typing import Any
 from pulumi_modelarts.schema import (
     TYPE_TOKENS,
     UnknownString,
+    defaulted_inputs_of,
     format_path,
     inputs_of,
     load_schema,
@@ -493,6 +494,21 @@ class _Loader:
                     resource=entry.name,
                     path=path,
                 )
+            elif reference.output not in outputs and not self.sets_input(target, reference.output):
+                self.add(
+                    where,
+                    f"reference {reference.text}: resource {reference.resource!r} does not set its input "
+                    f"{reference.output!r}, so the reference would be null; set it there, or refer to one of "
+                    f"its outputs ({', '.join(outputs)})",
+                    resource=entry.name,
+                    path=path,
+                )
+
+    @staticmethod
+    def sets_input(target: _Entry, name: str) -> bool:
+        """Whether an echoed input has a value: set in the spec, or filled by a schema default."""
+        assert target.type_token is not None
+        return target.properties.get(name) is not None or name in defaulted_inputs_of(target.type_token)
 
     @staticmethod
     def dependencies(entry: _Entry, by_name: Mapping[str, _Entry]) -> list[str]:
