@@ -62,25 +62,31 @@ def test_with_wrong_credentials_dependents_are_skipped(emulator: EmulatorProcess
 
 
 def test_a_reference_to_a_null_output_is_an_error_on_the_resource(emulator: EmulatorProcess, tmp_path: Path) -> None:
+    # An export to OBS has no new dataset: its `new_dataset_id` output is null once it exists. (A reference to
+    # an input the target does not set is refused earlier, by validate.)
+    first = """
+resources:
+  to-obs:
+    type: modelarts:ExportTask
+    properties: {dataset_name: flowers, path: /demo-bucket/flowers/first/, export_type: 0}
+"""
+    assert [result.error for result in runner(emulator, write(tmp_path, first)).apply()] == [None]
     specs = write(
         tmp_path,
-        """
-resources:
-  cand:
-    type: modelarts:DatasetVersionRef
-    properties: {dataset_name: flowers, version_name: V002}
-  to-obs:
+        first
+        + """
+  second:
     type: modelarts:ExportTask
     properties:
       dataset_name: flowers
-      path: /demo-bucket/${cand.release}/
+      path: /demo-bucket/${to-obs.new_dataset_id}/
       export_type: 0
 """,
     )
     results = by_name(runner(emulator, specs).plan())  # UnresolvedReferenceError used to escape here
-    error = results["to-obs"].error
-    assert error is not None and "to-obs" in error and "cand.release" in error
-    assert results["cand"].plan is not None and results["cand"].plan.action == "in-sync"
+    error = results["second"].error
+    assert error is not None and "second" in error and "to-obs.new_dataset_id" in error
+    assert results["to-obs"].plan is not None and results["to-obs"].plan.action == "in-sync"
 
 
 def test_label_acceptance_pending_is_a_pending_change(emulator: EmulatorProcess, tmp_path: Path) -> None:
