@@ -35,17 +35,21 @@ class EmbeddedEmulator:
 
 
 @contextmanager
-def start_embedded_emulator() -> Iterator[EmbeddedEmulator]:
+def start_embedded_emulator(reading: str = "lenient") -> Iterator[EmbeddedEmulator]:
+    """Start the emulator in a thread; ``reading`` is a preset of emulator/readings.py (lenient, cloud-strict)."""
+    from pulumi_modelarts.emulator import readings
     from pulumi_modelarts.emulator.app import Application
     from pulumi_modelarts.emulator.config import EmulatorConfig
     from pulumi_modelarts.emulator.server import EmulatorServer
 
+    values: dict[str, Any] = readings.preset(reading)
     config = EmulatorConfig(
         port=0,
         seed="demo",
         task_seconds=DEMO_TASK_SECONDS,
         export_seconds=DEMO_EXPORT_SECONDS,
         version_seconds=DEMO_VERSION_SECONDS,
+        **values,
     )
     app = Application(config)
     server = EmulatorServer(app)

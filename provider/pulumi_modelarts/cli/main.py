@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="start an embedded emulator with demo data and run against it (a dry run on one machine)",
         )
         sub.add_argument(
+            "--emulator-reading",
+            choices=("lenient", "cloud-strict"),
+            help="with --emulator: how it answers where the API docs are open (cloud-strict: the reading hardest"
+            " for a client on every point; see README, 'Emulator readings')",
+        )
+        sub.add_argument(
             "--parallelism",
             type=_parallelism,
             default=4,
@@ -223,6 +229,8 @@ def _settings(args: argparse.Namespace, stack: ExitStack) -> Any:
 
     explicit = _explicit_settings(args)
     if not args.emulator:
+        if args.emulator_reading is not None:
+            raise _UsageError("--emulator-reading chooses how the embedded emulator answers: it needs --emulator")
         return resolve_settings(**explicit, origin="cli")
     clashes = [SPECS[name].flag for name in EMULATOR_SETTINGS if name in explicit]
     if clashes:
@@ -232,7 +240,7 @@ def _settings(args: argparse.Namespace, stack: ExitStack) -> Any:
         )
     from pulumi_modelarts.cli.embedded import start_embedded_emulator
 
-    emulator = stack.enter_context(start_embedded_emulator())
+    emulator = stack.enter_context(start_embedded_emulator(args.emulator_reading or "lenient"))
     print(f"embedded emulator with demo data at {emulator.url}", file=sys.stderr)
     # The environment's credentials belong to a real cloud: an embedded run never reads them.
     return resolve_settings(**emulator.settings(), **explicit, environ={}, origin="cli")
