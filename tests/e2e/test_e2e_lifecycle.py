@@ -96,7 +96,9 @@ def test_replacing_a_running_task_stops_it_and_destroy_stops_the_replacement(
     emulator.reset_stats()
     preview = stack.preview(diff=True)
     assert "+-pulumi-python:dynamic/modelarts:IntelligentTask: (replace)" in preview.stdout
-    with clock_running(emulator.advance_clock):  # stopping the old task takes 10% of its duration
+    # The clock runs at 100x: stopping the old task (10% of 3600 s) takes about 4 s, while the new one stays
+    # active for 36 s of real time, far longer than up needs to return.
+    with clock_running(emulator.advance_clock, step_seconds=10):
         stack.up()
     second_id = stack.outputs()["task_id"]
     assert second_id != first_id
@@ -105,7 +107,7 @@ def test_replacing_a_running_task_stops_it_and_destroy_stops_the_replacement(
     assert client.get_task(dataset_id, second_id)["status"] in ACTIVE
 
     emulator.reset_stats()
-    with clock_running(emulator.advance_clock):
+    with clock_running(emulator.advance_clock, step_seconds=10):
         stack.destroy()
     assert writes(emulator) == {STOP: 1}
     assert client.get_task(dataset_id, second_id)["status"] in (4, 5)
