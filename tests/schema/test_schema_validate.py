@@ -31,6 +31,7 @@ EXPORT_DIR_BODY, EXPORT_NEW_DATASET_BODY = seed_examples.EXPORT_TO_OBS, seed_exa
 TASK_BODIES = [AUTO_LABEL_BODY, PRE_LABEL_BODY, AUTO_GROUPING_BODY]
 EXPORT_BODIES = [EXPORT_DIR_BODY, EXPORT_NEW_DATASET_BODY]
 
+PATH_REQUIRED = "path: path is required: the OBS path to export to, or for export_dest 'NEW_DATASET' the path the API also requires there (docs/api.md)"
 NEW_DATASET_NEEDS = (
     "export_new_dataset_name and export_new_dataset_work_path are required when export_dest is "
     "'NEW_DATASET' (the new dataset needs a name and an OBS work path)"
@@ -554,22 +555,22 @@ def test_task_type_is_required() -> None:
 
 
 def test_export_destination_rules() -> None:
-    assert problems(ET, {"dataset_id": "d"}) == [
-        "path: path is required when export_params.export_dest is 'DIR' (the default)"
-    ]
-    assert problems(ET, {"dataset_id": "d", "export_params": {"export_dest": "DIR"}}) == [
-        "path: path is required when export_params.export_dest is 'DIR' (the default)"
-    ]
-    assert problems(ET, {"dataset_id": "d", "export_params": {"export_dest": "NEW_DATASET"}}) == [
+    assert problems(ET, {"dataset_id": "d"}) == [PATH_REQUIRED]
+    assert problems(ET, {"dataset_id": "d", "export_params": {"export_dest": "DIR"}}) == [PATH_REQUIRED]
+    # path is required for a new dataset too: the docs' own example sends one, and one reading of the API
+    # refuses an export without it (docs/api.md, --export-path always)
+    complete_new = {"export_dest": "NEW_DATASET", "export_new_dataset_name": "n", "export_new_dataset_work_path": "/w/"}
+    assert problems(ET, {"dataset_id": "d", "export_params": complete_new}) == [PATH_REQUIRED]
+    assert problems(ET, {"dataset_id": "d", "path": "/b/", "export_params": {"export_dest": "NEW_DATASET"}}) == [
         f"export_params.export_new_dataset_name: {NEW_DATASET_NEEDS}",
         f"export_params.export_new_dataset_work_path: {NEW_DATASET_NEEDS}",
     ]
     named = {"export_dest": "NEW_DATASET", "export_new_dataset_name": "n"}
-    assert problems(ET, {"dataset_id": "d", "export_params": named}) == [
+    assert problems(ET, {"dataset_id": "d", "path": "/b/", "export_params": named}) == [
         f"export_params.export_new_dataset_work_path: {NEW_DATASET_NEEDS}"
     ]
     complete = {**named, "export_new_dataset_work_path": "/b/w/"}
-    assert problems(ET, {"dataset_id": "d", "export_params": complete}) == []
+    assert problems(ET, {"dataset_id": "d", "path": "/b/", "export_params": complete}) == []
     # the same ExportParams inside a task's config
     assert problems(
         IT,
@@ -591,6 +592,7 @@ def test_export_destination_rules() -> None:
 def test_new_dataset_name_pattern(name: str, ok: bool) -> None:
     props = {
         "dataset_id": "d",
+        "path": "/b/",
         "export_params": {
             "export_dest": "NEW_DATASET",
             "export_new_dataset_name": name,
@@ -637,8 +639,8 @@ def is_unknown(value: Any) -> bool:
             },
         ),
         (ET, {"dataset_name": UNKNOWN, "path": UNKNOWN, "export_type": UNKNOWN}),
-        (ET, {"dataset_id": "d", "export_params": UNKNOWN}),  # export_dest unknown: path not demanded
-        (ET, {"dataset_id": "d", "export_params": {"export_dest": UNKNOWN}}),
+        (ET, {"dataset_id": "d", "path": "/b/", "export_params": UNKNOWN}),
+        (ET, {"dataset_id": "d", "path": UNKNOWN, "export_params": {"export_dest": UNKNOWN}}),
         (ET, {"dataset_id": "d", "path": "/b/", "export_params": {"search_conditions": [{"hard": UNKNOWN}]}}),
         (DV, {"dataset_id": "d", "version_name": UNKNOWN, "release": UNKNOWN, "requirements": UNKNOWN}),
         (DV, {"dataset_id": "d", "selector": "latest", "timeout_seconds": UNKNOWN, "wait": UNKNOWN}),
@@ -688,7 +690,10 @@ def test_unknown_strings_are_strings_of_unknown_content() -> None:
     assert problems(ET, {"dataset_id": "d", "path": "/b/", "export_type": UnknownString("${a.b}x")}) == [
         "export_type: must be an integer (got a string with references)"
     ]
-    assert problems(ET, {"dataset_id": "d", "export_params": {"export_dest": UnknownString("${a.b}")}}) == []
+    assert (
+        problems(ET, {"dataset_id": "d", "path": "/b/", "export_params": {"export_dest": UnknownString("${a.b}")}})
+        == []
+    )
 
 
 # -- the Violation type -------------------------------------------------------------------------
