@@ -31,7 +31,10 @@ EXPORT_DIR_BODY, EXPORT_NEW_DATASET_BODY = seed_examples.EXPORT_TO_OBS, seed_exa
 TASK_BODIES = [AUTO_LABEL_BODY, PRE_LABEL_BODY, AUTO_GROUPING_BODY]
 EXPORT_BODIES = [EXPORT_DIR_BODY, EXPORT_NEW_DATASET_BODY]
 
-PATH_REQUIRED = "path: path is required: the OBS path to export to, or for export_dest 'NEW_DATASET' the path the API also requires there (docs/api.md)"
+PATH_REQUIRED = (
+    "path: path is required: the OBS path to export to, or for export_dest 'NEW_DATASET' the path the API also "
+    "requires there (docs/api.md)"
+)
 NEW_DATASET_NEEDS = (
     "export_new_dataset_name and export_new_dataset_work_path are required when export_dest is "
     "'NEW_DATASET' (the new dataset needs a name and an OBS work path)"
