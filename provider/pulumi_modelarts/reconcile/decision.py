@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,3 +56,29 @@ class Decision:
             live=dict(self.target) if self.target is not None else None,
             writes=[write.text for write in self.writes],
         )
+
+
+def adopt_blocked(
+    adopt_task_id: str,
+    dataset_id: str,
+    task: Mapping[str, Any] | None,
+    changes: Sequence[PropertyChange] = (),
+    unnamed: str = "",
+) -> Decision:
+    """An ``adopt_task_id`` that cannot be adopted: missing (``task`` None), or not the declared request.
+
+    ``unnamed`` names what differs when no property path does (a task of another type, say).
+    """
+    if task is None:
+        return Decision(
+            "blocked", f"adopt_task_id {adopt_task_id} does not exist on dataset {dataset_id}", dataset_id=dataset_id
+        )
+    differ = ", ".join(change.path for change in changes) or unnamed
+    return Decision(
+        "blocked",
+        f"adopt_task_id {adopt_task_id} is not the declared request ({differ} differ); declare its request or"
+        " drop adopt_task_id",
+        changes=tuple(changes),
+        target=task,
+        dataset_id=dataset_id,
+    )

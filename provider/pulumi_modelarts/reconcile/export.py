@@ -16,7 +16,7 @@ from pulumi_modelarts.api.errors import NotFoundError, ServerError, TransportErr
 from pulumi_modelarts.reconcile import echo, identity
 from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.decision import Decision, Write
+from pulumi_modelarts.reconcile.decision import Decision, Write, adopt_blocked
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
 from pulumi_modelarts.reconcile.observe import fetch_adopted
 from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
@@ -168,22 +168,9 @@ def decide(observed: ExportObservation, spec: ExportTaskSpec) -> Decision:
     body = spec.request_body()
     if observed.adopt_requested:
         task = observed.adopted
-        if task is None:
-            return Decision(
-                "blocked",
-                f"adopt_task_id {spec.adopt_task_id} does not exist on dataset {dataset_id}",
-                dataset_id=dataset_id,
-            )
-        if not echo.export_matches(task, body):
-            changes = diff_values(_echoed_body(task, body), body)
-            return Decision(
-                "blocked",
-                f"adopt_task_id {spec.adopt_task_id} is not the declared request"
-                f" ({', '.join(c.path for c in changes)} differ); declare its request or drop adopt_task_id",
-                changes=tuple(changes),
-                target=task,
-                dataset_id=dataset_id,
-            )
+        if task is None or not echo.export_matches(task, body):
+            changes = diff_values(_echoed_body(task, body), body) if task is not None else []
+            return adopt_blocked(str(spec.adopt_task_id), dataset_id, task, changes)
         return _follow(spec, dataset_id, task, "adopt ")
     found = observed.adoptable
     if found is not None:

@@ -20,7 +20,7 @@ from pulumi_modelarts.reconcile import echo, identity
 from pulumi_modelarts.reconcile.accept import AcceptRule, accept_auto_labels, select
 from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.decision import Decision, Write
+from pulumi_modelarts.reconcile.decision import Decision, Write, adopt_blocked
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
 from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
 from pulumi_modelarts.reconcile.observe import fetch_adopted
@@ -291,23 +291,9 @@ def decide(observed: TaskObservation, spec: IntelligentTaskSpec) -> Decision:
     dataset_id = observed.dataset_id
     if observed.adopt_requested:
         task = observed.adopted
-        if task is None:
-            return Decision(
-                "blocked",
-                f"adopt_task_id {spec.adopt_task_id} does not exist on dataset {dataset_id}",
-                dataset_id=dataset_id,
-            )
-        if not request_matches(task, spec):
-            changes = diff_values(_echoed_body(task, spec), _declared_body(spec))
-            return Decision(
-                "blocked",
-                f"adopt_task_id {spec.adopt_task_id} is not the declared request"
-                f" ({', '.join(c.path for c in changes) or 'task type'} differ); declare its request or drop"
-                " adopt_task_id",
-                changes=tuple(changes),
-                target=task,
-                dataset_id=dataset_id,
-            )
+        if task is None or not request_matches(task, spec):
+            changes = diff_values(_echoed_body(task, spec), _declared_body(spec)) if task is not None else []
+            return adopt_blocked(str(spec.adopt_task_id), dataset_id, task, changes, unnamed="task type")
         return _follow(spec, observed, task, "adopt ")
     if observed.conflict is not None:
         task = observed.conflict
