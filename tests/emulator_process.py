@@ -77,6 +77,21 @@ class EmulatorProcess:
         self.process.kill()
         self.process.wait()
 
+    def stack_config(self, *, prefix: str = "modelarts:", credentials: bool = True) -> dict[str, str]:
+        """Provider config pointing at this emulator: Pulumi stack keys, or bare keys with ``prefix=""``.
+
+        Without ``credentials`` a test adds its own (sentinels, or the secret key set as a secret).
+        """
+        config = {
+            "endpoint": self.url,
+            "iamEndpoint": self.url + "/v3",
+            "region": self.project_name,
+            "projectId": self.project_id,
+        }
+        if credentials:
+            config.update(accessKey=self.access_key, secretKey=self.secret_key)
+        return {prefix + key: value for key, value in config.items()}
+
     def client_settings(self, **overrides: Any) -> dict[str, Any]:
         """Keyword arguments for resolve_settings() pointing at this emulator with AK/SK."""
         settings: dict[str, Any] = {

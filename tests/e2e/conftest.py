@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pulumi_engine import ENABLE_HINT, SENTINEL_SECRET_KEY, EngineStack, emulator_config, find_engine
+from pulumi_engine import ENABLE_HINT, SENTINEL_SECRET_KEY, EngineStack, find_engine
 
 from emulator_process import EmulatorProcess, start_emulator
 
@@ -71,8 +71,9 @@ def make_stack(engine: Path, tmp_path: Path) -> Callable[..., EngineStack]:
             program=program,
             project_name=project_name,
         )
-        values = emulator_config(emulator.url, emulator.project_name, emulator.project_id, emulator.access_key)
-        stack.configure({**values, **(config or {})}, secrets={"modelarts:secretKey": emulator.secret_key})
+        values = emulator.stack_config()
+        secret_key = values.pop("modelarts:secretKey")  # set as a secret, as users are told to
+        stack.configure({**values, **(config or {})}, secrets={"modelarts:secretKey": secret_key})
         return stack
 
     return make

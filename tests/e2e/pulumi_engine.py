@@ -176,17 +176,6 @@ class EngineStack:
         )
 
 
-def emulator_config(url: str, project_name: str, project_id: str, access_key: str) -> dict[str, str]:
-    """Stack config pointing the providers at an emulator (the secret key goes separately, as a secret)."""
-    return {
-        "modelarts:endpoint": url,
-        "modelarts:iamEndpoint": url + "/v3",
-        "modelarts:region": project_name,
-        "modelarts:projectId": project_id,
-        "modelarts:accessKey": access_key,
-    }
-
-
 @contextmanager
 def clock_running(advance: Callable[[float], None], step_seconds: float = 30.0) -> Iterator[None]:
     """Advance the emulator's virtual clock in the background while the engine waits on it.

@@ -56,10 +56,7 @@ def host(faulty: EmulatorFactory, transcript: Transcript) -> Iterator[tuple[Prov
     provider_host = ProviderHost(env=env)
     provider_host.configure(
         {
-            "modelarts:endpoint": emulator.url,
-            "modelarts:iamEndpoint": emulator.url + "/v3",
-            "modelarts:region": emulator.project_name,
-            "modelarts:projectId": emulator.project_id,
+            **emulator.stack_config(credentials=False),
             "modelarts:accessKey": SENTINEL_AK,
             "modelarts:secretKey": SENTINEL_SK,
         }

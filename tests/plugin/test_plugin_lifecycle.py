@@ -10,10 +10,10 @@ from typing import Any
 import grpc
 import pytest
 from plugin_host import PluginHost, urn
+from plugin_paths import SCENARIOS, assert_no_secrets, dumped, start_sentinel_emulator
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
-from conftest import SCENARIOS, assert_no_secrets, dumped, start_sentinel_emulator
 from emulator_process import EmulatorProcess
 from engine import _serialize
 from faults.faultkit import TASKS, objects, requests_to, wait_until

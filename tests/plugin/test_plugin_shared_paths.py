@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from plugin_paths import SCENARIOS, EnginePath, assert_no_secrets, dumped
 
-from conftest import SCENARIOS, EnginePath, assert_no_secrets, dumped
 from emulator_process import EmulatorProcess
 from faults.faultkit import EXPORTS, TASKS, VERSIONS, objects, requests_to, rule
 

@@ -36,10 +36,7 @@ def host(sentinel_emulator: EmulatorProcess) -> Iterator[ProviderHost]:
     provider_host = ProviderHost(env=env)
     provider_host.configure(
         {
-            "modelarts:endpoint": sentinel_emulator.url,
-            "modelarts:iamEndpoint": sentinel_emulator.url + "/v3",
-            "modelarts:region": sentinel_emulator.project_name,
-            "modelarts:projectId": sentinel_emulator.project_id,
+            **sentinel_emulator.stack_config(credentials=False),
             "modelarts:accessKey": SENTINEL_AK,
             "modelarts:secretKey": SENTINEL_SK,
         }

@@ -23,20 +23,9 @@ def pipeline_emulator(emulator_factory: Callable[..., EmulatorProcess]) -> Emula
 def host(pipeline_emulator: EmulatorProcess) -> Iterator[ProviderHost]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_"))}
     provider_host = ProviderHost(env=env)
-    provider_host.configure({f"modelarts:{k}": v for k, v in _config(pipeline_emulator).items()})
+    provider_host.configure(pipeline_emulator.stack_config())
     yield provider_host
     provider_host.close()
-
-
-def _config(emulator: EmulatorProcess) -> dict[str, str]:
-    return {
-        "endpoint": emulator.url,
-        "iamEndpoint": emulator.url + "/v3",
-        "region": emulator.project_name,
-        "projectId": emulator.project_id,
-        "accessKey": emulator.access_key,
-        "secretKey": emulator.secret_key,
-    }
 
 
 def _capture(build: Callable[[], list[pulumi.Resource]]) -> dict[str, CapturedResource]:

@@ -68,15 +68,6 @@ def _inputs(resource: CapturedResource) -> dict[str, object]:
     return {key: value for key, value in resource.inputs.items() if value is not None}
 
 
-def _base(emulator: EmulatorProcess) -> dict[str, str]:
-    return {
-        "modelarts:endpoint": emulator.url,
-        "modelarts:iamEndpoint": emulator.url + "/v3",
-        "modelarts:region": emulator.project_name,
-        "modelarts:projectId": emulator.project_id,
-    }
-
-
 AKSK = {"modelarts:accessKey": f"  {SENTINEL_AK}\n", "modelarts:secretKey": f"{SENTINEL_SK}\r\n"}
 PASSWORD = {
     "modelarts:username": "emulator-user",
@@ -91,7 +82,7 @@ def test_credentials_with_surrounding_whitespace_work_and_never_show(
     start_host: Callable[[dict[str, str]], ProviderHost],
     credentials: dict[str, str],
 ) -> None:
-    host = start_host({**_base(sentinel_emulator), **credentials})
+    host = start_host({**sentinel_emulator.stack_config(credentials=False), **credentials})
     resource = _versions(1)[0]
     inputs, failures = host.check(resource, _inputs(resource))
     assert failures == []
@@ -117,7 +108,11 @@ def test_credentials_with_surrounding_whitespace_work_and_never_show(
 def test_unusable_or_wrong_secrets_fail_without_showing(
     sentinel_emulator: EmulatorProcess, start_host: Callable[[dict[str, str]], ProviderHost], key: str, value: str
 ) -> None:
-    config = {**_base(sentinel_emulator), "modelarts:accessKey": SENTINEL_AK, "modelarts:secretKey": SENTINEL_SK}
+    config = {
+        **sentinel_emulator.stack_config(credentials=False),
+        "modelarts:accessKey": SENTINEL_AK,
+        "modelarts:secretKey": SENTINEL_SK,
+    }
     if key == "modelarts:authToken":
         del config["modelarts:accessKey"], config["modelarts:secretKey"]
     config[key] = value
@@ -136,7 +131,11 @@ def test_unusable_or_wrong_secrets_fail_without_showing(
 def test_wrong_secret_key_is_one_rejected_signature_for_all_resources(
     sentinel_emulator: EmulatorProcess, start_host: Callable[[dict[str, str]], ProviderHost]
 ) -> None:
-    config = {**_base(sentinel_emulator), "modelarts:accessKey": SENTINEL_AK, "modelarts:secretKey": "wrong-key-1234"}
+    config = {
+        **sentinel_emulator.stack_config(credentials=False),
+        "modelarts:accessKey": SENTINEL_AK,
+        "modelarts:secretKey": "wrong-key-1234",
+    }
     del config["modelarts:projectId"]  # the project id lookup is the first call; it must not be repeated
     host = start_host(config)
     sentinel_emulator.reset_stats()
@@ -154,7 +153,7 @@ def test_wrong_secret_key_is_one_rejected_signature_for_all_resources(
 def test_a_misspelled_config_key_is_warned_about_with_the_closest_key(
     sentinel_emulator: EmulatorProcess, start_host: Callable[[dict[str, str]], ProviderHost]
 ) -> None:
-    config = {**_base(sentinel_emulator), **AKSK, "modelarts:regoin": "eu-de"}
+    config = {**sentinel_emulator.stack_config(credentials=False), **AKSK, "modelarts:regoin": "eu-de"}
     host = start_host(config)
     resource = _versions(1)[0]
     inputs, _ = host.check(resource, _inputs(resource))

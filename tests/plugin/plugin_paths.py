@@ -1,0 +1,115 @@
+"""What the plugin tests share besides fixtures: sentinel credentials, one create of each kind, and both engine
+paths (the plugin and the SDK's dynamic-provider host) behind one small interface. A module of its own: a test's
+`from conftest import ...` would resolve to whichever test folder's conftest was imported first."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from plugin_host import PluginHost
+
+import pulumi_modelarts as modelarts
+from emulator_process import EmulatorProcess
+from engine import CapturedResource, ProviderHost, capture_resources
+
+SENTINEL_AK = "SENTINELPLUGINAK0001"
+SENTINEL_SK = "SENTINEL-plugin-sk-do-not-leak-3c9e1d22"
+SENTINELS = (SENTINEL_AK, SENTINEL_SK)
+
+# One create of each kind on the demo dataset `flowers`, in the API's field names.
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "IntelligentTask": {"dataset_name": "flowers", "task_type": "auto-grouping", "config": {"n_clusters": "3"}},
+    "ExportTask": {"dataset_name": "flowers", "path": "/demo-bucket/flowers/plugin/", "export_type": 0},
+    "DatasetVersionRef": {
+        "dataset_name": "flowers",
+        "version_name": "V003-plugin",
+        "release": {"description": "released by the plugin tests"},
+    },
+}
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without credentials: the provider must use what Configure gave it."""
+    return {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_", "MODELARTS_"))}
+
+
+def assert_no_secrets(*texts: str) -> None:
+    for text in texts:
+        for sentinel in SENTINELS:
+            assert sentinel not in text
+
+
+def start_sentinel_emulator(factory: Callable[..., EmulatorProcess], *extra: str) -> EmulatorProcess:
+    emulator = factory("--seed", "demo", "--access-key", SENTINEL_AK, "--secret-key", SENTINEL_SK, *extra)
+    emulator.access_key, emulator.secret_key = SENTINEL_AK, SENTINEL_SK
+    return emulator
+
+
+# --- both engine paths behind one interface ---------------------------------------------------------
+
+
+class EnginePath(Protocol):
+    """Check then Create a resource of a kind (``ExportTask``, ...), as the engine does on `pulumi up`."""
+
+    # The SDK's dynamic-provider host appends a Python traceback to every error message; the plugin does not.
+    clean_errors: bool
+
+    def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]: ...
+    def close(self) -> str: ...  # returns the provider process's stderr
+
+
+class PluginPath:
+    clean_errors = True
+
+    def __init__(self, emulator: EmulatorProcess) -> None:
+        self.host = PluginHost(env=clean_env())
+        self.host.configure(emulator.stack_config(prefix=""), secrets=("accessKey", "secretKey"))
+
+    def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        token = f"modelarts:index:{kind}"
+        inputs, failures = self.host.check(token, name, news)
+        assert failures == []
+        return self.host.create(token, name, inputs)
+
+    def close(self) -> str:
+        self.host.close()
+        return self.host.stderr()
+
+
+@functools.cache
+def _captured(kind: str) -> CapturedResource:
+    """What a program registers for a resource of this kind (the ``__provider`` blob is the same for all)."""
+    resource_class = getattr(modelarts, kind)
+    (captured,) = capture_resources(lambda: [resource_class("captured", **SCENARIOS[kind])])
+    return captured
+
+
+class DynamicPath:
+    clean_errors = False
+
+    def __init__(self, emulator: EmulatorProcess) -> None:
+        self.host = ProviderHost(env=clean_env())
+        self.host.configure(emulator.stack_config())
+
+    def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        captured = _captured(kind)
+        inputs = {"__provider": captured.blob, "resource_name": name, **news}
+        resource = CapturedResource(captured.type_token, name, inputs)
+        checked, failures = self.host.check(resource, inputs)
+        assert failures == []
+        return self.host.create(resource, checked)
+
+    def close(self) -> str:
+        self.host.close()
+        return self.host.stderr()
+
+
+PATHS: dict[str, Callable[[EmulatorProcess], EnginePath]] = {"plugin": PluginPath, "dynamic": DynamicPath}
+
+
+def dumped(value: Any) -> str:
+    return json.dumps(value, default=str)
