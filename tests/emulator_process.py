@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,17 @@ class EmulatorProcess:
         if credentials:
             config.update(accessKey=self.access_key, secretKey=self.secret_key)
         return {prefix + key: value for key, value in config.items()}
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point the CLI at this emulator with AK/SK, as a user would set them."""
+        return {
+            "MODELARTS_ENDPOINT": self.url,
+            "HW_AUTH_URL": self.url + "/v3",
+            "HW_REGION_NAME": self.project_name,
+            "HW_PROJECT_ID": self.project_id,
+            "HW_ACCESS_KEY": self.access_key,
+            "HW_SECRET_KEY": self.secret_key,
+        }
 
     def client_settings(self, **overrides: Any) -> dict[str, Any]:
         """Keyword arguments for resolve_settings() pointing at this emulator with AK/SK."""
@@ -232,3 +244,14 @@ def start_emulator(*extra: str, port: int = 0, timeout: float = 20.0) -> Emulato
             if _requests[key] >= 2:
                 _spares[key] = _launch(args)
     return _ready(launch, timeout)
+
+
+def cli_env(emulator: EmulatorProcess | None = None, **overrides: str) -> dict[str, str]:
+    """The environment for a CLI process: this one's without any credentials or endpoint, plain output (CI),
+    then the emulator's settings (if given) and ``overrides``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_", "MODELARTS_"))}
+    env["CI"] = "true"
+    if emulator is not None:
+        env.update(emulator.env())
+    env.update(overrides)
+    return env

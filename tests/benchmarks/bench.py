@@ -249,22 +249,10 @@ class Bytecode:
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
-def cli_env(emulator: EmulatorProcess) -> dict[str, str]:
-    return {
-        "CI": "true",
-        "MODELARTS_ENDPOINT": emulator.url,
-        "HW_AUTH_URL": emulator.url + "/v3",
-        "HW_REGION_NAME": emulator.project_name,
-        "HW_PROJECT_ID": emulator.project_id,
-        "HW_ACCESS_KEY": emulator.access_key,
-        "HW_SECRET_KEY": emulator.secret_key,
-    }
-
-
 def run_cli(
     bytecode: Bytecode, args: Sequence[str], *, emulator: EmulatorProcess | None = None, cached: bool = True
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
-    env = bytecode.env(cached, cli_env(emulator) if emulator is not None else None)
+    env = bytecode.env(cached, {"CI": "true", **emulator.env()} if emulator is not None else None)
     command = [*bytecode.argv(cached), "-m", "pulumi_modelarts.cli.main", *args]
     if cached and not bytecode.warm:
         # Fill the bytecode cache, untimed: `plan` without credentials imports everything a plan or an

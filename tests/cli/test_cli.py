@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess
+from emulator_process import EmulatorProcess, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -21,19 +20,7 @@ SPECS = ROOT / "specs"
 def run_cli(
     *args: str, emulator: EmulatorProcess | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_", "MODELARTS_"))}
-    env["CI"] = "true"
-    if emulator is not None:
-        env.update(
-            {
-                "MODELARTS_ENDPOINT": emulator.url,
-                "HW_AUTH_URL": emulator.url + "/v3",
-                "HW_REGION_NAME": emulator.project_name,
-                "HW_PROJECT_ID": emulator.project_id,
-                "HW_ACCESS_KEY": emulator.access_key,
-                "HW_SECRET_KEY": emulator.secret_key,
-            }
-        )
+    env = cli_env(emulator)
     return subprocess.run(
         [sys.executable, "-m", "pulumi_modelarts.cli.main", *args],
         capture_output=True,

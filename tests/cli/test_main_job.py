@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from emulator_process import cli_env
+
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "pulumi_modelarts.cli.main"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_", "MODELARTS_"))}
-    env["CI"] = "true"
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=cli_env(), cwd=ROOT, timeout=300)
 
 
 @pytest.mark.parametrize("reading", [[], ["--emulator-reading", "cloud-strict"]], ids=["lenient", "cloud-strict"])

@@ -19,29 +19,11 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess
+from emulator_process import EmulatorProcess, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 CLI = [sys.executable, "-m", "pulumi_modelarts.cli.main"]
-
-
-def cli_env(emulator: EmulatorProcess | None = None, **overrides: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_", "MODELARTS_"))}
-    env["CI"] = "true"
-    if emulator is not None:
-        env.update(
-            {
-                "MODELARTS_ENDPOINT": emulator.url,
-                "HW_AUTH_URL": emulator.url + "/v3",
-                "HW_REGION_NAME": emulator.project_name,
-                "HW_PROJECT_ID": emulator.project_id,
-                "HW_ACCESS_KEY": emulator.access_key,
-                "HW_SECRET_KEY": emulator.secret_key,
-            }
-        )
-    env.update(overrides)
-    return env
 
 
 def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
