@@ -164,9 +164,9 @@ def test_refresh_after_apply_shows_no_drift(played: Played, tmp_path: Path) -> N
     assert errors_of(applied) == []
     planned, ctx = played.plan(specs)
     assert errors_of(planned) == []
-    actions = {r.name: (r.plan.action if r.plan else None) for r in planned}
+    actions = {r.name: (r.decision.action if r.decision else None) for r in planned}
     assert actions == {"release": "in-sync", "label": "in-sync", "group": "in-sync", "export": "in-sync"}, [
-        (r.name, r.plan and r.plan.summary, r.plan and r.plan.changes) for r in planned
+        (r.name, r.decision and r.decision.summary, r.decision and r.decision.changes) for r in planned
     ]
     assert ctx.client.stats.writes == 0
 
