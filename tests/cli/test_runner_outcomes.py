@@ -104,7 +104,7 @@ resources:
     assert plan is not None and plan.action == "update" and plan.pending
     assert plan.writes and plan.writes[0].kind == "accept-labels" and (plan.writes[0].count or 0) > 0
     applied = by_name(apply_plan(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}"))))["pets"]
-    assert applied.outputs is not None and applied.outputs["accepted_count"] == int(plan.writes[0].split()[1])
+    assert applied.outputs is not None and applied.outputs["accepted_count"] == plan.writes[0].count
     again = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).plan())["pets"].decision
     assert again is not None and not again.pending
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import yaml
-from support.reconcile import converge, make_ctx
 
 from emulator_process import EmulatorProcess
 from pulumi_modelarts import schema
@@ -26,7 +25,6 @@ from pulumi_modelarts.api.errors import ModelArtsError
 from pulumi_modelarts.cli.runner import Runner, approvals
 from pulumi_modelarts.plugin import bridge
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.contract import Approved
 from pulumi_modelarts.reconcile.decision import Decision, Write
 from pulumi_modelarts.reconcile.kinds import kind_of
 from pulumi_modelarts.resources import lifecycle
@@ -35,6 +33,7 @@ from pulumi_modelarts.resources.dataset_version_ref import DatasetVersionRefProv
 from pulumi_modelarts.resources.export_task import ExportTaskProvider
 from pulumi_modelarts.resources.intelligent_task import IntelligentTaskProvider
 from pulumi_modelarts.specs import load_specs
+from support.reconcile import converge, make_ctx
 
 TASK = "modelarts:IntelligentTask"
 EXPORT = "modelarts:ExportTask"

@@ -35,6 +35,4 @@ def make_ctx(emulator: EmulatorProcess, messages: list[str] | None = None) -> Re
     """A context on the emulator whose sleeps advance the emulator's virtual clock (no wall-clock waiting)."""
     client = ModelArtsClient(resolve_settings(**emulator.client_settings()))
     sink = messages if messages is not None else []
-    return ReconcileContext.for_client(
-        client, poll_policy=VIRTUAL_POLLS, log=sink.append, sleep=emulator.advance_clock
-    )
+    return ReconcileContext.for_client(client, poll_policy=VIRTUAL_POLLS, log=sink.append, sleep=emulator.advance_clock)

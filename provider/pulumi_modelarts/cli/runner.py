@@ -191,6 +191,7 @@ class Runner:
     def apply(self, approved: Mapping[str, Approved]) -> list[ResourceResult]:
         """Carry out the approved decisions in dependency order, at most ``parallelism`` at once."""
         pending = {name: set(self.specs.resources[name].dependencies) for name in self.specs.order}
+        after = self._one_at_a_time()
         results: dict[str, ResourceResult] = {}
         running: dict[Future[ResourceResult], str] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
@@ -204,7 +205,7 @@ class Runner:
                         skipped.skipped = f"not applied: dependency '{failed[0]}' did not succeed"
                         results[name] = skipped
                         self._report(skipped)
-                    elif all(dep in results for dep in deps) and len(running) < self.parallelism:
+                    elif all(dep in results for dep in deps | after[name]) and len(running) < self.parallelism:
                         del pending[name]
                         resource = self.specs.resources[name]
                         running[pool.submit(self._apply_one, resource, approved.get(name))] = name
@@ -216,6 +217,19 @@ class Runner:
                     results[name] = future.result()
                     self._report(results[name])
         return [results[name] for name in self.specs.order]
+
+    def _one_at_a_time(self) -> dict[str, set[str]]:
+        """Resources whose work ModelArts runs one at a time (``Kind.exclusive_key``) apply in spec order, each
+        after the one before has finished (whatever its outcome): none is refused for the other's task."""
+        before: dict[tuple[str, ...], list[str]] = {}
+        after: dict[str, set[str]] = {}
+        for name in self.specs.order:
+            resource = self.specs.resources[name]
+            key = kind_of(resource.type_token).exclusive_key(resource.properties)
+            earlier = before.setdefault(key, []) if key is not None else []
+            after[name] = set(earlier)
+            earlier.append(name)
+        return after
 
     def _apply_one(self, resource: DeclaredResource, approved: Approved | None) -> ResourceResult:
         kind = kind_of(resource.type_token)

@@ -97,7 +97,7 @@ class Operation:
             raise StoppedWaiting(f"{self.label}: the engine's timeout of {self.timeout:.0f}s ran out. {resume}")
 
     def context(self) -> ReconcileContext:
-        return ReconcileContext.for_client(_config.client(), log=self.log, sleep=self.sleep, pending=lifecycle.SESSION.pending)
+        return lifecycle.SESSION.context(log=self.log, sleep=self.sleep)
 
 
 def _split_id(kind: Kind, resource_id: str) -> tuple[str, str]:

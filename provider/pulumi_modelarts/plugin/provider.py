@@ -72,7 +72,10 @@ def value_map(values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[
 # --- the provider ---------------------------------------------------------------------------------
 
 
-class ModelArtsProvider(p.Provider):
+class PluginProvider(p.Provider):
+    """The plugin's provider: the engine's calls in property values, the work in ``bridge`` (the dynamic resources
+    have their own, ``resources._provider.ModelArtsProvider``)."""
+
     def __init__(self) -> None:
         self._schema: str | None = None
 

@@ -59,7 +59,7 @@ def start(
     except (TransportError, ServerError) as lost:
         found = find_committed()
         if found is not None and found.get("task_id"):
-            ctx.log(f"{label}: the answer to starting {what} was lost; it was committed as {found['task_id']}")
+            ctx.log(f"{label}: the answer was lost after starting {what}; it was committed as {found['task_id']}")
             return str(found["task_id"])
         raise ReconcileError(
             f"{label}: starting {what} on dataset {dataset_id} got no answer ({lost}); no such {family.noun}"

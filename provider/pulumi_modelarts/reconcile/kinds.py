@@ -52,6 +52,9 @@ class Kind:
     stables: tuple[str, ...]  # outputs an in-place update never changes
     # What a Pulumi delete undoes (ctx, spec, dataset_id, id, timeout, started -> what was done); None: nothing.
     delete: Callable[[ReconcileContext, Any, str, str, float, bool], str] | None = None
+    # Resources with the same key start work ModelArts runs one at a time (one auto-label task per dataset):
+    # drivers run their creates one after the other. None: no such limit.
+    exclusive_key: Callable[[Mapping[str, Any]], tuple[str, ...] | None] = lambda _inputs: None
 
     @property
     def name(self) -> str:
@@ -98,6 +101,13 @@ def _version_identities(spec: versions.VersionRefSpec) -> tuple[str, ...]:
     return ()
 
 
+def _task_exclusive_key(inputs: Mapping[str, Any]) -> tuple[str, ...] | None:
+    task_type = inputs.get("task_type")
+    if task_type not in intelligent.EXCLUSIVE_TYPES:
+        return None
+    return (str(inputs.get("dataset_id") or inputs.get("dataset_name")), str(task_type))
+
+
 def _task_lists(inputs: Mapping[str, Any]) -> tuple[ListKey, ...]:
     task_type = inputs.get("task_type")
     return (("tasks", task_type),) if isinstance(task_type, str) else ()
@@ -132,6 +142,7 @@ KINDS: dict[str, Kind] = {
             kept_on_read=("fingerprint", "adopted", "accepted_count", "skipped_counts"),
             stables=("task_id", "task_name", "dataset_id", "fingerprint", "create_time"),
             delete=intelligent.stop_if_owned,
+            exclusive_key=_task_exclusive_key,
         ),
         Kind(
             type_token="modelarts:ExportTask",

@@ -244,7 +244,7 @@ def _release(ctx: ReconcileContext, spec: VersionRefSpec, write: Write, deadline
             found = _find_by_name(ctx, dataset_id, name)
             if found is not None:
                 ctx.log(
-                    f"{spec.resource_name}: the answer to the release was lost; it was committed as"
+                    f"{spec.resource_name}: the answer was lost after the release; it was committed as"
                     f" {found['version_id']}"
                 )
                 return str(found["version_id"])

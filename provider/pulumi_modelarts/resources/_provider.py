@@ -84,7 +84,7 @@ class ModelArtsProvider(ResourceProvider):
         _config.set_explicit(_config.settings_from_config(req.config.get))
 
     def context(self) -> ReconcileContext:
-        return ReconcileContext.for_client(_config.client(), log=log, sleep=STOP.sleep, pending=lifecycle.SESSION.pending)
+        return lifecycle.SESSION.context(log=log, sleep=STOP.sleep)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, violations = lifecycle.normalize(self.kind, from_pulumi(news))

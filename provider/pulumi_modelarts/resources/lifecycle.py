@@ -20,7 +20,8 @@ The contract with the engine:
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ from pulumi_modelarts.reconcile.identity import canonical, canonical_json
 from pulumi_modelarts.reconcile.kinds import Kind
 from pulumi_modelarts.reconcile.pending import PendingWrites
 from pulumi_modelarts.reconcile.unknown import Unknown, contains_unknown
+from pulumi_modelarts.resources import _config
 
 RESOURCE_NAME = "resource_name"
 NAMESPACE = "namespace"
@@ -83,7 +85,24 @@ class Session:
         self.pending = PendingWrites()
         self._approvals: dict[str, Approved] = {}
         self._claimed: set[tuple[str, str]] = set()
+        self._exclusive: dict[tuple[str, ...], threading.Lock] = {}
         self._lock = threading.Lock()
+
+    @contextmanager
+    def one_at_a_time(self, key: tuple[str, ...] | None) -> Iterator[None]:
+        """Creates and updates whose work ModelArts runs one at a time (``Kind.exclusive_key``) take turns, so
+        each decides after the one before has started its task: it then waits for that task, as it shows."""
+        if key is None:
+            yield
+            return
+        with self._lock:
+            lock = self._exclusive.setdefault(key, threading.Lock())
+        with lock:
+            yield
+
+    def context(self, *, log: Callable[[str], None], sleep: Callable[[float], None]) -> ReconcileContext:
+        """A reconcile context for one engine call: the configured client, this session's pending writes."""
+        return ReconcileContext.for_client(_config.client(), log=log, sleep=sleep, pending=self.pending)
 
     def approve(self, key: str, decision: Decision) -> None:
         with self._lock:
@@ -234,12 +253,13 @@ def create(kind: Kind, ctx: ReconcileContext, name: str, namespace: str, props: 
     spec = kind.spec(name, inputs, namespace)
 
     def run() -> dict[str, Any]:
-        decision = kind.decision(ctx, spec)
-        approved = SESSION.approval(approval_key(kind, name, namespace, inputs))
-        if approved is not None:
-            approved.check(f"{kind.type_token} '{name}'", decision, "the preview")
-        _claim(kind, decision)
-        return kind.execute(ctx, spec, decision)
+        with SESSION.one_at_a_time(kind.exclusive_key(inputs)):
+            decision = kind.decision(ctx, spec)
+            approved = SESSION.approval(approval_key(kind, name, namespace, inputs))
+            if approved is not None:
+                approved.check(f"{kind.type_token} '{name}'", decision, "the preview")
+            _claim(kind, decision)
+            return kind.execute(ctx, spec, decision)
 
     return echo_outputs(name, inputs, guarded(kind, name, run))
 
