@@ -61,5 +61,5 @@ def _json(body: bytes) -> Any:
         return None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than a parser goes (the API refuses it)
         return body.decode("utf-8", "replace")
