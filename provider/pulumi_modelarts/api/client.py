@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from pulumi_modelarts.api.auth import ModelArtsAuth, is_iam_request, make_auth
-from pulumi_modelarts.api.config import USER_AGENT, Settings, resolve_settings
+from pulumi_modelarts.api.config import USER_AGENT, Settings
 from pulumi_modelarts.api.errors import (
     APIError,
     AuthenticationError,
@@ -222,11 +222,6 @@ class ModelArtsClient:
         self._secrets = settings.secrets()
         self._headers = {"X-Language": "en-us", "User-Agent": USER_AGENT, "Accept": "application/json"}
         self._closed = False
-
-    @classmethod
-    def from_settings(cls, **explicit: Any) -> ModelArtsClient:
-        """A client for ``resolve_settings(**explicit)``."""
-        return cls(resolve_settings(**explicit))
 
     def __enter__(self) -> ModelArtsClient:
         return self

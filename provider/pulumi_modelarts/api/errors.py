@@ -24,7 +24,6 @@ class Meaning(Enum):
     RELEASE_LOCK = "the dataset is locked by a version release"
     NOT_RUNNING = "the task is not running (stopped, failed or finished)"
     THROTTLED = "too many requests"
-    AUTH = "credentials refused"
 
 
 # ModelArts error codes (NOTES §5.3, S2) with what they mean to this client.

@@ -37,6 +37,11 @@ def get_stats(app: Application, req: Request) -> Response:
     return Response(200, app.stats.snapshot())
 
 
+def get_writes(app: Application, req: Request) -> Response:
+    """Every write since the last reset of the stats, oldest first: route, path parameters and JSON body."""
+    return Response(200, {"writes": app.stats.write_log()})
+
+
 def reset_stats(app: Application, req: Request) -> Response:
     app.stats.reset()
     return Response(204)

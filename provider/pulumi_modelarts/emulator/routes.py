@@ -56,6 +56,7 @@ def admin_routes() -> list[Route]:
     base = "/_emulator"
     return [
         Route(base + "/stats", "admin", {"GET": admin.get_stats, "DELETE": admin.reset_stats}),
+        Route(base + "/writes", "admin", {"GET": admin.get_writes}),
         Route(
             base + "/faults",
             "admin",
