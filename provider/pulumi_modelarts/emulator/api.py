@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pulumi_modelarts.emulator import datasets, errors, exports, ids, samples, tasks, versions
+from pulumi_modelarts.emulator import datasets, errors, exports, ids, imports, samples, tasks, versions
 from pulumi_modelarts.emulator.context import Ctx, Request, Response
 from pulumi_modelarts.emulator.validate import (
     Fields,
@@ -258,6 +258,29 @@ def list_exports(ctx: Ctx, req: Request) -> Response:
 def get_export(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
     return Response(200, exports.view(ctx, exports.get(ctx, dataset["dataset_id"], req.params["task_id"])))
+
+
+# --- import tasks ---
+
+
+def create_import(ctx: Ctx, req: Request) -> Response:
+    dataset = datasets.get(ctx, req.params["dataset_id"])
+    body = parse_json_body(req.body, code=errors.INVALID_IMPORT)
+    return Response(200, {"task_id": imports.create(ctx, dataset, body)})
+
+
+def list_imports(ctx: Ctx, req: Request) -> Response:
+    """Newest first (the order is not documented)."""
+    dataset = datasets.get(ctx, req.params["dataset_id"])
+    offset, limit = req.query.page(10, 100)
+    found = ctx.tx.objects(imports.KIND, dataset["dataset_id"])
+    views = [imports.view(ctx, task) for task in paginate(found, offset, limit)]
+    return Response(200, {"total_count": len(found), "import_tasks": views})
+
+
+def get_import(ctx: Ctx, req: Request) -> Response:
+    dataset = datasets.get(ctx, req.params["dataset_id"])
+    return Response(200, imports.answer(ctx, dataset["dataset_id"], req.params["task_id"]))
 
 
 # --- versions ---

@@ -142,6 +142,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="duration of a version release (default: %(default)s)",
     )
     add(
+        "--import-seconds",
+        type=seconds,
+        default=10.0,
+        help="duration of a dataset import task (default: %(default)s)",
+    )
+    add(
         "--release-interval-seconds",
         type=seconds,
         default=60.0,
@@ -259,6 +265,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         task_seconds=args.task_seconds,
         export_seconds=args.export_seconds,
         version_seconds=args.version_seconds,
+        import_seconds=args.import_seconds,
         release_interval_seconds=args.release_interval_seconds,
         clock_skew_seconds=args.clock_skew_seconds,
         token_ttl_seconds=args.token_ttl_seconds,
