@@ -441,15 +441,21 @@ def test_import_methods_under_each_preset(emulator_factory: Callable[..., Emulat
     assert client.stats[f"POST {IMPORT_TASKS}"] == 3 and client.stats[f"GET {IMPORT_TASK}"] == 3
 
 
-def test_a_lost_import_answer_is_not_repeated_and_one_import_exists(emulator: EmulatorProcess) -> None:
+@pytest.mark.parametrize(
+    ("fault", "raised", "created"),
+    [({"action": "drop_after_commit"}, ResponseLostError, 1), ({"action": "error", "status": 500}, ServerError, 0)],
+    ids=["answer-lost", "5xx"],
+)
+def test_an_import_create_whose_outcome_is_unknown_is_not_repeated(
+    emulator: EmulatorProcess, fault: dict[str, Any], raised: type[Exception], created: int
+) -> None:
     client = client_for(emulator)
     pets = pets_of(client)
-    emulator.set_faults([{"action": "drop_after_commit", "method": "POST", "route": IMPORT_TASKS, "times": 1}])
-    with pytest.raises(ResponseLostError):
+    emulator.set_faults([{**fault, "method": "POST", "route": IMPORT_TASKS, "times": 1}])
+    with pytest.raises(raised):
         client.create_import_task(pets, {"import_path": BATCH_01})
     assert requests_to(emulator, f"POST {IMPORT_TASKS}") == 1
-    [task] = client.iter_import_tasks(pets)
-    assert task["import_path"] == BATCH_01
+    assert [task["import_path"] for task in client.iter_import_tasks(pets)] == [BATCH_01] * created
 
 
 def test_import_calls_ride_out_throttling_and_server_errors(emulator: EmulatorProcess) -> None:
@@ -468,12 +474,3 @@ def test_import_calls_ride_out_throttling_and_server_errors(emulator: EmulatorPr
     assert requests_to(emulator, f"POST {IMPORT_TASKS}") == 2  # a 429 provably created nothing
     assert requests_to(emulator, f"GET {IMPORT_TASK}") == 3 and requests_to(emulator, f"GET {IMPORT_TASKS}") == 2
     assert client.stats.retries == 4
-
-
-def test_a_5xx_on_the_import_create_is_not_repeated(emulator: EmulatorProcess) -> None:
-    client = client_for(emulator)
-    pets = pets_of(client)
-    emulator.set_faults([{"action": "error", "method": "POST", "route": IMPORT_TASKS, "status": 500}])
-    with pytest.raises(ServerError):
-        client.create_import_task(pets, {"import_path": BATCH_01})
-    assert requests_to(emulator, f"POST {IMPORT_TASKS}") == 1
