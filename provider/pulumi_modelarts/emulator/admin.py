@@ -114,6 +114,7 @@ def get_state(app: Application, req: Request) -> Response:
                         "unconfirmed": unconfirmed,
                         "tasks": tx.count("task", dataset_id),
                         "export_tasks": tx.count("export", dataset_id),
+                        "import_tasks": tx.count("import", dataset_id),
                         "versions": tx.count("version", dataset_id),
                     }
                 )
@@ -121,6 +122,7 @@ def get_state(app: Application, req: Request) -> Response:
                 "datasets": len(summary),
                 "tasks": tx.count("task"),
                 "export_tasks": tx.count("export"),
+                "import_tasks": tx.count("import"),
                 "versions": tx.count("version"),
                 "tokens": tx.count("token"),
             }
