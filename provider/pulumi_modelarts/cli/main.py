@@ -15,8 +15,10 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
+    from pulumi_modelarts.cli.markdown import PlanContext
     from pulumi_modelarts.cli.runner import ResourceResult
     from pulumi_modelarts.reconcile.waiting import Probe
+    from pulumi_modelarts.specs import SpecProblem
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -44,6 +46,14 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_args_of_command(self, arguments: Sequence[str]) -> argparse.Namespace:
+        """Like ``parse_args``, but an unknown argument is reported by the subcommand that got it."""
+        args, unknown = self.parse_known_args(arguments)
+        if unknown:
+            parser: _Parser = getattr(args, "parser", self)
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return args
 
 
 def _parallelism(text: str) -> int:
@@ -93,7 +103,7 @@ def _explicit_settings(args: argparse.Namespace) -> dict[str, Any]:
     return explicit
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     from pulumi_modelarts import __version__
 
     parser = _Parser(
@@ -109,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("paths", nargs="*", default=["specs"], help="spec files or directories (default: specs)")
     validate.add_argument("--format", choices=("text", "json", "github"), default="text")
+    validate.set_defaults(parser=validate)
 
     for name, help_text in (
         ("plan", "show what apply would do, read-only"),
@@ -139,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"resources worked on at once, 1 to {MAX_PARALLELISM} (default 4)",
         )
         _add_credential_flags(sub)
+        sub.set_defaults(parser=sub)
         if name == "plan":
             sub.add_argument("--format", choices=("text", "markdown", "json"), default="text")
             sub.add_argument(
@@ -159,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="type_token",
         help="print one resource type's input schema instead (e.g. modelarts:ExportTask)",
     )
+    schema.set_defaults(parser=schema)
     return parser
 
 
@@ -168,6 +181,7 @@ def _fail(message: str) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from pulumi_modelarts.cli.render import plural
     from pulumi_modelarts.specs import SpecError, format_problems, load_specs
 
     try:
@@ -183,7 +197,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         document = {"valid": True, "resources": len(spec_set.resources), "files": len(spec_set.files), "problems": []}
         print(json.dumps(document, indent=2))
     elif args.format == "text":
-        print(f"{len(spec_set.resources)} resources in {len(spec_set.files)} files: valid")
+        print(f"{plural(len(spec_set.resources), 'resource')} in {plural(len(spec_set.files), 'file')}: valid")
     return EXIT_OK
 
 
@@ -201,12 +215,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 class _Outcome:
-    """How a plan or apply run ends: its exit status, and the one message or JSON document it prints."""
+    """How a plan or apply run ends: its exit status, and the one message or document it prints.
+
+    A run that fails still prints its document on stdout (JSON with ``ok: false``, or the markdown
+    of a failed plan), so a pull request's comment says what failed instead of keeping a stale plan.
+    """
 
     def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
         self.json = args.format == "json"
         self.command = args.command
         self.client: Any = None
+        self.settings: Any = None
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -214,13 +234,60 @@ class _Outcome:
         stats = self.client.stats.snapshot() if self.client is not None else None
         return {"command": self.command, "api_calls": stats}
 
-    def error(self, message: str, results: Sequence[ResourceResult] = (), **extra: Any) -> int:
+    def context(self, *, planned: bool = False) -> PlanContext:
+        """The head of a markdown plan; the project id is asked of the client only once a plan reached the API."""
+        from urllib.parse import urlsplit
+
+        from pulumi_modelarts import __version__
+        from pulumi_modelarts.cli.markdown import PlanContext
+
+        env = os.environ
+        run = [env.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+        settings, host, project = self.settings, None, None
+        if settings is not None:
+            parts = urlsplit(settings.endpoint)
+            host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+            project = settings.project_id or (self.client.project_id if planned and self.client else None)
+        return PlanContext(
+            commit=env.get("GITHUB_SHA") or _git_commit(self.args.paths),
+            endpoint_host=host,
+            region=settings.region if settings is not None else None,
+            project_id=project,
+            emulator=self.args.emulator,
+            version=__version__,
+            plan_file=getattr(self.args, "out", None),
+            run_url="{}/{}/actions/runs/{}".format(*run) if all(run) else None,
+        )
+
+    def error(self, message: str, results: Sequence[ResourceResult] = (), problems: Sequence[SpecProblem] = ()) -> int:
         if self.json:
             from pulumi_modelarts.cli import render
 
-            print(render.results_json(results, error=message, **self.extra, **extra))
+            found = {"problems": [asdict(problem) for problem in problems]} if problems else {}
+            print(render.results_json(results, error=message, **self.extra, **found))
+        elif self.args.format == "markdown":
+            from pulumi_modelarts.cli.markdown import failure_markdown
+
+            print(failure_markdown(message, self.context(), [str(problem) for problem in problems]))
         print(f"error: {message}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _git_commit(paths: Sequence[str]) -> str | None:
+    """The commit checked out where the specs are, when they are in a git checkout (else None)."""
+    import subprocess
+    from pathlib import Path
+
+    first = Path(paths[0]) if paths else Path()
+    where = first if first.is_dir() else first.parent
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and commit else None
 
 
 def _settings(args: argparse.Namespace, stack: ExitStack) -> Any:
@@ -255,6 +322,7 @@ def _run(args: argparse.Namespace) -> int:
     from pulumi_modelarts.api.errors import ModelArtsError
     from pulumi_modelarts.cli import render
     from pulumi_modelarts.cli.progress import PlainProgress, make_progress
+    from pulumi_modelarts.cli.render import plural
     from pulumi_modelarts.cli.runner import Runner
     from pulumi_modelarts.reconcile.context import ReconcileContext
     from pulumi_modelarts.reconcile.waiting import STOP
@@ -266,12 +334,12 @@ def _run(args: argparse.Namespace) -> int:
         spec_set = load_specs(args.paths)
     except SpecError as error:
         print(format_problems(error.problems, "text"), file=sys.stderr)
-        problems = [asdict(problem) for problem in error.problems]
-        return outcome.error(f"the specs are not valid ({len(problems)} problems)", problems=problems)
+        count = plural(len(error.problems), "problem")
+        return outcome.error(f"the specs are not valid ({count})", problems=error.problems)
 
     with ExitStack() as stack:
         try:
-            settings = _settings(args, stack)
+            settings = outcome.settings = _settings(args, stack)
         except (_UsageError, ModelArtsError) as error:
             return outcome.error(str(error))
         client = ModelArtsClient(settings, sleep=STOP.sleep, before_write=STOP.check)
@@ -328,12 +396,13 @@ def _run(args: argparse.Namespace) -> int:
             return _interrupted(outcome, results, finished, following)
         failed = [result for result in applied if result.failed or result.skipped]
         rejected = client_rejection(client)
+        total = plural(len(applied), "resource")
         if quiet:
-            reason = rejected or (f"{len(failed)} of {len(applied)} resources not applied" if failed else None)
+            reason = rejected or (f"{len(failed)} of {total} not applied" if failed else None)
             print(render.results_json(applied, error=reason, **outcome.extra))
         else:
             done = len(applied) - len(failed)
-            print(f"Applied: {done} of {len(applied)} resources ok" + (f", {len(failed)} not" if failed else ""))
+            print(f"Applied: {done} of {total} ok" + (f", {len(failed)} not" if failed else ""))
             if rejected is not None:
                 print(f"error: {rejected}", file=sys.stderr)
         return EXIT_ERROR if failed else EXIT_OK
@@ -346,7 +415,7 @@ def client_rejection(client: Any) -> str | None:
 
 
 def _confirmed() -> bool:
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():  # None: started with stdin closed (<&-)
         print("error: refusing to apply without confirmation: pass --yes (no terminal to ask on)", file=sys.stderr)
         return False
     try:
@@ -440,8 +509,11 @@ def _report_plan(args: argparse.Namespace, outcome: _Outcome, results: Sequence[
     if args.format == "json":
         print(render.results_json(results, error=error, **outcome.extra))
     elif args.format == "markdown":
+        from pulumi_modelarts.cli.markdown import plan_markdown
+
         dependencies = {name: resource.dependencies for name, resource in spec_set.resources.items()}
-        print(render.plan_markdown(results, dependencies))
+        planned = any(result.plan is not None for result in results)
+        print(plan_markdown(results, dependencies, context=outcome.context(planned=planned), error=error))
     else:
         print(render.plan_text(results))
     if error:
@@ -460,7 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return emulator_main(arguments[1:], prog="pulumi-modelarts emulator")
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    args = parser.parse_args_of_command(arguments)
     from pulumi_modelarts.api.errors import ModelArtsError
 
     try:
