@@ -179,7 +179,7 @@ def test_the_comment_fits_at_any_size_and_says_what_it_left_out(count: int) -> N
         "The full plan: the saved plan `plan.json`, kept as an artifact of [this run](https://github.com/acme/" in text
     )
     assert f"{count - len(changed):,} resources in sync, not listed." in text
-    assert "```mermaid" not in text  # hundreds of changed resources: no picture, a note
+    assert "```mermaid" not in text and "_The picture of the plan is left out: " in text  # a note, no picture
     # What fails the check is kept first: every error row is listed before any create is.
     errors = sum(1 for result in changed if result.error)
     assert sum(1 for row in rows if "**error**" in row) == min(errors, len(rows))

@@ -227,6 +227,7 @@ class _Outcome:
         self.command = args.command
         self.client: Any = None
         self.settings: Any = None
+        self.digest: str | None = None  # the saved plan's digest, with plan --out
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -239,6 +240,7 @@ class _Outcome:
         from urllib.parse import urlsplit
 
         from pulumi_modelarts import __version__
+        from pulumi_modelarts.api.errors import ModelArtsError
         from pulumi_modelarts.cli.markdown import PlanContext
 
         env = os.environ
@@ -247,7 +249,12 @@ class _Outcome:
         if settings is not None:
             parts = urlsplit(settings.endpoint)
             host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
-            project = settings.project_id or (self.client.project_id if planned and self.client else None)
+            project = settings.project_id
+            if project is None and planned and self.client is not None:
+                try:
+                    project = self.client.project_id  # learned from IAM during the plan: no call
+                except ModelArtsError:
+                    project = None
         return PlanContext(
             commit=env.get("GITHUB_SHA") or _git_commit(self.args.paths),
             endpoint_host=host,
@@ -255,6 +262,7 @@ class _Outcome:
             project_id=project,
             emulator=self.args.emulator,
             version=__version__,
+            digest=self.digest,
             plan_file=getattr(self.args, "out", None),
             run_url="{}/{}/actions/runs/{}".format(*run) if all(run) else None,
         )

@@ -171,10 +171,11 @@ def _property_changes(result: ResourceResult) -> list[str]:
     assert result.plan is not None
     diff = []
     for change in result.plan.changes:
-        diff.append(f"- {change.path}: {_cut(value_text(change.old))}")
-        diff.append(f"+ {change.path}: {_cut(value_text(change.new))}")
+        path = _cut(change.path, 200)
+        diff.append(f"- {path}: {_cut(value_text(change.old))}")
+        diff.append(f"+ {path}: {_cut(value_text(change.new))}")
     fence = _fence(diff)
-    summary = f"<details><summary>{md_code(result.name)}: property changes</summary>"
+    summary = f"<details><summary>{md_code(_cut(result.name, 100))}: property changes</summary>"
     return ["", summary, "", f"{fence}diff", *diff, fence, "", "</details>"]
 
 
@@ -219,9 +220,9 @@ def plan_markdown(
         rows[result.name] = row
     body = table + [rows[result.name] for result in changed if result.name in rows] + in_sync_line
 
-    if dependencies is not None and len(shown) == len(changed):
-        graph = plan_mermaid(results, dependencies)
-        if not room.take(["", *graph]):
+    if dependencies is not None:
+        graph = plan_mermaid(results, dependencies) if len(shown) == len(changed) else []
+        if not graph or not room.take(["", *graph]):
             graph = ["_The picture of the plan is left out: it does not fit in one comment._"]
             room.take(["", *graph])
         body += ["", *graph]
