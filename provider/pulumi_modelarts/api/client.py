@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
@@ -44,7 +44,7 @@ from pulumi_modelarts.api.responses import (
     require_items,
     require_new_id,
 )
-from pulumi_modelarts.api.retry import RetryPolicy
+from pulumi_modelarts.api.retry import RetryPolicy, refused_locally
 
 logger = logging.getLogger("pulumi_modelarts.api")
 
@@ -658,8 +658,9 @@ class ModelArtsClient:
         exc = failure.cause if isinstance(failure, _Sent) else failure
         assert isinstance(exc, httpx.TransportError)
         reached = sent and not isinstance(exc, _NOT_SENT) and not _failed_on_iam(exc)
+        url = self._url_of(exc)
         text = redact(
-            f"{type(exc).__name__} on {method} {route} to {self._host_of(exc)}: {_detail(exc)}", self._secrets
+            f"{type(exc).__name__} on {method} {route} to {url.netloc.decode('ascii')}: {_detail(exc)}", self._secrets
         )
         if reached and kind is Kind.WRITE:
             error: TransportError = ResponseLostError(
@@ -668,7 +669,8 @@ class ModelArtsClient:
         else:
             error = TransportError(text, method=method, path=route)
         error.__cause__ = exc
-        return error, not (reached and kind is Kind.WRITE), None
+        retryable = not (reached and kind is Kind.WRITE) and not refused_locally(exc, url.host)
+        return error, retryable, None
 
     def _rejected(self, error: AuthenticationError) -> AuthenticationError:
         """The one message of rejected credentials: what was said, which settings were used, what to check."""
@@ -680,12 +682,12 @@ class ModelArtsClient:
         )
         return AuthenticationError.like(error, redact(text, self._secrets))
 
-    def _host_of(self, exc: httpx.TransportError) -> str:
-        """The host a failed request went to (the ModelArts endpoint's when the error does not say)."""
+    def _url_of(self, exc: httpx.TransportError) -> httpx.URL:
+        """The URL a failed request went to (the ModelArts endpoint when the error does not say)."""
         try:
-            return exc.request.url.netloc.decode("ascii")
+            return exc.request.url
         except RuntimeError:  # httpx raises this when the exception carries no request
-            return urlsplit(self.settings.endpoint).netloc
+            return httpx.URL(self.settings.endpoint)
 
     def _send_side(self, request: httpx.Request) -> httpx.Response:
         """Send an IAM side request (token, project lookup); it carries its own authentication."""

@@ -268,8 +268,12 @@ def _accept(spec: IntelligentTaskSpec, dataset_id: str, target: str, count: int 
     """The acceptance write for the task ``target`` (its id, or the name of a task to start)."""
     if spec.accept_rule is None or count == 0:
         return ()
-    text = f"accept {count} auto-labels" if count is not None else "accept auto-labels by the rule once it succeeds"
-    return (Write("accept-labels", f"{text} (task {target})", dataset_id, target, count=count),)
+    text = (
+        f"accept {count} auto-label{'s' if count != 1 else ''}"
+        if count is not None
+        else "accept auto-labels by the rule once the task succeeds"
+    )
+    return (Write("accept-labels", text, dataset_id, target, count=count),)
 
 
 def _follow(spec: IntelligentTaskSpec, observed: TaskObservation, task: Mapping[str, Any], adopting: bool) -> Decision:

@@ -173,16 +173,12 @@ class _Loader:
     def read_file(self, file: Path) -> None:
         name = str(file)
         try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            self.add(None, f"not UTF-8 text: {error.reason} at byte {error.start}", file=name)
-            self.incomplete = True
-            return
+            data = file.read_bytes()
         except OSError as error:
             self.add(None, f"cannot read: {error.strerror or error}", file=name)
             self.incomplete = True
             return
-        parsed = parse_yaml(text, name)
+        parsed = parse_yaml(data, name)  # a byte that is not UTF-8 is reported at its line and column
         if parsed.failed:
             self.incomplete = True
         for raw in parsed.problems:
