@@ -113,6 +113,7 @@ def test_up_with_a_saved_plan_does_what_the_plan_showed_and_refuses_a_live_chang
     # Planned again, the move is reviewed (old => new) and applied as shown.
     third = tmp_path / "third.json"
     preview = stack.preview(plan=str(third), diff=True)
+    print("PREVIEW:", preview.stdout)
     assert "replace" in preview.stdout
     stack.up(plan=str(third))
     assert writes(emulator) == {EXPORTS: 1}
