@@ -4,6 +4,7 @@ between fails the `up` instead of exporting something nobody reviewed."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -113,8 +114,9 @@ def test_up_with_a_saved_plan_does_what_the_plan_showed_and_refuses_a_live_chang
     # Planned again, the move is reviewed (old => new) and applied as shown.
     third = tmp_path / "third.json"
     preview = stack.preview(plan=str(third), diff=True)
-    print("PREVIEW:", preview.stdout)
     assert "replace" in preview.stdout
+    # What the export follows is shown old => new (the ref's own line can only say its version_id is replaced).
+    assert re.search(r'~ version_id\s*: "[^"]+" => ', preview.stdout), preview.stdout
     stack.up(plan=str(third))
     assert writes(emulator) == {EXPORTS: 1}
     assert stack.outputs()["versionId"] != pinned
