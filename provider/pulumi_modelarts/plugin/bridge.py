@@ -23,6 +23,7 @@ from pulumi.runtime import rpc
 
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError, NotFoundError
+from pulumi_modelarts.plugin.logs import log
 from pulumi_modelarts.reconcile import export, identity, intelligent, versions
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ReconcileError
@@ -36,7 +37,6 @@ from pulumi_modelarts.resources._provider import (
     ProviderError,
     echo_outputs,
     live_outputs,
-    log,
 )
 from pulumi_modelarts.resources.dataset_version_ref import DatasetVersionRefProvider
 from pulumi_modelarts.resources.export_task import ExportTaskProvider

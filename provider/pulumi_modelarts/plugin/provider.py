@@ -1,13 +1,18 @@
 """The plugin's ``Provider``: the engine's requests in Pulumi's property values, the work in ``bridge``.
 
+Property names are camelCase here and the API's own inside ``bridge``; ``names`` maps them where values
+are converted (``api_values``, ``engine_values``, ``_engine_diff``, check failures).
+
 Handlers are async; the reconcile code is blocking (httpx), so every call into the bridge runs in a
 thread of a pool large enough for any engine parallelism in practice (asyncio's default pool has
-``cpu_count + 4`` threads: six on two cores).
+``cpu_count + 4`` threads: six on two cores), with the engine call's context (the resource that its
+log messages concern).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -15,7 +20,8 @@ from typing import Any, TypeVar
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from pulumi_modelarts.plugin import bridge, schema
+from pulumi_modelarts.api.config import config_key_warnings
+from pulumi_modelarts.plugin import bridge, logs, names, schema
 
 R = TypeVar("R")
 MAX_CALLS = 128  # engine calls worked on at once; most of them are waiting on a task
@@ -63,6 +69,34 @@ def value_map(values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[
     return result
 
 
+def api_values(kind: bridge.Kind, values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """The engine's property values (camelCase) as plain Python in the API's names, for ``bridge``."""
+    return names.resource(kind.spec_token).to_api(plain_map(values))  # type: ignore[no-any-return]
+
+
+def engine_values(
+    kind: bridge.Kind, values: Mapping[str, Any], secrets: Collection[str] = ()
+) -> dict[str, PropertyValue]:
+    """Plain values in the API's names as the engine's property values (camelCase)."""
+    return value_map(names.resource(kind.spec_token).to_camel(values), secrets)
+
+
+def _engine_diff(kind: bridge.Kind, diff: p.DiffResponse) -> p.DiffResponse:
+    """A diff of ``bridge``'s names in camelCase."""
+    shape = names.resource(kind.spec_token)
+    diff.replaces = [shape.camel_path(key) for key in diff.replaces]
+    diff.stables = [shape.camel_path(key) for key in diff.stables]
+    diff.diffs = [shape.camel_path(key) for key in diff.diffs]
+    diff.detailed_diff = {shape.camel_path(key): change for key, change in diff.detailed_diff.items()}
+    return diff
+
+
+def _failures(shape: names.Shape, plain: Mapping[str, Any], failures: list[tuple[str, str]]) -> list[p.CheckFailure]:
+    """Check failures in camelCase, after any property written in the API's names instead."""
+    misnamed = [p.CheckFailure(path, reason) for path, reason in shape.misnamed(plain)]
+    return misnamed + [p.CheckFailure(shape.camel_path(path), names.camel_text(reason)) for path, reason in failures]
+
+
 # --- the provider ---------------------------------------------------------------------------------
 
 
@@ -72,10 +106,12 @@ class ModelArtsProvider(p.Provider):
 
     @staticmethod
     async def _run(action: Callable[[], R]) -> R:
-        return await asyncio.get_running_loop().run_in_executor(_POOL, action)
+        return await asyncio.get_running_loop().run_in_executor(_POOL, contextvars.copy_context().run, action)
 
     @staticmethod
     def _kind(urn: str) -> tuple[bridge.Kind, str]:
+        """The kind and name of the resource an engine call concerns (and its log messages, from here on)."""
+        logs.about(urn)
         token, name = p._extract_type(urn), p._extract_name(urn)
         kind = bridge.KINDS.get(token)
         if kind is None:
@@ -91,21 +127,23 @@ class ModelArtsProvider(p.Provider):
         config = plain_map(request.args)
         if not config:  # older engines send only the variables, keyed modelarts:config:<key>
             config = {key.rsplit(":", 1)[-1]: value for key, value in request.variables.items()}
+        for warning in config_key_warnings(f"modelarts:{key}" for key in config):
+            logs.warn(warning.removeprefix("warning: "))
         bridge.configure(config)
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         kind, name = self._kind(request.urn)
-        news = request.new_inputs
-        inputs, failures = bridge.check(kind, name, plain_map(news))
+        news, shape = request.new_inputs, names.resource(kind.spec_token)
+        inputs, failures = bridge.check(kind, name, api_values(kind, news))
         return p.CheckResponse(
-            inputs=value_map(inputs, secret_keys(news)),
-            failures=[p.CheckFailure(path, reason) for path, reason in failures],
+            inputs=engine_values(kind, inputs, secret_keys(news)),
+            failures=_failures(shape, plain_map(news), failures),
         )
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         kind, name = self._kind(request.urn)
-        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        olds, news = api_values(kind, request.old_state), api_values(kind, request.new_inputs)
         changes = await self._run(lambda: bridge.diff(kind, name, olds, news))
         recorded = olds.get(bridge.INTERNAL_OUTPUTS[1]) or {}
         detailed: dict[str, p.PropertyDiff] = {}
@@ -119,45 +157,50 @@ class ModelArtsProvider(p.Provider):
         for key in changes.updates:
             kinds = (p.PropertyDiffKind.ADD, p.PropertyDiffKind.DELETE, p.PropertyDiffKind.UPDATE)
             detailed[key] = p.PropertyDiff(_kind_of(key, recorded, news, *kinds), True)
-        return p.DiffResponse(
-            changes=bool(detailed),
-            replaces=changes.replaces,
-            stables=[] if changes.replaces else list(kind.stables),
-            diffs=list(detailed),
-            detailed_diff=detailed,
+        return _engine_diff(
+            kind,
+            p.DiffResponse(
+                changes=bool(detailed),
+                replaces=changes.replaces,
+                stables=[] if changes.replaces else list(kind.stables),
+                diffs=list(detailed),
+                detailed_diff=detailed,
+            ),
         )
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         kind, name = self._kind(request.urn)
-        inputs = plain_map(request.properties)
+        inputs = api_values(kind, request.properties)
         secrets = secret_keys(request.properties)
         if request.preview:
-            return p.CreateResponse("", value_map(bridge.preview_outputs(kind, name, inputs), secrets))
+            return p.CreateResponse("", engine_values(kind, bridge.preview_outputs(kind, name, inputs), secrets))
         resource_id, outputs = await self._run(lambda: bridge.create(kind, name, inputs, request.timeout))
-        return p.CreateResponse(resource_id, value_map(outputs, secrets))
+        return p.CreateResponse(resource_id, engine_values(kind, outputs, secrets))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         kind, name = self._kind(request.urn)
-        state = plain_map(request.properties)
+        state = api_values(kind, request.properties)
         secrets = secret_keys(request.properties)
         found = await self._run(lambda: bridge.read(kind, name, request.resource_id, state))
         if found is None:
+            if bridge.INTERNAL_OUTPUTS[1] not in state:  # import or get: there is no recorded resource to drop
+                raise bridge.UserError(f"{kind.token} '{name}': {kind.name} {request.resource_id} does not exist")
             return p.ReadResponse()
         resource_id, outputs, inputs = found
-        return p.ReadResponse(resource_id, value_map(outputs, secrets), value_map(inputs, secrets))
+        return p.ReadResponse(resource_id, engine_values(kind, outputs, secrets), engine_values(kind, inputs, secrets))
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         kind, name = self._kind(request.urn)
-        olds, news = plain_map(request.olds), plain_map(request.news)
+        olds, news = api_values(kind, request.olds), api_values(kind, request.news)
         secrets = secret_keys(request.news)
         if request.preview:
-            return p.UpdateResponse(value_map(bridge.preview_outputs(kind, name, news, olds), secrets))
+            return p.UpdateResponse(engine_values(kind, bridge.preview_outputs(kind, name, news, olds), secrets))
         outputs = await self._run(lambda: bridge.update(kind, name, request.resource_id, olds, news, request.timeout))
-        return p.UpdateResponse(value_map(outputs, secrets))
+        return p.UpdateResponse(engine_values(kind, outputs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         kind, name = self._kind(request.urn)
-        state = plain_map(request.properties)
+        state = api_values(kind, request.properties)
         await self._run(lambda: bridge.delete(kind, name, request.resource_id, state, request.timeout))
 
     async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
@@ -165,11 +208,14 @@ class ModelArtsProvider(p.Provider):
             raise bridge.UserError(
                 f"unknown function {request.tok!r}; this provider serves {', '.join(bridge.FUNCTIONS)}"
             )
-        args = plain_map(request.args)
+        function = bridge.FUNCTIONS[request.tok]
+        shape = names.function(function.args, function.outputs)
+        plain = plain_map(request.args)
+        args = shape.to_api(plain)
         outputs, failures = await self._run(lambda: bridge.invoke(request.tok, args))
         return p.InvokeResponse(
-            return_value=None if outputs is None else value_map(outputs),
-            failures=[p.CheckFailure(path, reason) for path, reason in failures],
+            return_value=None if outputs is None else value_map(shape.to_camel(outputs)),
+            failures=_failures(shape, plain, failures),
         )
 
     async def cancel(self) -> None:
