@@ -52,7 +52,9 @@ def logged_plugin(
     servicer, address = engine
     host = PluginHost(env=clean_env(), engine=address)
     emulator = start_sentinel_emulator(emulator_factory)
-    host.configure({**emulator.stack_config(prefix=""), "regoin": "eu-de"}, secrets=("accessKey", "secretKey"))
+    # `version` is the engine's own input: the SDK's package version, no setting to warn about
+    config = {**emulator.stack_config(prefix=""), "regoin": "eu-de", "version": "0.1.0"}
+    host.configure(config, secrets=("accessKey", "secretKey"))
     yield host, servicer
     host.close()
 

@@ -127,7 +127,8 @@ class ModelArtsProvider(p.Provider):
         config = plain_map(request.args)
         if not config:  # older engines send only the variables, keyed modelarts:config:<key>
             config = {key.rsplit(":", 1)[-1]: value for key, value in request.variables.items()}
-        for warning in config_key_warnings(f"modelarts:{key}" for key in config):
+        # `version` is the engine's own input of a provider (the package version), no setting
+        for warning in config_key_warnings(f"modelarts:{key}" for key in config if key != "version"):
             logs.warn(warning.removeprefix("warning: "))
         bridge.configure(config)
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True)

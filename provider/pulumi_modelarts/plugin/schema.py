@@ -179,10 +179,21 @@ def package_schema() -> dict[str, Any]:
     }
 
 
+_README = (
+    "The SDK of the ModelArts provider plugin `pulumi-resource-modelarts`, generated from its schema. Programs need"
+    f" the plugin on PATH: see {REPOSITORY}#readme."
+)
+
+
 def _languages() -> dict[str, dict[str, Any]]:
     return {
-        "nodejs": {"packageName": NPM_PACKAGE, "respectSchemaVersion": True},
-        "python": {"packageName": PYTHON_PACKAGE, "respectSchemaVersion": True, "pyproject": {"enabled": True}},
+        "nodejs": {"packageName": NPM_PACKAGE, "respectSchemaVersion": True, "readme": _README},
+        "python": {
+            "packageName": PYTHON_PACKAGE,
+            "respectSchemaVersion": True,
+            "pyproject": {"enabled": True},
+            "readme": _README,
+        },
         "go": {
             "importBasePath": f"{GO_MODULE}/{PACKAGE}",
             "modulePath": GO_MODULE,
