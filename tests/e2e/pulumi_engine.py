@@ -179,12 +179,12 @@ class EngineStack:
         deployment = self.stack.export_stack().deployment or {}
         return list(deployment.get("resources") or [])
 
-    def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def pulumi(self, *args: str, check: bool = True, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess[str]:
         """A plain `pulumi` command in the project folder (for commands that do not run the program)."""
         return subprocess.run(
             [str(self.engine / "pulumi"), *args, "--stack", STACK, "--non-interactive", "--color", "never"],
             cwd=self.project,
-            env={**os.environ, **self.env},
+            env={**os.environ, **self.env, **env},
             capture_output=True,
             text=True,
             check=check,

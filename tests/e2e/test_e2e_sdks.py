@@ -19,6 +19,7 @@ from pulumi_engine import REPO, SENTINEL_SECRET_KEY, EngineStack, copy_project, 
 from test_e2e_projects import EXPORTS, TASKS, VERSIONS, writes
 
 from emulator_process import EmulatorProcess
+from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 
 # Each example project, with the language host and the tool it needs.
 EXAMPLES = {"typescript": ("nodejs", "npm"), "go": ("go", "go"), "python-sdk": ("python", None)}
@@ -159,3 +160,42 @@ def test_install_as_the_readme_says_with_only_the_plugin_on_path(
     assert "warning: using pulumi-resource-modelarts from $PATH at " + str(bin_dir) in up
     pulumi("destroy", "--yes")
     assert writes(emulator) == {EXPORTS: 1}
+
+
+# --- beyond one machine -------------------------------------------------------------------------------------------
+
+
+def test_operator_program_runs_as_pulumi_yaml_and_a_refresh_preview_shows_drift(
+    engine: Path, tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
+) -> None:
+    """examples/deployments-etc: the Kubernetes Operator's Program is a Pulumi YAML program; drift detection (as
+    Pulumi Deployments runs it) is `pulumi refresh --preview-only`, which reports and changes nothing."""
+    need_host(engine, "yaml")
+    if shutil.which("pulumi-resource-modelarts") is None:
+        pytest.skip("pulumi-resource-modelarts is not on PATH (pip install -e .)")
+    manifests = (REPO / "examples" / "deployments-etc" / "kubernetes-operator.yaml").read_text()
+    program = next(doc for doc in yaml.safe_load_all(manifests) if doc["kind"] == "Program")
+    project = tmp_path / "operator"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(
+        yaml.safe_dump({"name": program["metadata"]["name"], "runtime": "yaml", **program["program"]})
+    )
+    emulator = e2e_emulator()
+    stack = make_stack(project, emulator, None)
+    stack.up()
+    assert writes(emulator) == {EXPORTS: 1}
+    assert stack.outputs()["promotedVersion"] == "V002"
+
+    preview_only = {"PULUMI_SKIP_CONFIRMATIONS": "false"}  # a preview takes no --yes
+    in_sync = stack.pulumi("refresh", "--preview-only", env=preview_only)
+    assert re.search(r"Resources:\s+3 unchanged", in_sync.stdout), in_sync.stdout
+
+    # The pinned version is deleted out of band: the refresh preview shows it gone, and the state keeps it.
+    client = ModelArtsClient(resolve_settings(**emulator.client_settings()))
+    pinned = next(item for item in stack.resources() if item["type"] == "modelarts:index:DatasetVersionRef")
+    client.delete_version(pinned["outputs"]["datasetId"], pinned["outputs"]["versionId"])
+    emulator.reset_stats()
+    drift = stack.pulumi("refresh", "--preview-only", env=preview_only)
+    assert re.search(r"- +modelarts:index:DatasetVersionRef +candidate +delete", drift.stdout), drift.stdout
+    assert pinned["id"] in [item.get("id") for item in stack.resources()]
+    assert writes(emulator) == {}

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -14,6 +12,7 @@ import pytest
 from plugin_host import PluginHost
 
 import pulumi_modelarts as modelarts
+from go_modules import module_file
 from pulumi_modelarts.api.config import SETTINGS_TABLE
 from pulumi_modelarts.plugin.names import camel
 from pulumi_modelarts.plugin.schema import package_schema
@@ -21,15 +20,6 @@ from pulumi_modelarts.plugin.schema import package_schema
 # Pulumi's package-schema metaschema ships in the Go module github.com/pulumi/pulumi/pkg/v3.
 METASCHEMA = "github.com/pulumi/pulumi/pkg/v3@*/codegen/schema/pulumi.json"
 RESOURCES = {f"modelarts:index:{name}": name for name in ("IntelligentTask", "ExportTask", "DatasetVersionRef")}
-
-
-def _metaschema() -> Path | None:
-    roots = [os.environ.get("GOMODCACHE"), str(Path(os.environ.get("GOPATH") or Path.home() / "go") / "pkg" / "mod")]
-    for root in filter(None, roots):
-        found = sorted(Path(root).glob(METASCHEMA))
-        if found:
-            return found[-1]
-    return None
 
 
 def _refs(node: Any) -> list[str]:
@@ -63,7 +53,7 @@ def test_schema_is_valid_for_pulumi(served: dict[str, Any]) -> None:
         assert ref == "pulumi.json#/Any" or ref.removeprefix("#/types/") in served["types"], ref
     for token in [*served["resources"], *served["functions"], *served["types"]]:
         assert token.startswith("modelarts:index:")
-    metaschema = _metaschema()
+    metaschema = module_file(METASCHEMA)
     if metaschema is None:
         pytest.skip("Pulumi's metaschema (Go module github.com/pulumi/pulumi/pkg/v3) is not in the module cache")
     # Go writes named groups as (?<name>...); Python's re wants (?P<name>...).
