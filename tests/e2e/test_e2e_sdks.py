@@ -26,12 +26,18 @@ EXAMPLES = {"typescript": ("nodejs", "npm"), "go": ("go", "go"), "python-sdk": (
 
 
 def need_host(engine: Path, language: str, tool: str | None = None) -> None:
+    """Skip without the language host (or its tool); CI (PULUMI_MODELARTS_E2E=require) fails instead."""
+    missing = None
     if not (engine / f"pulumi-language-{language}").is_file():
-        pytest.skip(
+        missing = (
             f"no pulumi-language-{language} beside the engine (scripts/pulumi-engine.sh builds the language hosts)"
         )
-    if tool is not None and shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed")
+    elif tool is not None and shutil.which(tool) is None:
+        missing = f"{tool} is not installed"
+    if missing and os.environ.get("PULUMI_MODELARTS_E2E") == "require":
+        pytest.fail(missing)
+    if missing:
+        pytest.skip(missing)
 
 
 def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -160,6 +166,13 @@ def test_install_as_the_readme_says_with_only_the_plugin_on_path(
     assert "warning: using pulumi-resource-modelarts from $PATH at " + str(bin_dir) in up
     pulumi("destroy", "--yes")
     assert writes(emulator) == {EXPORTS: 1}
+
+    # examples/python-promotion installs this package from the checkout it is in (it is not on PyPI).
+    promotion = REPO / "examples" / "python-promotion"
+    run(sys.executable, "-m", "venv", str(tmp_path / "promotion-venv"), cwd=tmp_path, env=clean)
+    pip = str(tmp_path / "promotion-venv" / "bin" / "pip")
+    planned = run(pip, "install", "--dry-run", "--no-deps", "-r", "requirements.txt", cwd=promotion, env=clean)
+    assert "Would install pulumi-modelarts-" in planned
 
 
 # --- beyond one machine -------------------------------------------------------------------------------------------
