@@ -186,7 +186,7 @@ def test_operator_program_runs_as_pulumi_yaml_and_a_refresh_preview_shows_drift(
     need_host(engine, "yaml")
     if shutil.which("pulumi-resource-modelarts") is None:
         pytest.skip("pulumi-resource-modelarts is not on PATH (pip install -e .)")
-    manifests = (REPO / "examples" / "deployments-etc" / "kubernetes-operator.yaml").read_text()
+    manifests = (REPO / "examples" / "deployments-etc" / "kubernetes-operator.yml").read_text()
     program = next(doc for doc in yaml.safe_load_all(manifests) if doc["kind"] == "Program")
     project = tmp_path / "operator"
     project.mkdir()

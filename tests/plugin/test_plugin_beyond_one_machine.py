@@ -31,7 +31,7 @@ PROJECTS = sorted(["Pulumi.yaml", *(str(path.relative_to(REPO)) for path in REPO
 
 
 def operator_documents() -> dict[str, dict[str, Any]]:
-    return {doc["kind"]: doc for doc in yaml.safe_load_all((FILES / "kubernetes-operator.yaml").read_text())}
+    return {doc["kind"]: doc for doc in yaml.safe_load_all((FILES / "kubernetes-operator.yml").read_text())}
 
 
 @pytest.mark.parametrize("path", PROJECTS)
