@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
@@ -38,12 +36,3 @@ def test_readme_promotion_listing_is_the_file() -> None:
 def test_readme_has_the_exit_code_table() -> None:
     table = README.split("**Exit codes**", 1)[1]
     assert "| `plan` |" in table and "| `apply` |" in table and "130" in table and "blocked" in table
-
-
-def test_example_workflow_fails_the_pull_request_on_a_blocked_plan() -> None:
-    workflow = yaml.safe_load((ROOT / "examples/github-actions/modelarts.yml").read_text())
-    steps = workflow["jobs"]["plan"]["steps"]
-    plan = next(step for step in steps if step.get("id") == "plan")
-    assert "--detailed-exitcode" in plan["run"]
-    failing = [step for step in steps if "exitcode == '1'" in str(step.get("if", ""))]
-    assert failing and "exit 1" in failing[0]["run"]

@@ -1,4 +1,4 @@
-"""Renderers without I/O: markdown for pull requests (escaping, the mermaid picture), JSON keys, plain progress."""
+"""Renderers without I/O: the text plan, JSON keys, apply lines, plain progress (markdown: test_markdown.py)."""
 
 from __future__ import annotations
 
@@ -10,57 +10,51 @@ import pytest
 from pulumi_modelarts.cli import render
 from pulumi_modelarts.cli.progress import PlainProgress
 from pulumi_modelarts.cli.runner import ResourceResult
-from pulumi_modelarts.reconcile.plan import Plan, PropertyChange
+from pulumi_modelarts.reconcile.changes import PropertyChange
+from pulumi_modelarts.reconcile.decision import Decision
 from pulumi_modelarts.reconcile.waiting import Probe
+from support.decisions import planned
 
 HOSTILE = "<img src=x onerror=alert(1)> @octocat #12 | **bold** [link](http://x) `code` $x$ :smile:\nnext"
 
 
 def _results() -> list[ResourceResult]:
-    candidate = ResourceResult("candidate", "modelarts:DatasetVersionRef", plan=Plan("in-sync", HOSTILE, task_id="v1"))
+    pinned = Decision("in-sync", HOSTILE, target={"version_id": "v1"})
+    candidate = ResourceResult("candidate", "modelarts:DatasetVersionRef", decision=pinned)
     change = PropertyChange("export_params.export_new_dataset_name", "a```b", HOSTILE)
-    promote = ResourceResult("promote", "modelarts:ExportTask", plan=Plan("replace", "export", [change], task_id="e1"))
+    replace = Decision("replace", "export", changes=(change,), target={"task_id": "e1"})
+    promote = ResourceResult("promote", "modelarts:ExportTask", decision=replace)
     broken = ResourceResult("broken", "modelarts:IntelligentTask", error=HOSTILE)
     return [candidate, promote, broken]
-
-
-@pytest.mark.parametrize(
-    "raw", ["<img", "@octocat", "#12", "| **bold**", "[link](", "`code`", "$x$", ":smile:", "\nnext"]
-)
-def test_markdown_escapes_user_strings(raw: str) -> None:
-    text = render.plan_markdown(_results(), {"promote": ["candidate"]})
-    table = text.split("```mermaid")[0]
-    assert raw not in table
-
-
-def test_markdown_table_rows_stay_one_row_each() -> None:
-    table = render.plan_markdown(_results()).split("\n\n")[2].splitlines()
-    rows = [line for line in table if line.startswith("| ")]
-    assert len(rows) == 1 + 3
-    for row in rows:
-        assert row.replace("\\|", "").count("|") == 6  # five cells, never more
-
-
-def test_markdown_diff_fence_cannot_be_closed_by_a_value() -> None:
-    text = render.plan_markdown(_results())
-    fence = next(line for line in text.splitlines() if line.endswith("diff"))
-    assert fence.startswith("````")  # longer than the ``` inside a value
-
-
-def test_markdown_has_a_mermaid_graph_of_resources_references_and_actions() -> None:
-    text = render.plan_markdown(_results(), {"promote": ["candidate"], "broken": ["nowhere"]})
-    graph = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert graph.startswith("flowchart LR")
-    assert 'r0["candidate<br/>DatasetVersionRef: in-sync"]:::in_sync' in graph
-    assert 'r1["promote<br/>ExportTask: replace"]:::replace' in graph
-    assert "r0 --> r1" in graph and "nowhere" not in graph
-    assert "classDef replace" in graph and "classDef error" in graph
 
 
 def test_json_names_a_versions_id_version_id() -> None:
     document = render.results_json(_results())
     assert '"version_id": "v1"' in document and '"task_id": "e1"' in document
     assert '"task_id": "v1"' not in document
+
+
+def test_the_text_plan_shows_every_write_a_single_one_too() -> None:
+    single = planned("create", "start export", writes=["start export to new dataset 'flowers-release-V002'"])
+    two = planned("wait", "wait for task t1", writes=["wait for task t1", "accept 12 auto-labels"])
+    results = [
+        ResourceResult("promote", "modelarts:ExportTask", decision=single),
+        ResourceResult("label", "modelarts:IntelligentTask", decision=two),
+    ]
+    assert render.plan_text(results).splitlines()[:5] == [
+        "+ promote (ExportTask): create — start export",
+        "    • start export to new dataset 'flowers-release-V002'",
+        "… label (IntelligentTask): wait — wait for task t1",
+        "    • wait for task t1",
+        "    • accept 12 auto-labels",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(0, "0 problems"), (1, "1 problem"), (2, "2 problems"), (1500, "1,500 problems")]
+)
+def test_counts_agree_with_their_noun(count: int, text: str) -> None:
+    assert render.plural(count, "problem") == text
 
 
 def test_apply_line_has_no_python_reprs() -> None:

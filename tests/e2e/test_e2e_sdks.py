@@ -78,7 +78,10 @@ def test_sdk_example_previews_exports_once_previews_a_promotion_as_a_replace_and
     assert writes(emulator) == {EXPORTS: 1}
     assert stack.outputs()["promotedVersion"] == "V002"
     # The plugin's progress, at info severity on the resource it concerns.
-    assert re.search(r"modelarts:index:ExportTask \(promote\):\s+promote: started export \w+", up.stdout), up.stdout
+    assert re.search(
+        r"ExportTask \(promote\):\s+promote: started the export to new dataset 'flowers-release-V002'",
+        up.stdout,
+    ), up.stdout
 
     stack.configure({f"{name}:versionName": "V001"})
     emulator.reset_stats()
@@ -161,7 +164,7 @@ def test_install_as_the_readme_says_with_only_the_plugin_on_path(
     for key, value in emulator.stack_config().items():
         pulumi("config", "set", *(["--secret"] if key.endswith("Key") else []), key, value)
     up = pulumi("up", "--yes")
-    assert "+ 3 created" in up and "promote: started export" in up
+    assert "+ 3 created" in up and "promote: started the export" in up
     assert writes(emulator) == {EXPORTS: 1}
     assert "warning: using pulumi-resource-modelarts from $PATH at " + str(bin_dir) in up
     pulumi("destroy", "--yes")

@@ -83,14 +83,14 @@ def test_progress_reaches_the_engine_at_info_on_the_resource_it_concerns(
     for thread in threads:
         thread.join(timeout=60)
 
-    started = [(severity, resource, text) for severity, resource, text in engine.logs if "started export" in text]
+    started = [(severity, resource, text) for severity, resource, text in engine.logs if "started the export" in text]
     assert len(started) == 3  # three calls at once, each message on its own resource
     for severity, resource, text in started:
         assert severity == engine_pb2.INFO
-        assert text.startswith(resource.rsplit("::", 1)[1] + ": started export ")
+        assert text.startswith(resource.rsplit("::", 1)[1] + ": started the export to OBS path /demo-bucket/flowers/")
     assert {resource for _, resource, _ in started} == {urn(EXPORT, name) for name in names}
     plugin.close()
-    assert "started export" not in plugin.stderr()  # the engine has it; stderr is its debug log
+    assert "started the export" not in plugin.stderr()  # the engine has it; stderr is its debug log
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -85,13 +85,14 @@ def test_yaml_promotion_flow(plugin: PluginHost, sentinel_emulator: EmulatorProc
     # The promotion to V001 is one config line; the gate stops it at the preview (Diff), before any
     # merge: V001 has 30 of 120 samples annotated.
     ref_id, ref_state = state["candidate"]
+    recorded = {names.camel(key): ref_state[names.camel(key)] for key in ref_state["spec_keys"]}
     with pytest.raises(grpc.RpcError) as failure:
         plugin.diff(
             "modelarts:index:DatasetVersionRef",
             "candidate",
             ref_id,
             ref_state,
-            {**names.resource("modelarts:DatasetVersionRef").to_camel(ref_state["spec"]), "versionName": "V001"},
+            {**recorded, "versionName": "V001"},
         )
     assert "annotated ratio is 0.250 (30/120), required at least 0.3" in str(failure.value.details())  # type: ignore[attr-defined]
     assert state["promote"][1]["versionId"] == outputs["promotedVersionId"]

@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
 from pulumi_modelarts.api.auth import ModelArtsAuth, is_iam_request, make_auth
-from pulumi_modelarts.api.config import USER_AGENT, Settings, resolve_settings
+from pulumi_modelarts.api.config import USER_AGENT, Settings
 from pulumi_modelarts.api.errors import (
     APIError,
     AuthenticationError,
@@ -35,8 +35,16 @@ from pulumi_modelarts.api.errors import (
     ThrottledError,
     TransportError,
 )
-from pulumi_modelarts.api.responses import error_from_response, json_body, redact, require_items, require_new_id
-from pulumi_modelarts.api.retry import RetryPolicy
+from pulumi_modelarts.api.responses import (
+    error_from_response,
+    import_task,
+    json_body,
+    redact,
+    require_import_task,
+    require_items,
+    require_new_id,
+)
+from pulumi_modelarts.api.retry import RetryPolicy, refused_locally
 
 logger = logging.getLogger("pulumi_modelarts.api")
 
@@ -47,13 +55,22 @@ TASK = TASKS + "/{task_id}"
 TASK_STOP = TASK + "/stop"
 EXPORT_TASKS = DATASET + "/export-tasks"
 EXPORT_TASK = EXPORT_TASKS + "/{task_id}"
+IMPORT_TASKS = DATASET + "/import-tasks"
+IMPORT_TASK = IMPORT_TASKS + "/{task_id}"
 VERSIONS = DATASET + "/versions"
 VERSION = VERSIONS + "/{version_id}"
 AUTO_ANNOTATION_SAMPLES = DATASET + "/auto-annotations/samples"
 ANNOTATION_SAMPLES = DATASET + "/data-annotations/samples"
 
 # The documented largest page of each list (docs/api.md §9); a larger ``limit`` is refused by the API.
-PAGE_LIMITS = {DATASETS: 100, TASKS: 100, EXPORT_TASKS: 100, VERSIONS: 1000, AUTO_ANNOTATION_SAMPLES: 100}
+PAGE_LIMITS = {
+    DATASETS: 100,
+    TASKS: 100,
+    EXPORT_TASKS: 100,
+    IMPORT_TASKS: 100,
+    VERSIONS: 1000,
+    AUTO_ANNOTATION_SAMPLES: 100,
+}
 
 
 def _check_page_size(route: str, size: int) -> None:
@@ -223,11 +240,6 @@ class ModelArtsClient:
         self._headers = {"X-Language": "en-us", "User-Agent": USER_AGENT, "Accept": "application/json"}
         self._closed = False
 
-    @classmethod
-    def from_settings(cls, **explicit: Any) -> ModelArtsClient:
-        """A client for ``resolve_settings(**explicit)``."""
-        return cls(resolve_settings(**explicit))
-
     def __enter__(self) -> ModelArtsClient:
         return self
 
@@ -393,6 +405,38 @@ class ModelArtsClient:
     def get_export_task(self, dataset_id: str, task_id: str) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/export-tasks/{task_id}."""
         return self._json("GET", EXPORT_TASK, {"dataset_id": dataset_id, "task_id": task_id})
+
+    # --- import tasks ---------------------------------------------------------------------
+
+    def create_import_task(self, dataset_id: str, body: Mapping[str, Any]) -> str:
+        """POST /v2/{project_id}/datasets/{dataset_id}/import-tasks; returns the task id."""
+        return self._new_id("POST", IMPORT_TASKS, {"dataset_id": dataset_id}, body, "task_id")
+
+    def list_import_tasks_page(self, dataset_id: str, *, offset: int = 0, limit: int = 10) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/import-tasks: one page, each task checked as by
+        ``get_import_task`` (``import_type`` is ``dir``/``manifest``)."""
+        _check_page_size(IMPORT_TASKS, limit)
+        query = {"offset": offset, "limit": limit}
+        answer = self._json("GET", IMPORT_TASKS, {"dataset_id": dataset_id}, params=query)
+        items = require_items(answer, "import_tasks", method="GET", route=IMPORT_TASKS)
+        return {**answer, "import_tasks": [import_task(item, method="GET", route=IMPORT_TASKS) for item in items]}
+
+    def iter_import_tasks(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/import-tasks, page by page as consumed."""
+        return self._pages(
+            lambda offset: self.list_import_tasks_page(dataset_id, offset=offset, limit=page_size),
+            "import_tasks",
+            IMPORT_TASKS,
+            page_size,
+        )
+
+    def get_import_task(self, dataset_id: str, task_id: str) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/import-tasks/{task_id}.
+
+        ``import_type`` is ``dir``/``manifest`` whether the API answers the integer or the string; an answer
+        with status ``NOT_EXIST`` raises ``NotFoundError`` like the other not-found answers."""
+        answer = self._json("GET", IMPORT_TASK, {"dataset_id": dataset_id, "task_id": task_id})
+        return require_import_task(answer, method="GET", route=IMPORT_TASK)
 
     # --- versions -------------------------------------------------------------------------
 
@@ -614,8 +658,9 @@ class ModelArtsClient:
         exc = failure.cause if isinstance(failure, _Sent) else failure
         assert isinstance(exc, httpx.TransportError)
         reached = sent and not isinstance(exc, _NOT_SENT) and not _failed_on_iam(exc)
+        url = self._url_of(exc)
         text = redact(
-            f"{type(exc).__name__} on {method} {route} to {self._host_of(exc)}: {_detail(exc)}", self._secrets
+            f"{type(exc).__name__} on {method} {route} to {url.netloc.decode('ascii')}: {_detail(exc)}", self._secrets
         )
         if reached and kind is Kind.WRITE:
             error: TransportError = ResponseLostError(
@@ -624,7 +669,8 @@ class ModelArtsClient:
         else:
             error = TransportError(text, method=method, path=route)
         error.__cause__ = exc
-        return error, not (reached and kind is Kind.WRITE), None
+        retryable = not (reached and kind is Kind.WRITE) and not refused_locally(exc, url.host)
+        return error, retryable, None
 
     def _rejected(self, error: AuthenticationError) -> AuthenticationError:
         """The one message of rejected credentials: what was said, which settings were used, what to check."""
@@ -636,12 +682,12 @@ class ModelArtsClient:
         )
         return AuthenticationError.like(error, redact(text, self._secrets))
 
-    def _host_of(self, exc: httpx.TransportError) -> str:
-        """The host a failed request went to (the ModelArts endpoint's when the error does not say)."""
+    def _url_of(self, exc: httpx.TransportError) -> httpx.URL:
+        """The URL a failed request went to (the ModelArts endpoint when the error does not say)."""
         try:
-            return exc.request.url.netloc.decode("ascii")
+            return exc.request.url
         except RuntimeError:  # httpx raises this when the exception carries no request
-            return urlsplit(self.settings.endpoint).netloc
+            return httpx.URL(self.settings.endpoint)
 
     def _send_side(self, request: httpx.Request) -> httpx.Response:
         """Send an IAM side request (token, project lookup); it carries its own authentication."""

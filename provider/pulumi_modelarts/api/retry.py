@@ -1,11 +1,12 @@
 """When to retry and how long to wait: full-jitter exponential backoff within a budget.
 
 The policy is pure arithmetic; the caller supplies the clock and the sleep, so tests run
-without real waiting.
+without real waiting. ``refused_locally`` says which transport failures are not worth a retry.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import random as _random
 import time
 from collections.abc import Callable
@@ -86,3 +87,31 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
     if seconds != seconds:  # NaN
         return None
     return max(0.0, seconds)
+
+
+def refused_locally(error: BaseException, host: str) -> bool:
+    """A connection that a loopback host (``localhost``, 127.0.0.0/8, ::1) refused: nothing listens there.
+
+    That is a local server that is not running (an emulator not started, a wrong port), not a transient
+    outage of a remote API, so one call does not spend its retry budget on it. Refusals by other hosts,
+    and every other transport failure, stay retryable; a wait that rides out outages does so above
+    single calls, for as long as its own timeout allows.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ConnectionRefusedError):
+            return _loopback(host)
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _loopback(host: str) -> bool:
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

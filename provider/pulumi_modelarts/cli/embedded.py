@@ -12,6 +12,7 @@ from typing import Any
 DEMO_TASK_SECONDS = 4.0
 DEMO_EXPORT_SECONDS = 2.0
 DEMO_VERSION_SECONDS = 1.0
+DEMO_IMPORT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def start_embedded_emulator(reading: str = "lenient") -> Iterator[EmbeddedEmulat
         task_seconds=DEMO_TASK_SECONDS,
         export_seconds=DEMO_EXPORT_SECONDS,
         version_seconds=DEMO_VERSION_SECONDS,
+        import_seconds=DEMO_IMPORT_SECONDS,
         **values,
     )
     app = Application(config)

@@ -1,21 +1,17 @@
 """Messages for the engine's log service: `pulumi up` shows them on the resource they concern.
 
-The engine shows a plugin's stderr only as debug output, so progress (``started export ...``) is sent
-to the engine's ``Log`` at info severity instead, on the URN of the engine call that is being served.
-Each gRPC call runs in its own asyncio task, so the URN set at its start (``about``) stays with that call,
-and ``provider`` carries it into the worker thread the call's blocking work runs in. Without a
-reachable engine (the plugin run by hand), messages go to stderr as before.
+The engine shows a plugin's stderr only as debug output, so progress (``started export ...``) goes to the
+engine's ``Log`` at info severity, on the URN of the resource, and warnings about the provider's config at
+warning severity. Without a reachable engine (the plugin run by hand), messages go to stderr as before.
 """
 
 from __future__ import annotations
 
 import sys
-from contextvars import ContextVar
 
 import grpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-_RESOURCE: ContextVar[str] = ContextVar("modelarts_resource_urn", default="")
 _TIMEOUT_SECONDS = 10.0
 
 
@@ -41,27 +37,21 @@ def close() -> None:
         _engine = None
 
 
-def about(urn: str) -> None:
-    """The resource that messages of the current engine call concern."""
-    _RESOURCE.set(urn)
-
-
 def _send(severity: engine_pb2.LogSeverity.ValueType, message: str, urn: str) -> None:
     engine = _engine
     if engine is not None:
+        request = engine_pb2.LogRequest(severity=severity, message=message, urn=urn)
         try:
-            engine.stub.Log(
-                engine_pb2.LogRequest(severity=severity, message=message, urn=urn), timeout=_TIMEOUT_SECONDS
-            )
+            engine.stub.Log(request, timeout=_TIMEOUT_SECONDS)
             return
         except grpc.RpcError:
             pass  # no engine listening (the plugin run by hand, or the engine gone): stderr instead
     print(message, file=sys.stderr, flush=True)
 
 
-def log(message: str) -> None:
-    """Progress of the current engine call, at info severity on its resource."""
-    _send(engine_pb2.INFO, message, _RESOURCE.get())
+def info(urn: str, message: str) -> None:
+    """Progress on the resource ``urn``, at info severity."""
+    _send(engine_pb2.INFO, message, urn)
 
 
 def warn(message: str) -> None:

@@ -5,25 +5,27 @@ are converted (``api_values``, ``engine_values``, ``_engine_diff``, check failur
 
 Handlers are async; the reconcile code is blocking (httpx), so every call into the bridge runs in a
 thread of a pool large enough for any engine parallelism in practice (asyncio's default pool has
-``cpu_count + 4`` threads: six on two cores), with the engine call's context (the resource that its
-log messages concern).
+``cpu_count + 4`` threads: six on two cores).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pulumi.provider.experimental import provider as p
-from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime import rpc
 
 from pulumi_modelarts.api.config import config_key_warnings
 from pulumi_modelarts.plugin import bridge, logs, names, schema
+from pulumi_modelarts.reconcile.kinds import Kind
+from pulumi_modelarts.reconcile.unknown import Unknown
 
 R = TypeVar("R")
+ENGINE_CONFIG_KEYS = ("version",)  # the engine's own input of a provider (the package version), no setting
 MAX_CALLS = 128  # engine calls worked on at once; most of them are waiting on a task
 _POOL = ThreadPoolExecutor(max_workers=MAX_CALLS, thread_name_prefix="modelarts")
 
@@ -32,9 +34,10 @@ _POOL = ThreadPoolExecutor(max_workers=MAX_CALLS, thread_name_prefix="modelarts"
 
 
 def to_plain(value: PropertyValue) -> Any:
-    """A property value as plain Python. Unknowns travel as Pulumi's unknown string both ways, which the
-    resources code already recognizes (the SDK cannot marshal its ``Computed`` value)."""
+    """A property value as plain Python, the engine's unknowns as ``reconcile.unknown.Unknown``."""
     inner = value.value
+    if isinstance(inner, Computed) or (isinstance(inner, str) and inner == rpc.UNKNOWN):
+        return Unknown()
     if isinstance(inner, Mapping):
         return {key: to_plain(item) for key, item in inner.items()}
     if isinstance(inner, tuple):
@@ -51,6 +54,8 @@ def secret_keys(values: Mapping[str, PropertyValue]) -> set[str]:
 
 
 def to_value(value: Any) -> PropertyValue:
+    if isinstance(value, Unknown):  # the SDK cannot marshal its Computed value: the engine's unknown string
+        return PropertyValue(rpc.UNKNOWN)
     if isinstance(value, Mapping):
         return PropertyValue({str(key): to_value(item) for key, item in value.items()})
     if isinstance(value, (list, tuple)):
@@ -61,29 +66,26 @@ def to_value(value: Any) -> PropertyValue:
 
 
 def value_map(values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[str, PropertyValue]:
-    """Property values; those named in ``secrets`` (and the recorded inputs, when any is secret) stay secret."""
+    """Property values; those named in ``secrets`` stay secret (outputs echo inputs under their own names)."""
     result = {key: to_value(value) for key, value in values.items()}
-    hidden = set(secrets) | ({bridge.INTERNAL_OUTPUTS[1]} if secrets else set())
-    for key in hidden & set(result):
+    for key in set(secrets) & set(result):
         result[key] = result[key].with_secret(True)
     return result
 
 
-def api_values(kind: bridge.Kind, values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+def api_values(kind: Kind, values: Mapping[str, PropertyValue]) -> dict[str, Any]:
     """The engine's property values (camelCase) as plain Python in the API's names, for ``bridge``."""
-    return names.resource(kind.spec_token).to_api(plain_map(values))  # type: ignore[no-any-return]
+    return names.resource(kind.type_token).to_api(plain_map(values))  # type: ignore[no-any-return]
 
 
-def engine_values(
-    kind: bridge.Kind, values: Mapping[str, Any], secrets: Collection[str] = ()
-) -> dict[str, PropertyValue]:
+def engine_values(kind: Kind, values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[str, PropertyValue]:
     """Plain values in the API's names as the engine's property values (camelCase)."""
-    return value_map(names.resource(kind.spec_token).to_camel(values), secrets)
+    return value_map(names.resource(kind.type_token).to_camel(values), secrets)
 
 
-def _engine_diff(kind: bridge.Kind, diff: p.DiffResponse) -> p.DiffResponse:
+def _engine_diff(kind: Kind, diff: p.DiffResponse) -> p.DiffResponse:
     """A diff of ``bridge``'s names in camelCase."""
-    shape = names.resource(kind.spec_token)
+    shape = names.resource(kind.type_token)
     diff.replaces = [shape.camel_path(key) for key in diff.replaces]
     diff.stables = [shape.camel_path(key) for key in diff.stables]
     diff.diffs = [shape.camel_path(key) for key in diff.diffs]
@@ -100,23 +102,32 @@ def _failures(shape: names.Shape, plain: Mapping[str, Any], failures: list[tuple
 # --- the provider ---------------------------------------------------------------------------------
 
 
-class ModelArtsProvider(p.Provider):
+class PluginProvider(p.Provider):
+    """The plugin's provider: the engine's calls in property values, the work in ``bridge`` (the dynamic resources
+    have their own, ``resources._provider.ModelArtsProvider``)."""
+
     def __init__(self) -> None:
         self._schema: str | None = None
 
     @staticmethod
     async def _run(action: Callable[[], R]) -> R:
-        return await asyncio.get_running_loop().run_in_executor(_POOL, contextvars.copy_context().run, action)
+        return await asyncio.get_running_loop().run_in_executor(_POOL, action)
 
     @staticmethod
-    def _kind(urn: str) -> tuple[bridge.Kind, str]:
-        """The kind and name of the resource an engine call concerns (and its log messages, from here on)."""
-        logs.about(urn)
+    def _resource(urn: str) -> tuple[Kind, str, str]:
+        """The kind, the resource name and its owner's namespace, from the URN."""
         token, name = p._extract_type(urn), p._extract_name(urn)
         kind = bridge.KINDS.get(token)
         if kind is None:
             raise bridge.UserError(f"unknown resource type {token!r}; this provider serves {', '.join(bridge.KINDS)}")
-        return kind, name
+        stack, _, rest = urn.removeprefix("urn:pulumi:").partition("::")
+        project = rest.split("::", 1)[0]
+        return kind, name, bridge.namespace(project, stack)
+
+    def _log(self, urn: str) -> Callable[[str], None]:
+        """Where one resource's progress goes: the engine's log, at info severity on the resource (the messages
+        of reconcile name the resource already)."""
+        return lambda message: logs.info(urn, message)
 
     async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
         if self._schema is None:
@@ -127,82 +138,80 @@ class ModelArtsProvider(p.Provider):
         config = plain_map(request.args)
         if not config:  # older engines send only the variables, keyed modelarts:config:<key>
             config = {key.rsplit(":", 1)[-1]: value for key, value in request.variables.items()}
-        # `version` is the engine's own input of a provider (the package version), no setting
-        for warning in config_key_warnings(f"modelarts:{key}" for key in config if key != "version"):
+        for warning in config_key_warnings(f"modelarts:{key}" for key in config if key not in ENGINE_CONFIG_KEYS):
             logs.warn(warning.removeprefix("warning: "))
         bridge.configure(config)
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
-        kind, name = self._kind(request.urn)
-        news, shape = request.new_inputs, names.resource(kind.spec_token)
-        inputs, failures = bridge.check(kind, name, api_values(kind, news))
+        kind, _, _ = self._resource(request.urn)
+        news, shape = request.new_inputs, names.resource(kind.type_token)
+        inputs, failures = bridge.check(kind, api_values(kind, news))
         return p.CheckResponse(
             inputs=engine_values(kind, inputs, secret_keys(news)),
             failures=_failures(shape, plain_map(news), failures),
         )
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         olds, news = api_values(kind, request.old_state), api_values(kind, request.new_inputs)
-        changes = await self._run(lambda: bridge.diff(kind, name, olds, news))
-        recorded = olds.get(bridge.INTERNAL_OUTPUTS[1]) or {}
-        detailed: dict[str, p.PropertyDiff] = {}
-        for key in changes.replaces:
-            kinds = (
-                p.PropertyDiffKind.ADD_REPLACE,
-                p.PropertyDiffKind.DELETE_REPLACE,
-                p.PropertyDiffKind.UPDATE_REPLACE,
-            )
-            detailed[key] = p.PropertyDiff(_kind_of(key, recorded, news, *kinds), key not in changes.from_live)
-        for key in changes.updates:
-            kinds = (p.PropertyDiffKind.ADD, p.PropertyDiffKind.DELETE, p.PropertyDiffKind.UPDATE)
-            detailed[key] = p.PropertyDiff(_kind_of(key, recorded, news, *kinds), True)
+        log_sink = self._log(request.urn)
+        change = await self._run(lambda: bridge.diff(kind, name, owner, olds, news, log_sink))
+        detailed = {
+            key: p.PropertyDiff(_DIFF_KINDS[(item.kind, item.replace)], item.input_diff)
+            for key, item in change.detailed.items()
+        }
         return _engine_diff(
             kind,
             p.DiffResponse(
-                changes=bool(detailed),
-                replaces=changes.replaces,
-                stables=[] if changes.replaces else list(kind.stables),
+                changes=change.changes,
+                replaces=list(change.replaces),
+                stables=list(change.stables),
+                delete_before_replace=change.delete_before_replace,
                 diffs=list(detailed),
                 detailed_diff=detailed,
             ),
         )
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         inputs = api_values(kind, request.properties)
         secrets = secret_keys(request.properties)
+        log_sink = self._log(request.urn)
         if request.preview:
-            return p.CreateResponse("", engine_values(kind, bridge.preview_outputs(kind, name, inputs), secrets))
-        resource_id, outputs = await self._run(lambda: bridge.create(kind, name, inputs, request.timeout))
-        return p.CreateResponse(resource_id, engine_values(kind, outputs, secrets))
+            outputs = await self._run(lambda: bridge.preview_create(kind, name, owner, inputs, log_sink))
+            return p.CreateResponse("", engine_values(kind, outputs, secrets))
+        resource_id, created = await self._run(
+            lambda: bridge.create(kind, name, owner, inputs, request.timeout, log_sink)
+        )
+        return p.CreateResponse(resource_id, engine_values(kind, created, secrets))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         state = api_values(kind, request.properties)
-        secrets = secret_keys(request.properties)
-        found = await self._run(lambda: bridge.read(kind, name, request.resource_id, state))
-        if found is None:
-            if bridge.INTERNAL_OUTPUTS[1] not in state:  # import or get: there is no recorded resource to drop
-                raise bridge.UserError(f"{kind.token} '{name}': {kind.name} {request.resource_id} does not exist")
+        secrets = secret_keys(request.properties) | secret_keys(request.inputs)
+        resource_id, outputs, inputs = await self._run(
+            lambda: bridge.read(kind, name, owner, request.resource_id, state)
+        )
+        if not resource_id:
             return p.ReadResponse()
-        resource_id, outputs, inputs = found
         return p.ReadResponse(resource_id, engine_values(kind, outputs, secrets), engine_values(kind, inputs, secrets))
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         olds, news = api_values(kind, request.olds), api_values(kind, request.news)
         secrets = secret_keys(request.news)
         if request.preview:
             return p.UpdateResponse(engine_values(kind, bridge.preview_outputs(kind, name, news, olds), secrets))
-        outputs = await self._run(lambda: bridge.update(kind, name, request.resource_id, olds, news, request.timeout))
+        log_sink = self._log(request.urn)
+        outputs = await self._run(lambda: bridge.update(kind, name, owner, olds, news, request.timeout, log_sink))
         return p.UpdateResponse(engine_values(kind, outputs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         state = api_values(kind, request.properties)
-        await self._run(lambda: bridge.delete(kind, name, request.resource_id, state, request.timeout))
+        log_sink = self._log(request.urn)
+        await self._run(lambda: bridge.delete(kind, name, owner, request.resource_id, state, request.timeout, log_sink))
 
     async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
         if request.tok not in bridge.FUNCTIONS:
@@ -223,9 +232,11 @@ class ModelArtsProvider(p.Provider):
         bridge.cancel_all()
 
 
-def _kind_of(key: str, olds: Mapping[str, Any], news: Mapping[str, Any], add: Any, delete: Any, update: Any) -> Any:
-    if olds.get(key) is None and news.get(key) is not None:
-        return add
-    if news.get(key) is None and olds.get(key) is not None:
-        return delete
-    return update
+_DIFF_KINDS = {
+    ("add", False): p.PropertyDiffKind.ADD,
+    ("delete", False): p.PropertyDiffKind.DELETE,
+    ("update", False): p.PropertyDiffKind.UPDATE,
+    ("add", True): p.PropertyDiffKind.ADD_REPLACE,
+    ("delete", True): p.PropertyDiffKind.DELETE_REPLACE,
+    ("update", True): p.PropertyDiffKind.UPDATE_REPLACE,
+}

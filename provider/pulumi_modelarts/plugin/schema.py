@@ -17,6 +17,7 @@ from typing import Any
 from pulumi_modelarts import __version__
 from pulumi_modelarts.plugin import bridge
 from pulumi_modelarts.plugin.names import argument_nodes, camel, camel_text, deref, named_properties
+from pulumi_modelarts.reconcile.kinds import Kind
 from pulumi_modelarts.schema._documents import raw_schema, schema_id, schema_name
 
 PACKAGE = "modelarts"
@@ -109,12 +110,12 @@ def _python_type(hint: Any) -> dict[str, Any]:
     return dict(ANY)
 
 
-def _resource(builder: _Builder, kind: bridge.Kind) -> dict[str, Any]:
-    name = schema_name(kind.spec_token)
+def _resource(builder: _Builder, kind: Kind) -> dict[str, Any]:
+    name = schema_name(kind.type_token)
     document, base = raw_schema(name), schema_id(name)
     inputs = builder.properties(document["properties"], base)
-    annotations = kind.output_annotations()
-    outputs = {camel(key): inputs.get(camel(key)) or _python_type(annotations[key]) for key in kind.outputs()}
+    annotations = bridge.output_annotations(kind)
+    outputs = {camel(key): inputs.get(camel(key)) or _python_type(annotations[key]) for key in kind.outputs}
     return {
         "description": camel_text(document.get("description", "")),
         "inputProperties": inputs,

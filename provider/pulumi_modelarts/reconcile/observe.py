@@ -7,6 +7,7 @@ concurrent callers asking for the same list share one fetch (single flight).
 
 from __future__ import annotations
 
+import difflib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pulumi_modelarts.api.errors import NotFoundError
+
+ListKey = tuple[str, "str | None"]  # ("tasks", task type), ("exports", None), ("versions", None)
 
 
 class Client(Protocol):
@@ -45,6 +48,7 @@ class DatasetObserver:
         self._entries: dict[tuple[str, ...], _Entry] = {}
         self._locks: dict[tuple[str, ...], threading.Lock] = {}
         self._guard = threading.Lock()
+        self._dataset_names: set[str] = set()  # every name a dataset lookup saw, for "did you mean"
 
     def _get(self, key: tuple[str, ...], fetch: Callable[[], Any], max_age: float | None = None) -> Any:
         limit = self.max_age if max_age is None else max_age
@@ -73,9 +77,11 @@ class DatasetObserver:
             raise NotFoundError("neither dataset_id nor dataset_name was given")
         found = self.dataset_by_name(dataset_name)
         if found is None:
+            close = difflib.get_close_matches(dataset_name, sorted(self._dataset_names), n=1)
             raise NotFoundError(
                 f"no dataset named '{dataset_name}' in this project"
-                " (looked up through GET /v2/{project_id}/datasets)",
+                " (looked up through GET /v2/{project_id}/datasets)"
+                + (f"; did you mean '{close[0]}'?" if close else ""),
                 error_code="ModelArts.4352",
             )
         return str(found["dataset_id"])
@@ -83,6 +89,7 @@ class DatasetObserver:
     def dataset_by_name(self, name: str, *, fresh: bool = False) -> dict[str, Any] | None:
         def fetch() -> dict[str, Any] | None:
             for item in self.client.iter_datasets(search_content=name):
+                self._dataset_names.add(str(item.get("dataset_name")))
                 if item.get("dataset_name") == name:
                     return item
             return None
@@ -116,6 +123,18 @@ class DatasetObserver:
             ("versions", dataset_id), lambda: list(self.client.iter_versions(dataset_id)), max_age
         )
         return result
+
+    def fetch(self, dataset_id: str, key: ListKey) -> None:
+        """Read one list ahead (a driver prefetching what its resources will observe)."""
+        kind, sub_kind = key
+        if kind == "tasks" and sub_kind:
+            self.tasks(dataset_id, sub_kind)
+        elif kind == "exports":
+            self.export_tasks(dataset_id)
+        elif kind == "versions":
+            self.versions(dataset_id)
+        else:
+            raise ValueError(f"unknown list {key!r}")
 
     def auto_annotation_samples(self, dataset_id: str) -> list[dict[str, Any]]:
         """The dataset's auto-labeled, unconfirmed samples (what an accept rule chooses from)."""

@@ -72,6 +72,14 @@ def _show_key(value: Any) -> str:
     return repr(value)
 
 
+def _key_not_a_string(key: Any, written: str) -> str:
+    """The problem of a key YAML reads as another type (``on:`` is true): quote it as it was written."""
+    shown = _show_key(key)
+    if not written or written == shown:
+        return f"a key must be a string (got {shown}); quote it: '{written or shown}'"
+    return f"a key must be a string (YAML reads {written} as {shown}); quote it: '{written}'"
+
+
 class _Builder:
     def __init__(self, file: str, problems: list[RawProblem]) -> None:
         self.file = file
@@ -134,8 +142,7 @@ class _Builder:
                 continue
             key = self.scalar(key_node, path)
             if not isinstance(key, str):
-                shown = _show_key(key)
-                self.problem(path, key_node, f"a key must be a string (got {shown}); quote it: '{shown}'")
+                self.problem(path, key_node, _key_not_a_string(key, key_node.value))
                 continue
             key_path = (*path, key)
             if key in first:
@@ -158,10 +165,26 @@ def _at_tab(text: str, mark: Any) -> bool:
     return isinstance(index, int) and 0 <= index < len(text) and text[index] == "\t"
 
 
-def parse_yaml(text: str, file: str) -> ParsedFile:
-    """Read every document of a YAML text; never raises for bad input."""
+def decode(data: bytes, file: str) -> str | RawProblem:
+    """A spec file's bytes as UTF-8 text, or the problem at the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-8")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        bad = data[error.start : error.end].hex(" ")
+        message = f"not UTF-8 text: byte {bad} cannot be decoded ({error.reason}); save the file as UTF-8"
+        return RawProblem((), Location(file, line, column), message)
+
+
+def parse_yaml(source: str | bytes, file: str) -> ParsedFile:
+    """Read every document of a YAML text (bytes must be UTF-8); never raises for bad input."""
     documents: list[Document] = []
     problems: list[RawProblem] = []
+    text = decode(source, file) if isinstance(source, bytes) else source
+    if isinstance(text, RawProblem):
+        return ParsedFile(documents, [text], failed=True)
     failed = False
     builder = _Builder(file, problems)
     try:

@@ -106,6 +106,7 @@ class _Entry:
 class _Loader:
     def __init__(self) -> None:
         self.problems: list[tuple[int, SpecProblem]] = []
+        self.tree_names: dict[str, Location] = {}
         self.file_index: dict[str, int] = {}
         self.entries: list[_Entry] = []
         self.incomplete = False  # some YAML could not be read: names may be missing
@@ -172,16 +173,12 @@ class _Loader:
     def read_file(self, file: Path) -> None:
         name = str(file)
         try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            self.add(None, f"not UTF-8 text: {error.reason} at byte {error.start}", file=name)
-            self.incomplete = True
-            return
+            data = file.read_bytes()
         except OSError as error:
             self.add(None, f"cannot read: {error.strerror or error}", file=name)
             self.incomplete = True
             return
-        parsed = parse_yaml(text, name)
+        parsed = parse_yaml(data, name)  # a byte that is not UTF-8 is reported at its line and column
         if parsed.failed:
             self.incomplete = True
         for raw in parsed.problems:
@@ -211,6 +208,8 @@ class _Loader:
         for key in ("$schema", "name", "description"):
             if key in value and not isinstance(value[key], str):
                 self.add(document.values[(key,)], f"{key} must be a string (got {_show(value[key])})")
+        if isinstance(value.get("name"), str):
+            self.note_tree_name(value["name"], document.values[("name",)])
         if "resources" not in value:
             self.add(document.location, "a spec document needs a 'resources' mapping")
             return
@@ -225,6 +224,17 @@ class _Loader:
             return
         for name, body in resources.items():
             self.read_resource(document, name, body)
+
+    def note_tree_name(self, name: str, location: Location) -> None:
+        """One spec tree has one name (its namespace: the owner of its tasks)."""
+        first = next(iter(self.tree_names.items()), None)
+        if first is not None and first[0] != name:
+            self.add(
+                location,
+                f"the spec files name different trees: {name!r} here, {first[0]!r} in {first[1].file}; the files"
+                " applied together are one tree with one name (it owns their tasks)",
+            )
+        self.tree_names.setdefault(name, location)
 
     def read_resource(self, document: Document, name: str, body: Any) -> None:
         location = document.keys[("resources", name)]
@@ -580,7 +590,7 @@ class _Loader:
                 dependencies=frozenset(edges[name]),
                 property_locations=locations.get((id(entry.document), name), {}),
             )
-        return SpecSet(resources=resources, order=order, files=files)
+        return SpecSet(resources=resources, order=order, files=files, name=next(iter(self.tree_names), None))
 
 
 def _property_locations(documents: Iterable[Document]) -> dict[tuple[int, str], dict[str, Location]]:
