@@ -103,7 +103,7 @@ def test_pulumi_import_adopts_an_existing_export_by_its_id(
         "import", "modelarts:index:ExportTask", "gone", f"{dataset_id}/NoSuchTask000000000", "--yes", check=False
     )
     assert missing.returncode != 0
-    assert f"ExportTask {dataset_id}/NoSuchTask000000000 does not exist" in missing.stdout + missing.stderr
+    assert f"task_id NoSuchTask000000000 does not exist on dataset {dataset_id}" in missing.stdout + missing.stderr
     assert [item["id"] for item in stack.resources() if item["type"] == "modelarts:index:ExportTask"] == [
         resource["id"]
     ]
