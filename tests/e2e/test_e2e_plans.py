@@ -26,17 +26,17 @@ resources:
   latest:
     type: modelarts:index:DatasetVersionRef
     properties:
-      dataset_name: support-tickets
+      datasetName: support-tickets
       selector: latest
   to-obs:
     type: modelarts:index:ExportTask
     properties:
-      dataset_id: ${latest.dataset_id}
-      version_id: ${latest.version_id}
+      datasetId: ${latest.datasetId}
+      versionId: ${latest.versionId}
       path: /demo-bucket/support-tickets/latest/
-      export_type: 0
+      exportType: 0
 outputs:
-  versionId: ${latest.version_id}
+  versionId: ${latest.versionId}
 """
 
 
