@@ -44,6 +44,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["iamEndpoint"] = (args?.iamEndpoint) ?? utilities.getEnv("HW_AUTH_URL", "OS_AUTH_URL");
             resourceInputs["insecure"] = pulumi.output((args?.insecure) ?? utilities.getEnvBoolean("HW_INSECURE", "OS_INSECURE")).apply(JSON.stringify);
             resourceInputs["maxRetries"] = pulumi.output((args?.maxRetries) ?? utilities.getEnvNumber("HW_MAX_RETRIES")).apply(JSON.stringify);
+            resourceInputs["namespace"] = args?.namespace;
             resourceInputs["password"] = (args?.password ? pulumi.secret(args.password) : undefined) ?? utilities.getEnv("HW_USER_PASSWORD", "OS_PASSWORD");
             resourceInputs["projectId"] = (args?.projectId) ?? utilities.getEnv("HW_PROJECT_ID", "OS_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID");
             resourceInputs["projectName"] = (args?.projectName) ?? utilities.getEnv("HW_PROJECT_NAME", "OS_PROJECT_NAME");
@@ -103,6 +104,10 @@ export interface ProviderArgs {
      * Retries of a failed call (default 5; 0 disables retries).
      */
     maxRetries?: pulumi.Input<number | undefined>;
+    /**
+     * The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
+     */
+    namespace?: pulumi.Input<string | undefined>;
     /**
      * IAM user password for password authentication.
      */

@@ -13,7 +13,7 @@ from plugin_host import PluginHost
 
 import pulumi_modelarts as modelarts
 from go_modules import module_file
-from pulumi_modelarts.api.config import SETTINGS_TABLE
+from pulumi_modelarts.api.config import OTHER_CONFIG_KEYS, SETTINGS_TABLE
 from pulumi_modelarts.plugin.names import camel
 from pulumi_modelarts.plugin.schema import package_schema
 
@@ -78,7 +78,7 @@ def test_resources_match_the_dynamic_classes(served: dict[str, Any], token: str)
 
 def test_config_is_the_settings_table_with_secrets_marked(served: dict[str, Any]) -> None:
     variables = served["config"]["variables"]
-    assert set(variables) == {spec.config_key.split(":", 1)[1] for spec in SETTINGS_TABLE}
+    assert set(variables) == {spec.config_key.split(":", 1)[1] for spec in SETTINGS_TABLE} | set(OTHER_CONFIG_KEYS)
     secrets = {name for name, variable in variables.items() if variable.get("secret")}
     assert secrets == {"accessKey", "secretKey", "securityToken", "password", "authToken"}
     assert variables["connectTimeout"]["type"] == "number" and variables["insecure"]["type"] == "boolean"

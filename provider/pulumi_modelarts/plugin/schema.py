@@ -134,7 +134,7 @@ def _function(builder: _Builder, function: bridge.Function) -> dict[str, Any]:
 
 
 def _config_variables() -> dict[str, dict[str, Any]]:
-    from pulumi_modelarts.api.config import SETTINGS_TABLE, Settings
+    from pulumi_modelarts.api.config import OTHER_CONFIG_KEYS, SETTINGS_TABLE, Settings
 
     kinds = {field.name: str(field.type) for field in dataclasses.fields(Settings)}
     variables: dict[str, dict[str, Any]] = {}
@@ -150,6 +150,8 @@ def _config_variables() -> dict[str, dict[str, Any]]:
         if spec.secret:
             variable["secret"] = True
         variables[spec.config_key.split(":", 1)[1]] = variable
+    for key, description in OTHER_CONFIG_KEYS.items():
+        variables[key] = {"type": "string", "description": description}
     return variables
 
 

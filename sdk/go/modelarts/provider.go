@@ -163,6 +163,8 @@ type providerArgs struct {
 	Insecure *bool `pulumi:"insecure"`
 	// Retries of a failed call (default 5; 0 disables retries).
 	MaxRetries *int `pulumi:"maxRetries"`
+	// The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
+	Namespace *string `pulumi:"namespace"`
 	// IAM user password for password authentication.
 	Password *string `pulumi:"password"`
 	// IAM project id; looked up from the project name or region when not given.
@@ -205,6 +207,8 @@ type ProviderArgs struct {
 	Insecure pulumi.BoolPtrInput
 	// Retries of a failed call (default 5; 0 disables retries).
 	MaxRetries pulumi.IntPtrInput
+	// The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
+	Namespace pulumi.StringPtrInput
 	// IAM user password for password authentication.
 	Password pulumi.StringPtrInput
 	// IAM project id; looked up from the project name or region when not given.

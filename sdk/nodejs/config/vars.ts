@@ -118,6 +118,17 @@ Object.defineProperty(exports, "maxRetries", {
 });
 
 /**
+ * The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
+ */
+export declare const namespace: string | undefined;
+Object.defineProperty(exports, "namespace", {
+    get() {
+        return __config.get("namespace");
+    },
+    enumerable: true,
+});
+
+/**
  * IAM user password for password authentication.
  */
 export declare const password: string | undefined;

@@ -29,6 +29,7 @@ class ProviderArgs:
                  iam_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  insecure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
                  project_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -51,6 +52,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] iam_endpoint: IAM endpoint URL ending in /v3; derived from the region when not given.
         :param pulumi.Input[_builtins.bool] insecure: TLS certificate verification; insecure=true (HW_INSECURE, OS_INSECURE) or verify: false in clouds.yaml turns it off.
         :param pulumi.Input[_builtins.int] max_retries: Retries of a failed call (default 5; 0 disables retries).
+        :param pulumi.Input[_builtins.str] namespace: The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
         :param pulumi.Input[_builtins.str] password: IAM user password for password authentication.
         :param pulumi.Input[_builtins.str] project_id: IAM project id; looked up from the project name or region when not given.
         :param pulumi.Input[_builtins.str] project_name: IAM project name (defaults to the region), used to scope tokens and to look up the project id.
@@ -101,6 +103,8 @@ class ProviderArgs:
             max_retries = _utilities.get_env_int('HW_MAX_RETRIES')
         if max_retries is not None:
             pulumi.set(__self__, "max_retries", max_retries)
+        if namespace is not None:
+            pulumi.set(__self__, "namespace", namespace)
         if password is None:
             password = _utilities.get_env('HW_USER_PASSWORD', 'OS_PASSWORD')
         if password is not None:
@@ -260,6 +264,18 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter
+    def namespace(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
+        """
+        return pulumi.get(self, "namespace")
+
+    @namespace.setter
+    def namespace(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "namespace", value)
+
+    @_builtins.property
+    @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         IAM user password for password authentication.
@@ -383,6 +399,7 @@ class Provider(pulumi.ProviderResource):
                  iam_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  insecure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
                  project_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -408,6 +425,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] iam_endpoint: IAM endpoint URL ending in /v3; derived from the region when not given.
         :param pulumi.Input[_builtins.bool] insecure: TLS certificate verification; insecure=true (HW_INSECURE, OS_INSECURE) or verify: false in clouds.yaml turns it off.
         :param pulumi.Input[_builtins.int] max_retries: Retries of a failed call (default 5; 0 disables retries).
+        :param pulumi.Input[_builtins.str] namespace: The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
         :param pulumi.Input[_builtins.str] password: IAM user password for password authentication.
         :param pulumi.Input[_builtins.str] project_id: IAM project id; looked up from the project name or region when not given.
         :param pulumi.Input[_builtins.str] project_name: IAM project name (defaults to the region), used to scope tokens and to look up the project id.
@@ -452,6 +470,7 @@ class Provider(pulumi.ProviderResource):
                  iam_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  insecure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
                  project_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -500,6 +519,7 @@ class Provider(pulumi.ProviderResource):
             if max_retries is None:
                 max_retries = _utilities.get_env_int('HW_MAX_RETRIES')
             __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None
+            __props__.__dict__["namespace"] = namespace
             if password is None:
                 password = _utilities.get_env('HW_USER_PASSWORD', 'OS_PASSWORD')
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)

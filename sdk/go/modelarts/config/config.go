@@ -141,6 +141,11 @@ func GetMaxRetries(ctx *pulumi.Context) int {
 	return value
 }
 
+// The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
+func GetNamespace(ctx *pulumi.Context) string {
+	return config.Get(ctx, "modelarts:namespace")
+}
+
 // IAM user password for password authentication.
 func GetPassword(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "modelarts:password")

@@ -64,6 +64,11 @@ maxRetries: Optional[int]
 Retries of a failed call (default 5; 0 disables retries).
 """
 
+namespace: Optional[str]
+"""
+The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
+"""
+
 password: Optional[str]
 """
 IAM user password for password authentication.

@@ -91,6 +91,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get_int('maxRetries') or _utilities.get_env_int('HW_MAX_RETRIES')
 
     @_builtins.property
+    def namespace(self) -> Optional[str]:
+        """
+        The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.
+        """
+        return __config__.get('namespace')
+
+    @_builtins.property
     def password(self) -> Optional[str]:
         """
         IAM user password for password authentication.
