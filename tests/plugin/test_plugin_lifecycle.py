@@ -186,7 +186,9 @@ def test_import_of_a_missing_object_or_a_bad_id(plugin: PluginHost, sentinel_emu
     assert "<dataset_id>/<task_id>" in details(failure)
 
 
-def test_version_ref_requirements_and_selector(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
+def test_version_ref_requirements_and_selector(
+    plugin: PluginHost, plugin_factory: Callable[[EmulatorProcess], PluginHost], sentinel_emulator: EmulatorProcess
+) -> None:
     news = {"dataset_name": "flowers", "selector": "latest", "requirements": {"min_annotated_samples": 40}}
     resource_id, outputs = created(plugin, REF, "latest", news)
     assert outputs["version_name"] == "V002" and resource_id.endswith("/" + outputs["version_id"])
@@ -201,10 +203,11 @@ def test_version_ref_requirements_and_selector(plugin: PluginHost, sentinel_emul
     diff = plugin.diff(REF, "latest", resource_id, outputs, looser)
     assert list(diff.replaces) == [] and diff.detailedDiff["requirements"].kind == DIFF.UPDATE
 
-    # A newer version makes `latest` resolve elsewhere: the diff says the output forces the replace.
+    # A newer version makes `latest` resolve elsewhere: the next preview (a new plugin process, as the engine
+    # starts one per command) says the output forces the replace.
     client = ModelArtsClient(resolve_settings(**sentinel_emulator.client_settings()))
     client.create_version(outputs["dataset_id"], {"version_name": "V003-newer"})
-    moved = plugin.diff(REF, "latest", resource_id, outputs, inputs)
+    moved = plugin_factory(sentinel_emulator).diff(REF, "latest", resource_id, outputs, inputs)
     assert list(moved.replaces) == ["version_id"]
     assert moved.detailedDiff["version_id"] == DIFF(kind=DIFF.UPDATE_REPLACE, inputDiff=False)
 
