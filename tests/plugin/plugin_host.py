@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import grpc
@@ -32,10 +32,13 @@ def urn(token: str, name: str) -> str:
 
 
 class PluginHost:
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *, engine: Sequence[str] = ()) -> None:
+        """``engine``: a command that starts the plugin with an engine address of its own (fake_engine.py);
+        ``process`` is then that engine."""
         environment = dict(os.environ if env is None else env)
+        address = () if engine else ("127.0.0.1:1",)  # the engine's address: unused unless Construct/Call
         self.process = subprocess.Popen(
-            [*plugin_command(), "127.0.0.1:1"],  # the engine's address: unused unless Construct/Call
+            [*engine, *plugin_command(), *address],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from plugin_host import PluginHost
@@ -55,18 +55,15 @@ def start_sentinel_emulator(factory: Callable[..., EmulatorProcess], *extra: str
 class EnginePath(Protocol):
     """Check then Create a resource of a kind (``ExportTask``, ...), as the engine does on `pulumi up`."""
 
-    # The SDK's dynamic-provider host appends a Python traceback to every error message; the plugin does not.
-    clean_errors: bool
-
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]: ...
     def close(self) -> str: ...  # returns the provider process's stderr
 
 
 class PluginPath:
-    clean_errors = True
-
-    def __init__(self, emulator: EmulatorProcess) -> None:
-        self.host = PluginHost(env=clean_env())
+    def __init__(
+        self, emulator: EmulatorProcess, env: Mapping[str, str] | None = None, engine: Sequence[str] = ()
+    ) -> None:
+        self.host = PluginHost(env=env or clean_env(), engine=engine)
         self.host.configure(emulator.stack_config(prefix=""), secrets=("accessKey", "secretKey"))
 
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -81,7 +78,7 @@ class PluginPath:
 
 
 @functools.cache
-def _captured(kind: str) -> CapturedResource:
+def captured_resource(kind: str) -> CapturedResource:
     """What a program registers for a resource of this kind (the ``__provider`` blob is the same for all)."""
     resource_class = getattr(modelarts, kind)
     (captured,) = capture_resources(lambda: [resource_class("captured", **SCENARIOS[kind])])
@@ -89,14 +86,14 @@ def _captured(kind: str) -> CapturedResource:
 
 
 class DynamicPath:
-    clean_errors = False
-
-    def __init__(self, emulator: EmulatorProcess) -> None:
-        self.host = ProviderHost(env=clean_env())
+    def __init__(
+        self, emulator: EmulatorProcess, env: Mapping[str, str] | None = None, engine: Sequence[str] = ()
+    ) -> None:
+        self.host = ProviderHost(env=env or clean_env(), engine=engine)
         self.host.configure(emulator.stack_config())
 
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        captured = _captured(kind)
+        captured = captured_resource(kind)
         inputs = {"__provider": captured.blob, "resource_name": name, **news}
         resource = CapturedResource(captured.type_token, name, inputs)
         checked, failures = self.host.check(resource, inputs)

@@ -22,6 +22,7 @@ from pulumi.runtime.proto import provider_pb2_grpc
 from pulumi_modelarts import __version__
 from pulumi_modelarts.plugin.bridge import UserError
 from pulumi_modelarts.plugin.provider import PluginProvider
+from pulumi_modelarts.resources import _host
 
 SERVED = ("GetSchema", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
 
@@ -67,6 +68,7 @@ async def serve(engine: str, args: list[str]) -> None:
     await server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
+    _host.watch_engine(engine or None)  # the engine killed: stop within seconds, with no write after
     await server.wait_for_termination()
 
 
