@@ -56,6 +56,7 @@ class EnginePath(Protocol):
     """Check then Create a resource of a kind (``ExportTask``, ...), as the engine does on `pulumi up`."""
 
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]: ...
+    def diff(self, kind: str, name: str, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any: ...
     def close(self) -> str: ...  # returns the provider process's stderr
 
 
@@ -71,6 +72,12 @@ class PluginPath:
         inputs, failures = self.host.check(token, name, news)
         assert failures == []
         return self.host.create(token, name, inputs)
+
+    def diff(self, kind: str, name: str, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+        token = f"modelarts:index:{kind}"
+        inputs, failures = self.host.check(token, name, news, olds)
+        assert failures == []
+        return self.host.diff(token, name, resource_id, olds, inputs)
 
     def close(self) -> str:
         self.host.close()
@@ -93,12 +100,20 @@ class DynamicPath:
         self.host.configure(emulator.stack_config())
 
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        resource, checked = self._checked(kind, name, news)
+        return self.host.create(resource, checked)
+
+    def diff(self, kind: str, name: str, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+        resource, checked = self._checked(kind, name, news)
+        return self.host.diff(resource, resource_id, olds, checked)
+
+    def _checked(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[CapturedResource, dict[str, Any]]:
         captured = captured_resource(kind)
         inputs = {"__provider": captured.blob, "resource_name": name, **news}
         resource = CapturedResource(captured.type_token, name, inputs)
         checked, failures = self.host.check(resource, inputs)
         assert failures == []
-        return self.host.create(resource, checked)
+        return resource, checked
 
     def close(self) -> str:
         self.host.close()
