@@ -248,6 +248,7 @@ class _Outcome:
         self.client: Any = None
         self.settings: Any = None
         self.digest: str | None = None  # the saved plan's digest, with plan --out
+        self.applied = False  # whether carrying out the plan began (then an interruption may have changed things)
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -301,8 +302,8 @@ class _Outcome:
         return EXIT_ERROR
 
     def interrupted(self) -> int:
-        """Stopped by a signal before anything was applied: the failure document, exit 130."""
-        message = "interrupted; nothing was changed"
+        """Stopped by a signal outside the apply's own handling: the failure document, exit 130."""
+        message = "interrupted" if self.applied else "interrupted; nothing was changed"
         if self.json:
             from pulumi_modelarts.cli import render
 
@@ -491,6 +492,7 @@ def _apply(
     from pulumi_modelarts.cli import render
     from pulumi_modelarts.cli.render import plural
 
+    outcome.applied = True
     following = _Following(progress if not quiet else None)
     runner.ctx.on_progress = following
     finished: dict[str, ResourceResult] = {}

@@ -62,17 +62,24 @@ class StatusBoard:
     ) -> dict[str, Any]:
         """The item's current state: from a shared list when others wait on the same key, else by GET.
 
-        A page read after ``now - fresh_within`` (or in flight now) is used; otherwise one list call is
-        made for everyone asking. An item the newest page does not hold is read by GET.
+        A page read after ``now - fresh_within`` (or in flight now) is used, also by the last waiter left;
+        otherwise, while others wait too, one list call is made for everyone asking. An item the newest page
+        does not hold is read by GET.
         """
-        if not self.shared(key):
-            return get_one()
         oldest = self._clock() - max(0.0, fresh_within)
-        with self._locks[key]:  # single flight: who asks while a list call runs takes its answer
+        with self._guard:
+            page = self._pages.get(key)
+            lock = self._locks.get(key)
+        if page is not None and page.read_at >= oldest and item_id in page.items:
+            return dict(page.items[item_id])
+        if lock is None or not self.shared(key):
+            return get_one()
+        with lock:  # single flight: who asks while a list call runs takes its answer
             page = self._pages.get(key)
             if page is None or page.read_at < oldest:
                 items = {str(item.get(id_field)): item for item in list_page()}
                 page = _Page(self._clock(), items)
-                self._pages[key] = page
+                with self._guard:
+                    self._pages[key] = page
         found = page.items.get(item_id)
         return dict(found) if found is not None else get_one()
