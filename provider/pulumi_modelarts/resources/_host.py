@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -77,12 +78,13 @@ class _Watch:
                     self._stop(f"the engine at {self.address} no longer accepts connections")
             else:
                 failures = 0
-        print(
-            f"pulumi-modelarts: the Pulumi engine is gone ({self._reason}); stopping without another write. Work"
-            " already started goes on in ModelArts; the next `pulumi up` finds it.",
-            file=sys.stderr,
-            flush=True,
-        )
+        with contextlib.suppress(OSError, ValueError):  # stderr may be a pipe to the engine that is gone
+            print(
+                f"pulumi-modelarts: the Pulumi engine is gone ({self._reason}); stopping without another write."
+                " Work already started goes on in ModelArts; the next `pulumi up` finds it.",
+                file=sys.stderr,
+                flush=True,
+            )
         self.exit_process(1)
 
     def check(self) -> None:
