@@ -12,7 +12,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,11 +90,13 @@ def _deserialize(struct: Any) -> dict[str, Any]:
 class ProviderHost:
     """A running `python -m pulumi.dynamic` process and a gRPC stub to it."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *, engine: Sequence[str] = ()) -> None:
+        """``engine``: a command that starts the host with an engine address of its own (fake_engine.py);
+        ``process`` is then that engine."""
         environment = dict(os.environ if env is None else env)
         environment.setdefault("PULUMI_PROJECT", "proj")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic"],
+            [*engine, sys.executable, "-m", "pulumi.dynamic"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

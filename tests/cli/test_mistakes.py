@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -136,20 +137,25 @@ def test_wrong_secret_key_is_one_rejected_signature_per_run_and_never_locks_the_
 # --- Ctrl-C ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_signal_during_a_long_wait_stops_within_seconds_without_another_write(
-    emulator_factory: Callable[..., EmulatorProcess], specs_copy: Path, sig: signal.Signals
-) -> None:
-    emulator = emulator_factory("--admin", "--seed", "demo", "--task-seconds", "3600", fast=False)
-    (specs_copy / "promotion.yaml").unlink()
-    process = subprocess.Popen(
-        [*CLI, "apply", str(specs_copy), "--yes"],
+def start(emulator: EmulatorProcess, *args: str) -> subprocess.Popen[str]:
+    """The CLI as its own process, for a signal to reach it (stdin closed, as in CI)."""
+    return subprocess.Popen(
+        [*CLI, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=cli_env(emulator),
         stdin=subprocess.DEVNULL,
     )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_during_a_long_wait_stops_within_seconds_without_another_write(
+    emulator_factory: Callable[..., EmulatorProcess], specs_copy: Path, sig: signal.Signals
+) -> None:
+    emulator = emulator_factory("--admin", "--seed", "demo", "--task-seconds", "3600", fast=False)
+    (specs_copy / "promotion.yaml").unlink()
+    process = start(emulator, "apply", str(specs_copy), "--yes")
     try:
         assert process.stderr is not None
         for line in process.stderr:  # a progress line: the task was started and is being waited on
@@ -168,6 +174,35 @@ def test_signal_during_a_long_wait_stops_within_seconds_without_another_write(
     assert emulator.stats()["writes"] == writes  # nothing was written after the signal
     assert "Still running remotely" in stderr and "pets-autolabel: task" in stderr
     assert "Run the same apply again" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_planning_ends_the_run_at_once_with_its_json_document(
+    emulator_factory: Callable[..., EmulatorProcess], specs_copy: Path, sig: signal.Signals
+) -> None:
+    """Every read takes 30 s (the API overloaded): a signal after the first read went out ends the run long
+    before its answer comes back, with exit 130 and the JSON document, and no read queued is sent after it
+    (the first call with a set of credentials goes alone, so the other reads wait behind it)."""
+    emulator = emulator_factory("--seed", "demo")
+    emulator.set_faults([{"action": "latency", "method": "GET", "route": "*", "latency_ms": 30_000}])
+    process = start(emulator, "plan", str(specs_copy), "--format", "json")
+    try:
+        for _ in range(600):
+            if emulator.stats()["total"] >= 1:  # the prefetch's first read is on its way
+                break
+            time.sleep(0.05)
+        sent = emulator.stats()["total"]
+        process.send_signal(sig)
+        stdout, stderr = process.communicate(timeout=10)  # an answer would take 30 s
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    document = json.loads(stdout)
+    assert document["ok"] is False and document["interrupted"] is True and document["error"] == "interrupted"
+    assert "interrupted; nothing was changed" in stderr and "Traceback" not in stderr
+    assert emulator.stats()["total"] == sent == 1, "a queued read was sent after the signal"
 
 
 # --- usage errors are one line, never a traceback -----------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
-from pulumi_modelarts.cli.runner import ResourceResult, Runner
+from pulumi_modelarts.cli.runner import ResourceResult, Runner, approvals
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.waiting import PollPolicy
 from pulumi_modelarts.specs import SpecError, load_specs
@@ -162,3 +162,27 @@ def test_different_requests_are_not_refused(tmp_path: Path) -> None:
         "  r2: {type: modelarts:DatasetVersionRef, properties: {dataset_name: flowers, selector: latest}}\n",
     )
     assert len(load_specs([tmp_path]).resources) == 6
+
+
+def test_waiting_resources_hold_no_parallelism_slot(emulator_factory: Any, tmp_path: Path) -> None:
+    """With --parallelism 1, three exports that each take seconds: every export is started before the first one
+    ends, because a resource that only waits gives its slot to the next one's decision and write."""
+    emulator: EmulatorProcess = emulator_factory("--seed", "demo", "--export-seconds", "2")
+    text = "resources:\n" + "".join(
+        f"  export-{n}:\n    type: modelarts:ExportTask\n"
+        f"    properties: {{dataset_name: flowers, path: /demo-bucket/flowers/slot-{n}/, export_type: 0}}\n"
+        for n in range(3)
+    )
+    events: list[str] = []
+    client = ModelArtsClient(resolve_settings(**emulator.client_settings()))
+    ctx = ReconcileContext.for_client(
+        client, poll_policy=POLLS, log=lambda line: events.append("started" * ("started" in line))
+    )
+    one_at_a_time = Runner(load_specs([write(tmp_path, text)]), ctx, parallelism=1)
+    planned = one_at_a_time.plan()
+    one_at_a_time.on_result = lambda result: events.append(f"done {result.name}")
+    results = one_at_a_time.apply(approvals(planned))
+    assert [result.error for result in results] == [None] * 3
+    events = [event for event in events if event]
+    assert events[:3] == ["started"] * 3, events  # held slots would give: started, done, started, done, ...
+    assert emulator.stats()["writes"] == 3

@@ -1,7 +1,8 @@
-"""Run `pulumi up` of the export program in its own process group, so that a test can kill it mid-create.
+"""Run `pulumi up` of a program in its own process group, so that a test can kill it mid-create.
 
-Usage: python crash_driver.py ENGINE_BIN PROJECT STATE HOME
-(the stack's config was written by the test before; the program is programs.export_program).
+Usage: python crash_driver.py ENGINE_BIN PROJECT STATE HOME [PROGRAM]
+(the stack's config was written by the test before; PROGRAM names a program of programs.py: export (the
+default, programs.export_program) or grouping (programs.grouping_program)).
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from programs import export_program
+from programs import export_program, grouping_program
 from pulumi_engine import EngineStack
+
+PROGRAMS = {"export": export_program, "grouping": grouping_program}
 
 if __name__ == "__main__":
     engine, project, state, home = (Path(arg) for arg in sys.argv[1:5])
-    EngineStack(engine=engine, project=project, state=state, home=home, program=export_program({})).up()
+    program = PROGRAMS[sys.argv[5] if len(sys.argv) > 5 else "export"]({})
+    EngineStack(engine=engine, project=project, state=state, home=home, program=program).up()

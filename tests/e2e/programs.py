@@ -59,3 +59,28 @@ def task_program(knobs: dict[str, Any]) -> Callable[[], None]:
         pulumi.export("task_id", task.task_id)
 
     return program
+
+
+def grouping_program(knobs: dict[str, Any]) -> Callable[[], None]:
+    """An auto-grouping task on flowers; ModelArts runs one at a time, so it waits for a running one first."""
+
+    def program() -> None:
+        modelarts.IntelligentTask(
+            "grouping", dataset_name="flowers", task_type="auto-grouping", config={"n_clusters": "3"}
+        )
+
+    return program
+
+
+def exports_over(knobs: dict[str, Any]) -> Callable[[], None]:
+    """``count`` exports spread over the demo datasets named in ``datasets`` (round robin)."""
+
+    def program() -> None:
+        datasets = knobs["datasets"]
+        for index in range(int(knobs["count"])):
+            name = datasets[index % len(datasets)]
+            modelarts.ExportTask(
+                f"export-{index}", dataset_name=name, path=f"/demo-bucket/{name}/{index}/", export_type=0
+            )
+
+    return program

@@ -214,20 +214,28 @@ def clock_running(advance: Callable[[float], None], step_seconds: float = 30.0) 
         thread.join()
 
 
-def kill_orphans(marker: str) -> int:
-    """Kill the processes whose environment holds ``marker`` (a killed engine leaves its plugins running).
+def processes_with(marker: str) -> list[int]:
+    """The processes whose environment holds ``marker`` (besides this one). Linux only.
 
     The engine starts each provider plugin in a process group of its own, so killing the engine's group spares
-    them; they keep our per-test PULUMI_HOME in their environment, which identifies them. Linux only.
+    them; they keep our per-test PULUMI_HOME in their environment, which identifies them.
     """
-    killed = 0
+    found = []
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             environ = (entry / "environ").read_bytes()
         except OSError:
             continue
         if marker.encode() in environ and int(entry.name) != os.getpid():
-            with suppress(ProcessLookupError):
-                os.kill(int(entry.name), signal.SIGKILL)
-                killed += 1
+            found.append(int(entry.name))
+    return found
+
+
+def kill_orphans(marker: str) -> int:
+    """Kill the processes whose environment holds ``marker`` (a killed engine leaves its plugins running)."""
+    killed = 0
+    for pid in processes_with(marker):
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
     return killed

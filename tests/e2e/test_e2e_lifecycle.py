@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from programs import export_program, release_program, task_program
-from pulumi_engine import SENTINEL_SECRET_KEY, EngineStack, Run, clock_running, kill_orphans
+from programs import export_program, exports_over, grouping_program, release_program, task_program
+from pulumi_engine import SENTINEL_SECRET_KEY, EngineStack, Run, clock_running, kill_orphans, processes_with
 from test_e2e_projects import EXPORTS, TASKS, VERSIONS, writes
 
 from emulator_process import EmulatorProcess
@@ -148,6 +148,18 @@ def test_the_secret_key_never_appears_in_state_outputs_or_any_command_output(
     assert SENTINEL_SECRET_KEY not in runs[-1].stdout + runs[-1].stderr
 
 
+def start_crash_driver(stack: EngineStack, program: str) -> subprocess.Popen[bytes]:
+    """`pulumi up` of a program of programs.py in a process group of its own (crash_driver.py), to be killed."""
+    args = [str(stack.engine), str(stack.project), str(stack.state), str(stack.home), program]
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).parent / "crash_driver.py"), *args],
+        cwd=Path(__file__).parent,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 @pytest.mark.parametrize("clear_pending_first", [False, True], ids=["cancel-then-up", "cancel-refresh-then-up"])
 def test_a_killed_up_recovers_with_the_documented_steps_and_no_duplicate(
     clear_pending_first: bool,
@@ -157,14 +169,7 @@ def test_a_killed_up_recovers_with_the_documented_steps_and_no_duplicate(
 ) -> None:
     emulator = e2e_emulator("--export-seconds", "3600")
     stack = make_stack(empty_project(tmp_path, "crash"), emulator, export_program({}))
-    args = [str(stack.engine), str(stack.project), str(stack.state), str(stack.home)]
-    driver = subprocess.Popen(
-        [sys.executable, str(Path(__file__).parent / "crash_driver.py"), *args],
-        cwd=Path(__file__).parent,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    driver = start_crash_driver(stack, "export")
     try:
         for _ in range(600):  # the create POST has reached the emulator: the engine now waits inside Create
             if writes(emulator).get(EXPORTS):
@@ -191,3 +196,53 @@ def test_a_killed_up_recovers_with_the_documented_steps_and_no_duplicate(
     assert writes(emulator) == {EXPORTS: 1}, "up adopted the export the killed run had started"
     assert len([item for item in stack.resources() if item["type"].endswith("ExportTask")]) == 1
     stack.preview(expect_no_changes=True)
+
+
+def test_a_provider_left_behind_by_a_killed_up_stops_by_itself_without_another_write(
+    tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
+) -> None:
+    """The engine leaves its provider running when it is killed; the provider notices and stops (issue 19). Here
+    it waits for someone else's grouping task to end before it starts its own: after the kill that task ends,
+    and no start may follow."""
+    emulator = e2e_emulator("--task-seconds", "3600")
+    client = client_for(emulator)
+    dataset_id = next(item for item in client.iter_datasets() if item["dataset_name"] == "flowers")["dataset_id"]
+    client.create_task(dataset_id, {"task_type": "auto-grouping", "config": {"name": "someone-else"}})
+    stack = make_stack(empty_project(tmp_path, "orphan"), emulator, grouping_program({}))
+    emulator.reset_stats()
+    driver = start_crash_driver(stack, "grouping")
+    polls = "GET /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}"
+    try:
+        for _ in range(600):  # the provider decided to start after the running task, and waits for it
+            if emulator.stats()["requests"].get(polls):
+                break
+            time.sleep(0.1)
+        assert emulator.stats()["requests"].get(polls), "the provider never waited for the running task"
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait()
+    emulator.advance_clock(3600)  # the running task ends: a provider still running would start its own now
+    for _ in range(300):
+        if not processes_with(str(stack.home)):
+            break
+        time.sleep(0.1)
+    left = kill_orphans(str(stack.home))
+    assert left == 0, "the provider kept running after the engine was killed"
+    assert writes(emulator) == {}, "a write was made after the kill"
+
+
+def test_a_preview_reads_each_dataset_once(
+    tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
+) -> None:
+    """12 exports over two datasets: a preview makes one name lookup and one list per dataset (it made two
+    calls per resource before the observation was shared)."""
+    emulator = e2e_emulator()
+    knobs = {"count": 12, "datasets": ["flowers", "pets-detection"]}
+    stack = make_stack(empty_project(tmp_path, "economy"), emulator, exports_over(knobs))
+    stack.up()
+    emulator.reset_stats()
+    stack.preview(expect_no_changes=True)
+    assert emulator.stats()["requests"] == {
+        "GET /v2/{project_id}/datasets": 2,
+        "GET /v2/{project_id}/datasets/{dataset_id}/export-tasks": 2,
+    }

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import grpc
@@ -32,11 +32,15 @@ def urn(token: str, name: str) -> str:
 
 
 class PluginHost:
-    def __init__(self, env: Mapping[str, str] | None = None, engine: str = "127.0.0.1:1") -> None:
-        """``engine``: the address of the engine's services (Log); by default nothing listens there."""
+    def __init__(
+        self, env: Mapping[str, str] | None = None, *, address: str = "127.0.0.1:1", engine: Sequence[str] = ()
+    ) -> None:
+        """``address``: where the engine's services (Log) listen; by default nothing listens there.
+        ``engine``: instead, a command that starts the plugin with an engine of its own (fake_engine.py);
+        ``process`` is then that engine."""
         environment = dict(os.environ if env is None else env)
         self.process = subprocess.Popen(
-            [*plugin_command(), engine],
+            [*engine, *plugin_command(), *(() if engine else (address,))],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

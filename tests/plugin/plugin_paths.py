@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from plugin_host import PluginHost
@@ -59,18 +59,16 @@ class EnginePath(Protocol):
     """Check then Create a resource of a kind (``ExportTask``, ...), as the engine does on `pulumi up`; inputs and
     outputs in the API's names."""
 
-    # The SDK's dynamic-provider host appends a Python traceback to every error message; the plugin does not.
-    clean_errors: bool
-
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]: ...
+    def diff(self, kind: str, name: str, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any: ...
     def close(self) -> str: ...  # returns the provider process's stderr
 
 
 class PluginPath:
-    clean_errors = True
-
-    def __init__(self, emulator: EmulatorProcess) -> None:
-        self.host = PluginHost(env=clean_env())
+    def __init__(
+        self, emulator: EmulatorProcess, env: Mapping[str, str] | None = None, engine: Sequence[str] = ()
+    ) -> None:
+        self.host = PluginHost(env=env or clean_env(), engine=engine)
         self.host.configure(emulator.stack_config(prefix=""), secrets=("accessKey", "secretKey"))
 
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -80,13 +78,20 @@ class PluginPath:
         resource_id, outputs = self.host.create(token, name, inputs)
         return resource_id, shape.to_api(outputs)
 
+    def diff(self, kind: str, name: str, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+        token, shape = f"modelarts:index:{kind}", names.resource(f"modelarts:{kind}")
+        recorded = shape.to_camel(olds)
+        inputs, failures = self.host.check(token, name, shape.to_camel(news), recorded)
+        assert failures == []
+        return self.host.diff(token, name, resource_id, recorded, inputs)
+
     def close(self) -> str:
         self.host.close()
         return self.host.stderr()
 
 
 @functools.cache
-def _captured(kind: str) -> CapturedResource:
+def captured_resource(kind: str) -> CapturedResource:
     """What a program registers for a resource of this kind (the ``__provider`` blob is the same for all)."""
     resource_class = getattr(modelarts, kind)
     (captured,) = capture_resources(lambda: [resource_class("captured", **SCENARIOS[kind])])
@@ -94,19 +99,27 @@ def _captured(kind: str) -> CapturedResource:
 
 
 class DynamicPath:
-    clean_errors = False
-
-    def __init__(self, emulator: EmulatorProcess) -> None:
-        self.host = ProviderHost(env=clean_env())
+    def __init__(
+        self, emulator: EmulatorProcess, env: Mapping[str, str] | None = None, engine: Sequence[str] = ()
+    ) -> None:
+        self.host = ProviderHost(env=env or clean_env(), engine=engine)
         self.host.configure(emulator.stack_config())
 
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        captured = _captured(kind)
+        resource, checked = self._checked(kind, name, news)
+        return self.host.create(resource, checked)
+
+    def diff(self, kind: str, name: str, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+        resource, checked = self._checked(kind, name, news)
+        return self.host.diff(resource, resource_id, olds, checked)
+
+    def _checked(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[CapturedResource, dict[str, Any]]:
+        captured = captured_resource(kind)
         inputs = {"__provider": captured.blob, "resource_name": name, **news}
         resource = CapturedResource(captured.type_token, name, inputs)
         checked, failures = self.host.check(resource, inputs)
         assert failures == []
-        return self.host.create(resource, checked)
+        return resource, checked
 
     def close(self) -> str:
         self.host.close()

@@ -50,7 +50,7 @@ def logged_plugin(
     engine: tuple[Engine, str], emulator_factory: Callable[..., EmulatorProcess]
 ) -> Iterator[tuple[PluginHost, Engine]]:
     servicer, address = engine
-    host = PluginHost(env=clean_env(), engine=address)
+    host = PluginHost(env=clean_env(), address=address)
     emulator = start_sentinel_emulator(emulator_factory)
     # `version` is the engine's own input: the SDK's package version, no setting to warn about
     config = {**emulator.stack_config(prefix=""), "regoin": "eu-de", "version": "0.1.0"}

@@ -202,7 +202,9 @@ def test_import_of_a_missing_object_fails_and_a_refresh_drops_it(
     assert "<dataset_id>/<task_id>" in details(failure)
 
 
-def test_version_ref_requirements_and_selector(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
+def test_version_ref_requirements_and_selector(
+    plugin: PluginHost, plugin_factory: Callable[[EmulatorProcess], PluginHost], sentinel_emulator: EmulatorProcess
+) -> None:
     news = {"datasetName": "flowers", "selector": "latest", "requirements": {"minAnnotatedSamples": 40}}
     inputs, _ = plugin.check(REF, "latest", news)
     resource_id, outputs = plugin.create(REF, "latest", inputs)
@@ -217,10 +219,11 @@ def test_version_ref_requirements_and_selector(plugin: PluginHost, sentinel_emul
     diff = plugin.diff(REF, "latest", resource_id, outputs, looser)
     assert list(diff.replaces) == [] and diff.detailedDiff["requirements"].kind == DIFF.UPDATE
 
-    # A newer version makes `latest` resolve elsewhere: the diff says the output forces the replace.
+    # A newer version makes `latest` resolve elsewhere: the next preview (a new plugin process, as the engine
+    # starts one per command) says the output forces the replace.
     client = ModelArtsClient(resolve_settings(**sentinel_emulator.client_settings()))
     client.create_version(outputs["datasetId"], {"version_name": "V003-newer"})
-    moved = plugin.diff(REF, "latest", resource_id, outputs, inputs)
+    moved = plugin_factory(sentinel_emulator).diff(REF, "latest", resource_id, outputs, inputs)
     assert list(moved.replaces) == ["versionId"]
     assert moved.detailedDiff["versionId"] == DIFF(kind=DIFF.UPDATE_REPLACE, inputDiff=False)
 

@@ -98,3 +98,52 @@ def test_delays_never_exceed_the_cap() -> None:
     for index in range(40):
         for elapsed in (0.0, 10.0, 1_000.0, 100_000.0):
             assert 0 < policy.next_delay(index, elapsed, None, rng) <= policy.max_delay
+
+
+def test_failed_status_reads_are_ridden_out_with_a_backoff_within_the_timeout() -> None:
+    from pulumi_modelarts.api.errors import NotFoundError, ServerError, TransportError
+
+    now = [0.0]
+    slept: list[float] = []
+    answers: list[object] = [TransportError("refused"), ServerError("503", status_code=503), TransportError("x")]
+    heard: list[Exception] = []
+
+    def fetch() -> dict[str, float]:
+        answer = answers.pop(0) if answers else {"t": now[0]}
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    waiter = Waiter(
+        fetch=fetch,
+        probe=lambda item: Probe(done=True),
+        timeout=60,
+        timeout_message=lambda item: "timeout",
+        clock=lambda: now[0],
+        sleep=sleep,
+        on_error=heard.append,
+    )
+    assert waiter.run() == {"t": 7.0}
+    assert slept == [1.0, 2.0, 4.0] and len(heard) == 3
+
+    answers[:] = [NotFoundError("gone")]  # not an outage: the object is gone, said at once
+    with pytest.raises(NotFoundError):
+        Waiter(fetch=fetch, probe=lambda item: Probe(done=True), timeout=60, timeout_message=str, sleep=sleep).run()
+
+
+def test_an_object_just_created_is_first_looked_at_after_the_first_delay() -> None:
+    task = SimulatedTask(duration=0.05, reports_progress=False)
+    Waiter(
+        fetch=task.fetch,
+        probe=task.probe,
+        timeout=60,
+        timeout_message=str,
+        clock=lambda: task.now,
+        sleep=task.sleep,
+        rng=random.Random(0),
+    ).run(initial={"t": 0.0})
+    assert task.polls == 1 and task.now <= PollPolicy().first_delay  # one look, at most 0.1 s after the create

@@ -19,11 +19,16 @@ def pipeline_emulator(emulator_factory: Callable[..., EmulatorProcess]) -> Emula
     return emulator_factory("--seed", "demo", "--release-interval-seconds", "0")
 
 
-@pytest.fixture
-def host(pipeline_emulator: EmulatorProcess) -> Iterator[ProviderHost]:
+def start_host(emulator: EmulatorProcess) -> ProviderHost:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_"))}
     provider_host = ProviderHost(env=env)
-    provider_host.configure(pipeline_emulator.stack_config())
+    provider_host.configure(emulator.stack_config())
+    return provider_host
+
+
+@pytest.fixture
+def host(pipeline_emulator: EmulatorProcess) -> Iterator[ProviderHost]:
+    provider_host = start_host(pipeline_emulator)
     yield provider_host
     provider_host.close()
 
@@ -100,12 +105,17 @@ def test_selector_resolves_again_in_diff(host: ProviderHost, pipeline_emulator: 
     assert outputs["version_name"] == "V002"
     assert host.diff(ref, version_id, outputs, inputs).changes == 1  # DIFF_NONE
 
-    # Someone releases V003: the next preview shows the reference moving to it.
+    # Someone releases V003: the next preview (a new provider process, as the engine starts one per command)
+    # shows the reference moving to it.
     from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 
     client = ModelArtsClient(resolve_settings(**pipeline_emulator.client_settings()))
     client.create_version(outputs["dataset_id"], {"version_name": "V003"})
-    diff = host.diff(ref, version_id, outputs, inputs)
+    next_preview = start_host(pipeline_emulator)
+    try:
+        diff = next_preview.diff(ref, version_id, outputs, inputs)
+    finally:
+        next_preview.close()
     assert list(diff.replaces) == ["version_id"]
 
 

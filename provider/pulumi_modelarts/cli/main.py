@@ -248,6 +248,7 @@ class _Outcome:
         self.client: Any = None
         self.settings: Any = None
         self.digest: str | None = None  # the saved plan's digest, with plan --out
+        self.applied = False  # whether carrying out the plan began (then an interruption may have changed things)
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -300,6 +301,20 @@ class _Outcome:
         print(f"error: {message}", file=sys.stderr)
         return EXIT_ERROR
 
+    def interrupted(self) -> int:
+        """Stopped by a signal outside the apply's own handling: the failure document, exit 130."""
+        message = "interrupted" if self.applied else "interrupted; nothing was changed"
+        if self.json:
+            from pulumi_modelarts.cli import render
+
+            print(render.results_json([], error="interrupted", interrupted=True, **self.extra))
+        elif self.args.format == "markdown":
+            from pulumi_modelarts.cli.markdown import failure_markdown
+
+            print(failure_markdown(message, self.context()))
+        print(message, file=sys.stderr)
+        return EXIT_INTERRUPTED
+
 
 def _git_commit(paths: Sequence[str]) -> str | None:
     """The commit checked out where the specs are, when they are in a git checkout (else None)."""
@@ -346,6 +361,17 @@ class _UsageError(Exception):
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Plan (and apply); Ctrl-C or SIGTERM before applying ends the run at once with exit 130 and, with
+    ``--format json``, its document (reads queued are cancelled, reads in flight abandoned)."""
+    outcome = _Outcome(args)
+    try:
+        with _interrupt_on_signals():
+            return _run_with(args, outcome)
+    except KeyboardInterrupt:
+        return outcome.interrupted()
+
+
+def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
     from pulumi_modelarts.api import ModelArtsClient
     from pulumi_modelarts.api.errors import ModelArtsError
     from pulumi_modelarts.cli import plan_file, render
@@ -357,7 +383,6 @@ def _run(args: argparse.Namespace) -> int:
     from pulumi_modelarts.reconcile.waiting import STOP
     from pulumi_modelarts.specs import SpecError, format_problems, load_specs
 
-    outcome = _Outcome(args)
     STOP.reset()
     saved: dict[str, Any] | None = None
     if getattr(args, "plan_file", None):
@@ -467,6 +492,7 @@ def _apply(
     from pulumi_modelarts.cli import render
     from pulumi_modelarts.cli.render import plural
 
+    outcome.applied = True
     following = _Following(progress if not quiet else None)
     runner.ctx.on_progress = following
     finished: dict[str, ResourceResult] = {}
@@ -567,25 +593,47 @@ def _interrupted(
 
 @contextmanager
 def _stop_on_signals() -> Iterator[None]:
-    """While applying, SIGINT and SIGTERM request a stop (every wait ends at once, no write starts)."""
-    import signal
-
+    """While applying, SIGINT and SIGTERM request a stop (every wait ends at once, no write starts; the runner
+    stops waiting for calls in flight)."""
     from pulumi_modelarts.reconcile.waiting import STOP
 
     def on_signal(signum: int, frame: object) -> None:
         STOP.request()
 
+    with _signals_handled_by(on_signal):
+        yield
+    STOP.check()  # a signal that came as the last resource finished still ends the run as interrupted
+
+
+@contextmanager
+def _interrupt_on_signals() -> Iterator[None]:
+    """Before applying, SIGINT and SIGTERM request a stop and interrupt the main thread where it waits (a read,
+    the reads of the prefetch, the prompt): nothing waits for the reads queued or in flight."""
+    from pulumi_modelarts.reconcile.waiting import STOP
+
+    def on_signal(signum: int, frame: object) -> None:
+        STOP.request()
+        raise KeyboardInterrupt
+
+    with _signals_handled_by(on_signal):
+        yield
+
+
+@contextmanager
+def _signals_handled_by(handler: Any) -> Iterator[None]:
+    """SIGINT and SIGTERM go to ``handler`` here, and back to what they went to before afterwards."""
+    import signal
+
     try:
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread: no signal handling to install
         yield
         return
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    STOP.check()  # a signal that came as the last resource finished still ends the run as interrupted
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _report_plan(

@@ -8,7 +8,10 @@ asks each kind for its decision.
 ``plan`` decides every resource (reads only). ``apply`` carries out an approved plan: per resource it
 decides again from a fresh observation and, when that decision keeps to the approved one
 (``reconcile.contract``), executes it; otherwise it writes nothing for the resource, says what
-changed, and skips what depends on it.
+changed, and skips what depends on it. At most ``parallelism`` resources decide and write at once; a
+resource that only waits gives its slot back meanwhile (``workers.WriteSlots``), so many waits never
+hold up the writes of others. Work runs on threads that a stop does not wait for (``workers.Workers``):
+after Ctrl-C the run ends at once, abandoning reads in flight.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError
+from pulumi_modelarts.cli.workers import Workers, WriteSlots
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.contract import Approved
 from pulumi_modelarts.reconcile.decision import Decision
@@ -30,6 +34,7 @@ from pulumi_modelarts.reconcile.kinds import kind_of
 from pulumi_modelarts.reconcile.observe import ListKey
 from pulumi_modelarts.reconcile.spec import DEFAULT_NAMESPACE
 from pulumi_modelarts.reconcile.unknown import Unknown, contains_unknown
+from pulumi_modelarts.reconcile.waiting import STOP
 from pulumi_modelarts.specs import DeclaredResource, SpecSet, resolve_references
 
 # What a resource's plan or apply can fail with: API and reconcile errors, bad inputs, references
@@ -37,6 +42,8 @@ from pulumi_modelarts.specs import DeclaredResource, SpecSet, resolve_references
 EXPECTED_ERRORS = (ModelArtsError, ValueError, LookupError)
 # Live objects a plan may publish as outputs (the resource is not replaced or created).
 _LIVE_ACTIONS = frozenset({"in-sync", "wait", "adopt", "update"})
+MAX_THREADS = 512  # resources worked on (mostly waiting) at once
+STOP_CHECK_SECONDS = 0.2  # how soon the driver notices a stop request while resources work
 
 
 @dataclass
@@ -143,11 +150,10 @@ class Runner:
             with suppress(ModelArtsError):  # the resource's own plan reports it
                 observer.fetch(*job)
 
-        workers = max(1, self.parallelism * 2)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            ids = dict(zip(wanted, pool.map(resolve, wanted), strict=True))
+        with Workers(max(1, self.parallelism * 2), name="prefetch") as pool:  # Ctrl-C: queued reads never start
+            ids = dict(zip(wanted, pool.map(resolve, list(wanted)), strict=True))
             jobs = {(dataset_id, key) for ref, dataset_id in ids.items() if dataset_id for key in wanted[ref]}
-            list(pool.map(fetch, sorted(jobs, key=repr)))
+            pool.map(fetch, sorted(jobs, key=repr))
 
     def plan(self) -> list[ResourceResult]:
         """Decide every resource in dependency order; what depends on a failed or blocked one is skipped."""
@@ -189,34 +195,50 @@ class Runner:
 
     # --- apply ---
     def apply(self, approved: Mapping[str, Approved]) -> list[ResourceResult]:
-        """Carry out the approved decisions in dependency order, at most ``parallelism`` at once."""
+        """Carry out the approved decisions in dependency order, at most ``parallelism`` deciding and writing at
+        once (waiting resources hold no slot); a stop request ends it at once (``waiting.Interrupted``)."""
         pending = {name: set(self.specs.resources[name].dependencies) for name in self.specs.order}
         after = self._one_at_a_time()
         results: dict[str, ResourceResult] = {}
         running: dict[Future[ResourceResult], str] = {}
-        with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
-            while pending or running:
-                for name in [n for n in self.specs.order if n in pending]:
-                    deps = pending[name]
-                    failed = [dep for dep in deps if dep in results and (results[dep].failed or results[dep].skipped)]
-                    if failed:
-                        del pending[name]
-                        skipped = ResourceResult(name, self.specs.resources[name].type_token)
-                        skipped.skipped = f"not applied: dependency '{failed[0]}' did not succeed"
-                        results[name] = skipped
-                        self._report(skipped)
-                    elif all(dep in results for dep in deps | after[name]) and len(running) < self.parallelism:
-                        del pending[name]
-                        resource = self.specs.resources[name]
-                        running[pool.submit(self._apply_one, resource, approved.get(name))] = name
-                if not running:
-                    continue
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for future in done:
-                    name = running.pop(future)
-                    results[name] = future.result()
-                    self._report(results[name])
+        slots = WriteSlots(self.parallelism)
+        idle, self.ctx.idle = self.ctx.idle, slots.idle
+        try:
+            with Workers(min(len(pending), MAX_THREADS), name="apply") as pool:
+                while pending or running:
+                    for name in [n for n in self.specs.order if n in pending]:
+                        deps = pending[name]
+                        failed = [d for d in deps if d in results and (results[d].failed or results[d].skipped)]
+                        if failed:
+                            del pending[name]
+                            skipped = ResourceResult(name, self.specs.resources[name].type_token)
+                            skipped.skipped = f"not applied: dependency '{failed[0]}' did not succeed"
+                            results[name] = skipped
+                            self._report(skipped)
+                        elif all(dep in results for dep in deps | after[name]):
+                            del pending[name]
+                            job = self._holding_a_slot(slots, self.specs.resources[name], approved.get(name))
+                            running[pool.submit(job)] = name
+                    if not running:
+                        continue
+                    done, _ = wait(list(running), timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
+                    STOP.check()  # calls in flight are abandoned, not waited for
+                    for future in done:
+                        name = running.pop(future)
+                        results[name] = future.result()
+                        self._report(results[name])
+        finally:
+            self.ctx.idle = idle
         return [results[name] for name in self.specs.order]
+
+    def _holding_a_slot(
+        self, slots: WriteSlots, resource: DeclaredResource, approved: Approved | None
+    ) -> Callable[[], ResourceResult]:
+        def job() -> ResourceResult:
+            with slots.held():
+                return self._apply_one(resource, approved)
+
+        return job
 
     def _one_at_a_time(self) -> dict[str, set[str]]:
         """Resources whose work ModelArts runs one at a time (``Kind.exclusive_key``) apply in spec order, each

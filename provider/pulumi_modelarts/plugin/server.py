@@ -25,6 +25,7 @@ from pulumi_modelarts import __version__
 from pulumi_modelarts.plugin import logs
 from pulumi_modelarts.plugin.bridge import UserError, cancel_all
 from pulumi_modelarts.plugin.provider import PluginProvider
+from pulumi_modelarts.resources import _host
 
 SERVED = ("GetSchema", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
 
@@ -75,6 +76,7 @@ async def serve(engine: str, args: list[str]) -> None:
     await server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
+    _host.watch_engine(engine or None)  # the engine killed: stop within seconds, with no write after
     await stopping.wait()
     cancel_all()  # waits under way end now; their calls answer "cancelled" while the server still serves them
     await server.stop(grace=5)

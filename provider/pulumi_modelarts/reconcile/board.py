@@ -1,8 +1,10 @@
-"""Sharing status polls between tasks waited on at the same time.
+"""Sharing status polls between the objects waited on at the same time.
 
-One waiter polls its task with GET (one call). When several waiters follow tasks of one kind on the
-same dataset, a single list call (the newest page, which the API sorts first) answers all of them:
-a list fetched less than ``share_window`` seconds ago is reused by every waiter whose task it holds.
+One waiter polls its object with GET (one call). When several waiters follow objects of one kind on the
+same dataset, one list call (the newest page, which the API sorts first) answers all of them: a waiter
+takes a page that was read while it asked (a list call in flight is waited for, not repeated) or at most
+``fresh_within`` seconds before, a small part of the delay it has just slept, so sharing never delays
+noticing an end by more than that part.
 """
 
 from __future__ import annotations
@@ -12,18 +14,24 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 PAGE_SIZE = 100
-Key = tuple[str, str]  # (dataset_id, kind): kind is "task:<type>" or "export"
+Key = tuple[str, str]  # (dataset_id, kind): kind is "task:<type>", "export:" or another family's noun
+
+
+@dataclass(frozen=True)
+class _Page:
+    read_at: float  # when the answer came back: it shows the API as of a moment no later than this
+    items: dict[str, dict[str, Any]]
 
 
 class StatusBoard:
-    def __init__(self, share_window: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.share_window = share_window
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._waiters: Counter[Key] = Counter()
-        self._pages: dict[Key, tuple[float, dict[str, dict[str, Any]]]] = {}
+        self._pages: dict[Key, _Page] = {}
         self._locks: dict[Key, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -48,16 +56,30 @@ class StatusBoard:
         item_id: str,
         get_one: Callable[[], dict[str, Any]],
         list_page: Callable[[], list[dict[str, Any]]],
+        *,
+        fresh_within: float = 0.0,
         id_field: str = "task_id",
     ) -> dict[str, Any]:
-        """The item's current state: from a recent shared list when others wait too, else by GET."""
-        if not self.shared(key):
+        """The item's current state: from a shared list when others wait on the same key, else by GET.
+
+        A page read after ``now - fresh_within`` (or in flight now) is used, also by the last waiter left;
+        otherwise, while others wait too, one list call is made for everyone asking. An item the newest page
+        does not hold is read by GET.
+        """
+        oldest = self._clock() - max(0.0, fresh_within)
+        with self._guard:
+            page = self._pages.get(key)
+            lock = self._locks.get(key)
+        if page is not None and page.read_at >= oldest and item_id in page.items:
+            return dict(page.items[item_id])
+        if lock is None or not self.shared(key):
             return get_one()
-        with self._locks[key]:
-            fetched = self._pages.get(key)
-            if fetched is None or self._clock() - fetched[0] > self.share_window or item_id not in fetched[1]:
+        with lock:  # single flight: who asks while a list call runs takes its answer
+            page = self._pages.get(key)
+            if page is None or page.read_at < oldest:
                 items = {str(item.get(id_field)): item for item in list_page()}
-                fetched = (self._clock(), items)
-                self._pages[key] = fetched
-        found = fetched[1].get(item_id)
+                page = _Page(self._clock(), items)
+                with self._guard:
+                    self._pages[key] = page
+        found = page.items.get(item_id)
         return dict(found) if found is not None else get_one()

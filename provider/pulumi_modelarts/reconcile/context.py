@@ -1,4 +1,10 @@
-"""What every reconcile operation needs: a client, a shared observation, time, and a way to report."""
+"""What every reconcile operation needs: a client, a shared observation, time, and a way to report.
+
+A driver that runs many operations at once hands them contexts over one ``observer`` and one ``board``
+(the CLI's run, a Pulumi host's ``lifecycle.Session``), so that they read each dataset once and share
+their status polls. ``idle`` is entered while an operation only waits (a driver that bounds its writes
+frees the slot meanwhile).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,11 +43,11 @@ class ReconcileContext:
     on_progress: ProgressCallback | None = None
     board: StatusBoard | None = None
     pending: PendingWrites = field(default_factory=PendingWrites)
+    idle: Callable[[], AbstractContextManager[None]] = nullcontext
 
     def __post_init__(self) -> None:
         if self.board is None:
-            # A shared list may be a few seconds old; that stays well inside the latency budget.
-            self.board = StatusBoard(share_window=self.poll_policy.min_latency / 6, clock=self.clock)
+            self.board = StatusBoard(clock=self.clock)
 
     @classmethod
     def for_client(cls, client: ModelArtsClient, **kwargs: Any) -> ReconcileContext:
@@ -58,6 +65,9 @@ class ReconcileContext:
             if self.on_progress is not None and isinstance(item, dict):
                 self.on_progress(label, item, state)
 
+        def failed(error: Exception) -> None:
+            self.log(f"{label}: reading the status failed ({error}); still waiting, within timeout_seconds")
+
         return Waiter(
             fetch=fetch,
             probe=probe,
@@ -68,4 +78,6 @@ class ReconcileContext:
             sleep=self.sleep,
             rng=self.rng,
             on_poll=report,
+            on_error=failed,
+            idle=self.idle,
         )

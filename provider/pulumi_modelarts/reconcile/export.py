@@ -222,6 +222,8 @@ EXPORTS = follow.Family(
     is_active=is_active,
     probe=_probe,
     describe=describe_export,
+    observed_as="exports",
+    listed=lambda task_id, body: {"task_id": task_id, **body, "status": "INIT", "progress": 0.0},
 )
 
 
@@ -232,8 +234,9 @@ def _start(ctx: ReconcileContext, spec: ExportTaskSpec, write: Write) -> str:
     def committed() -> Mapping[str, Any] | None:
         return observe(ctx, spec, fresh=True).adoptable
 
+    started = False
     try:
-        return follow.start(
+        task_id = follow.start(
             ctx,
             EXPORTS,
             spec.resource_name,
@@ -241,9 +244,13 @@ def _start(ctx: ReconcileContext, spec: ExportTaskSpec, write: Write) -> str:
             lambda: ctx.client.create_export_task(dataset_id, body),
             committed,
             f"the export to {_destination_text(spec)}",
+            body=body,
         )
+        started = True  # the new export is noted in the observation
+        return task_id
     finally:
-        ctx.observer.invalidate(dataset_id, "exports")
+        if not started:
+            ctx.observer.invalidate(dataset_id, "exports")  # what a failed create left is not known
 
 
 def execute(ctx: ReconcileContext, spec: ExportTaskSpec, decision: Decision) -> dict[str, Any]:
@@ -256,7 +263,8 @@ def execute(ctx: ReconcileContext, spec: ExportTaskSpec, decision: Decision) -> 
     start = decision.first("start-export")
     initial: dict[str, Any] | None = dict(decision.target) if decision.target is not None else None
     if start is not None:
-        task_id, initial = _start(ctx, spec, start), None
+        task_id = _start(ctx, spec, start)
+        initial = EXPORTS.as_listed(task_id, start.body) if spec.wait else None
     else:
         task_id = str(decision.target_id)
     if spec.wait:

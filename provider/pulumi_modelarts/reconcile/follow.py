@@ -6,13 +6,17 @@ The kinds differ only in their endpoints and status fields; this module holds wh
   been committed, so look once for the object that write would have created and adopt it; that is
   completing the same write, never another decision. Otherwise say nothing was started.
 * ``wait``: poll until a terminal state within the timeout, sharing list calls between waiters on one
-  dataset (``board.StatusBoard``).
+  dataset (``board.StatusBoard``) and riding out failed status reads (``waiting.Waiter``).
+
+What a create is answered with and what a wait sees last are noted in the shared observation
+(``observe.DatasetObserver.note``), so the decisions that follow see them without reading the list again.
 * ``read``: the live object, or None when the API says it is gone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +41,14 @@ class Family:
     is_active: Callable[[Mapping[str, Any]], bool]
     probe: Callable[[Item], Probe]
     describe: Callable[[Mapping[str, Any]], str]
+    observed_as: str | None = None  # the observer's list of this family ("exports", "tasks"); None: not observed
+    listed: Callable[[str, Mapping[str, Any]], Item] | None = None  # a new object as its list shows it, from the body
+
+    def as_listed(self, object_id: str, body: Mapping[str, Any] | None) -> Item | None:
+        """The object a create has just made, as its list would show it (active, our request); None if unknown."""
+        if self.listed is None or body is None:
+            return None
+        return self.listed(object_id, body)
 
     def fetch(self, ctx: ReconcileContext, dataset_id: str, object_id: str) -> Item:
         item = self.get(ctx.client, dataset_id, object_id)
@@ -52,8 +64,14 @@ def start(
     create: Callable[[], str],
     find_committed: Callable[[], Mapping[str, Any] | None],
     what: str,
+    *,
+    body: Mapping[str, Any] | None = None,
+    sub_kind: str | None = None,
 ) -> str:
-    """Send the create once and return the new id; after a lost answer, adopt what that write committed."""
+    """Send the create once and return the new id; after a lost answer, adopt what that write committed.
+
+    With the request ``body`` (and the list's ``sub_kind``), the new object is noted in the shared observation.
+    """
     try:
         object_id = create()
     except (TransportError, ServerError) as lost:
@@ -66,6 +84,9 @@ def start(
             " exists, so nothing was started. Re-running is safe."
         ) from None
     ctx.log(f"{label}: started {what}: {family.noun} {object_id} on dataset {dataset_id}")
+    created = family.as_listed(object_id, body)
+    if created is not None and family.observed_as is not None:
+        ctx.observer.note(dataset_id, (family.observed_as, sub_kind), created, created=True)
     return object_id
 
 
@@ -80,7 +101,11 @@ def wait(
     initial: Item | None = None,
     sub_kind: str | None = None,
 ) -> Item:
-    """Poll the object until it is no longer active; waiters of one dataset and sub-kind share list calls."""
+    """Poll the object until it is no longer active; waiters of one dataset and sub-kind share list calls.
+
+    ``initial``: the object as known already (observed, or ``Family.as_listed`` after a create): judged first,
+    then the first look comes after the poll policy's first delay.
+    """
     key = (dataset_id, f"{family.noun}:{sub_kind or ''}")
     board = ctx.board
 
@@ -90,7 +115,13 @@ def wait(
     def fetch() -> Item:
         if board is None:
             return get_one()
-        return board.status(key, object_id, get_one, lambda: family.list_page(ctx.client, dataset_id, sub_kind))
+        return board.status(
+            key,
+            object_id,
+            get_one,
+            lambda: family.list_page(ctx.client, dataset_id, sub_kind),
+            fresh_within=ctx.poll_policy.share_fraction * waiter.last_delay,
+        )
 
     def timeout_message(item: Item) -> str:
         return (
@@ -100,10 +131,11 @@ def wait(
         )
 
     waiter = ctx.waiter(label, fetch, family.probe, timeout, timeout_message)
-    if board is None:
-        return waiter.run(initial)
-    with board.following(key):
-        return waiter.run(initial)
+    with board.following(key) if board is not None else nullcontext():
+        item = waiter.run(initial)
+    if family.observed_as is not None:
+        ctx.observer.note(dataset_id, (family.observed_as, sub_kind), item)
+    return item
 
 
 def read(ctx: ReconcileContext, family: Family, dataset_id: str, object_id: str) -> Item | None:

@@ -403,6 +403,14 @@ TASKS = follow.Family(
     is_active=is_active,
     probe=_probe,
     describe=describe_task,
+    observed_as="tasks",
+    listed=lambda task_id, body: {
+        "task_id": task_id,
+        "task_name": (body.get("config") or {}).get("name"),
+        **body,
+        "status": 0,  # initializing
+        "progress": 0.0,
+    },
 )
 
 
@@ -420,8 +428,21 @@ def _start(ctx: ReconcileContext, spec: IntelligentTaskSpec, write: Write, deadl
         ctx.observer.invalidate(dataset_id, "tasks")
         return next((task for task in ctx.observer.tasks(dataset_id, spec.task_type) if name_of(task) == name), None)
 
+    started = False
     try:
-        return follow.start(ctx, TASKS, label, dataset_id, create, committed, f"{spec.task_type} task '{name}'")
+        task_id = follow.start(
+            ctx,
+            TASKS,
+            label,
+            dataset_id,
+            create,
+            committed,
+            f"{spec.task_type} task '{name}'",
+            body=write.body,
+            sub_kind=spec.task_type,
+        )
+        started = True  # the new task is noted in the observation
+        return task_id
     except APIError as error:
         meaning = meaning_of(error)
         if meaning not in (Meaning.NAME_TAKEN, Meaning.ALREADY_RUNNING, Meaning.TOO_MANY_TASKS):
@@ -435,7 +456,8 @@ def _start(ctx: ReconcileContext, spec: IntelligentTaskSpec, write: Write, deadl
             " shows what to do."
         ) from None
     finally:
-        ctx.observer.invalidate(dataset_id, "tasks")
+        if not started:
+            ctx.observer.invalidate(dataset_id, "tasks")  # what a failed start left is not known
 
 
 def _wait_for_other(
@@ -492,7 +514,8 @@ def execute(ctx: ReconcileContext, spec: IntelligentTaskSpec, decision: Decision
         elif write.kind == "start-task":
             if decision.waits_for is not None:
                 _wait_for_other(ctx, spec, {"dataset_id": dataset_id, **decision.waits_for}, deadline)
-            task_id, initial, adopted = _start(ctx, spec, write, deadline), None, False
+            task_id, adopted = _start(ctx, spec, write, deadline), False
+            initial = TASKS.as_listed(task_id, write.body) if spec.wait else None
     if task_id is None:
         raise ConflictError(f"{spec.resource_name}: nothing to follow ({decision.summary})")
     if adopted and decision.target is not None:

@@ -3,6 +3,17 @@
 Plans over hundreds of resources must cost a handful of list calls per dataset, not calls per
 resource. The observer fetches each list at most once (per ``max_age`` window), lazily, and
 concurrent callers asking for the same list share one fetch (single flight).
+
+The rule that keeps a shared observation safe (docs/design.md, "One observation per dataset"): a read
+that could decide a write is never older than a write it could hide.
+
+* Our own writes: every write either ``invalidate``s what it could change, or ``note``s what it is known
+  to have changed (a created export with the request we sent, a task seen finished by a wait). An
+  invalidation also covers a fetch that was in flight when it happened: that answer may predate the
+  write, so it is not served to anyone who asks afterwards. A note is laid over every answer fetched
+  before it.
+* Others' writes (another stack, the console): bounded by ``max_age``, counted from when the fetch
+  started. ``None`` means "for the whole run" (the CLI, whose plan is one observation by design).
 """
 
 from __future__ import annotations
@@ -10,13 +21,14 @@ from __future__ import annotations
 import difflib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pulumi_modelarts.api.errors import NotFoundError
 
 ListKey = tuple[str, "str | None"]  # ("tasks", task type), ("exports", None), ("versions", None)
+Key = tuple[str, ...]  # (kind, dataset id or name[, sub-kind])
 
 
 class Client(Protocol):
@@ -32,41 +44,105 @@ class Client(Protocol):
     def iter_auto_annotation_samples(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Entry:
     value: Any
-    fetched_at: float
+    started: float  # the clock when the fetch was sent: the answer is at least this recent
+    generation: int  # the observer's write generation when the fetch was sent
+
+
+@dataclass(frozen=True)
+class _Note:
+    generation: int
+    item: Mapping[str, Any]
+    sub_kind: str | None  # the list's sub-kind (the task type; None for exports)
+    created: bool  # added to that list where missing; otherwise only replaces the item where listed
 
 
 class DatasetObserver:
-    """Caches list results per (kind, dataset); ``invalidate`` after a write or to poll again."""
+    """Caches reads per (kind, dataset); ``invalidate`` or ``note`` after a write; ``max_age`` bounds the rest."""
 
     def __init__(self, client: Client, *, max_age: float | None = None, clock: Callable[[], float] = time.monotonic):
         self.client = client
         self.max_age = max_age
         self._clock = clock
-        self._entries: dict[tuple[str, ...], _Entry] = {}
-        self._locks: dict[tuple[str, ...], threading.Lock] = {}
+        self._entries: dict[Key, _Entry] = {}
+        self._locks: dict[Key, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._generation = 0  # counts invalidations and notes
+        self._stale_before: dict[tuple[str | None, str | None], int] = {}  # (dataset, kind) -> generation
+        self._notes: dict[tuple[str, str], dict[str, _Note]] = {}  # (kind, dataset) -> item id -> note
         self._dataset_names: set[str] = set()  # every name a dataset lookup saw, for "did you mean"
 
-    def _get(self, key: tuple[str, ...], fetch: Callable[[], Any], max_age: float | None = None) -> Any:
+    def _valid(self, key: Key, entry: _Entry, max_age: float | None) -> bool:
         limit = self.max_age if max_age is None else max_age
+        if limit is not None and self._clock() - entry.started > limit:
+            return False
+        kind, scope = key[0], key[1]
+        stale = max(
+            self._stale_before.get((None, None), 0),
+            self._stale_before.get((scope, None), 0),
+            self._stale_before.get((None, kind), 0),
+            self._stale_before.get((scope, kind), 0),
+        )
+        return entry.generation >= stale
+
+    def _get(self, key: Key, fetch: Callable[[], Any], max_age: float | None = None) -> Any:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            entry = self._entries.get(key)
-            if entry is not None and (limit is None or self._clock() - entry.fetched_at <= limit):
-                return entry.value
+        with lock:  # single flight: who asks while a fetch runs waits for it, then judges its answer
+            with self._guard:
+                entry = self._entries.get(key)
+                if entry is not None and self._valid(key, entry, max_age):
+                    return self._noted(key, entry)
+                generation, started = self._generation, self._clock()
             value = fetch()
-            self._entries[key] = _Entry(value, self._clock())
-            return value
+            entry = _Entry(value, started, generation)
+            with self._guard:
+                self._entries[key] = entry
+                return self._noted(key, entry)
+
+    def _noted(self, key: Key, entry: _Entry) -> Any:
+        """The entry's value with every note made after its fetch was sent laid over it (under the guard)."""
+        notes = self._notes.get((key[0], key[1])) if len(key) >= 2 else None
+        later = [note for note in (notes or {}).values() if note.generation > entry.generation]
+        if not later or not isinstance(entry.value, list):
+            return entry.value
+        sub_kind = key[2] if len(key) > 2 else None
+        items = list(entry.value)
+        index = {str(item.get("task_id")): position for position, item in enumerate(items)}
+        added: list[dict[str, Any]] = []
+        for note in sorted(later, key=lambda note: note.generation):
+            item_id = str(note.item.get("task_id"))
+            if item_id in index:
+                items[index[item_id]] = dict(note.item)
+            elif note.created and note.sub_kind == sub_kind:
+                added.insert(0, dict(note.item))
+        return added + items
 
     def invalidate(self, dataset_id: str | None = None, kind: str | None = None) -> None:
+        """Nothing read before now of this dataset (all when None) and kind (all when None) is served again."""
         with self._guard:
-            for key in list(self._entries):
-                if (dataset_id is None or dataset_id in key[1:]) and (kind is None or key[0] == kind):
-                    del self._entries[key]
+            self._generation += 1
+            self._stale_before[(dataset_id, kind)] = self._generation
+
+    def note(self, dataset_id: str, list_key: ListKey, item: Mapping[str, Any], *, created: bool = False) -> None:
+        """What a write of ours, or a wait, is known to have made of one item (by ``task_id``) of a list.
+
+        Every answer of that list fetched before now shows ``item`` instead of its older state, and with
+        ``created`` (our create was answered with this id) shows it where missing; a ``list_key`` without a
+        sub-kind (``("tasks", None)``) replaces the item in every list of that kind. What is fetched from
+        now on is the API's own answer.
+        """
+        kind, sub_kind = list_key
+        item_id = str(item.get("task_id"))
+        with self._guard:
+            self._generation += 1
+            notes = self._notes.setdefault((kind, dataset_id), {})
+            earlier = notes.get(item_id)
+            if earlier is not None and earlier.created:  # still missing from the lists fetched before its create
+                sub_kind, created = earlier.sub_kind, True
+            notes[item_id] = _Note(self._generation, dict(item), sub_kind, created)
 
     # --- datasets ---
     def dataset_id_for(self, dataset_id: str | None, dataset_name: str | None) -> str:
@@ -95,7 +171,7 @@ class DatasetObserver:
             return None
 
         if fresh:
-            self.invalidate(kind="dataset-by-name")
+            self.invalidate(name, "dataset-by-name")
         result: dict[str, Any] | None = self._get(("dataset-by-name", name), fetch)
         return result
 

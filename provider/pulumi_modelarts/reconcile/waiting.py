@@ -15,9 +15,11 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from pulumi_modelarts.api.errors import ServerError, ThrottledError, TransportError
 from pulumi_modelarts.reconcile.errors import WaitTimeoutError
 
 T = TypeVar("T")
@@ -69,13 +71,21 @@ STOP = StopSignal()
 
 @dataclass(frozen=True)
 class PollPolicy:
-    first_delay: float = 1.0
-    growth: float = 2.0
+    """When to look again. ``first_delay`` is the first look at an object just created (short work is noticed
+    soon after it could have ended); ``landing_margin`` is how long after a predicted end the poll lands;
+    ``share_fraction`` of the delay just slept is how old a list shared with other waiters may be
+    (``board.StatusBoard``); ``outage_delay`` starts the backoff while status reads fail."""
+
+    first_delay: float = 0.1
+    growth: float = 4.0
     max_delay: float = 300.0
     min_latency: float = 30.0
     latency_ratio: float = 0.1
     trust_factor: float = 3.0
     jitter: float = 0.15
+    landing_margin: float = 1.0
+    share_fraction: float = 0.25
+    outage_delay: float = 1.0
 
     def next_delay(
         self,
@@ -93,8 +103,12 @@ class PollPolicy:
         delay = min(ramp, allowance, self.max_delay)
         eta = estimate - elapsed
         if 0 < eta < delay:  # land just after the predicted end instead of overshooting it
-            delay = max(self.first_delay, eta + self.first_delay)
+            delay = max(self.first_delay, eta + self.landing_margin)
         return max(self.first_delay * 0.5, delay * (1.0 - self.jitter * rng.random()))
+
+    def outage_backoff(self, failures: int) -> float:
+        """The delay after ``failures`` status reads in a row failed: doubling, never beyond ``min_latency``."""
+        return min(self.min_latency, self.outage_delay * 2.0 ** min(max(failures - 1, 0), 30))
 
     @staticmethod
     def estimate_total(elapsed: float, progress: float | None, previous: tuple[float, float] | None) -> float:
@@ -119,9 +133,21 @@ class Probe:
     elapsed: float | None = None
 
 
+#: Failures of a status read that a wait rides out (backing off) for as long as its timeout allows: the API
+#: unreachable, answering 5xx, or throttling beyond the client's own retries. Reads only: nothing is written.
+TRANSIENT = (TransportError, ServerError, ThrottledError)
+
+
 @dataclass
 class Waiter(Generic[T]):
-    """Poll ``fetch`` until ``probe`` says done, or raise WaitTimeoutError after ``timeout`` seconds."""
+    """Poll ``fetch`` until ``probe`` says done, or raise WaitTimeoutError after ``timeout`` seconds.
+
+    ``initial`` (what the caller already knows, such as an object its create has just answered) is judged
+    first and the first look comes ``first_delay`` later. Status reads that fail transiently (``TRANSIENT``)
+    are retried with a backoff until the timeout, which then names the last failure; ``on_error`` hears of
+    each. ``last_delay`` is the delay slept before the current look (a shared list may be a part of it old).
+    ``idle`` is entered for the whole wait (see ``ReconcileContext.idle``).
+    """
 
     fetch: Callable[[], T]
     probe: Callable[[T], Probe]
@@ -132,28 +158,57 @@ class Waiter(Generic[T]):
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     on_poll: Callable[[T, Probe], None] | None = None
+    on_error: Callable[[Exception], None] | None = None
+    idle: Callable[[], AbstractContextManager[None]] = nullcontext
     polls: int = 0
+    last_delay: float = 0.0
 
     def run(self, initial: T | None = None) -> T:
+        with self.idle():  # only waiting from here on: a driver may let another resource write meanwhile
+            return self._run(initial)
+
+    def _run(self, initial: T | None) -> T:
         start = self.clock()
-        item = self.fetch() if initial is None else initial
-        if initial is None:
-            self.polls += 1
+        item, failure = (initial, None) if initial is not None else self._look()
         previous: tuple[float, float] | None = None
+        failures = 0
         while True:
-            state = self.probe(item)
-            if self.on_poll is not None:
-                self.on_poll(item, state)
-            if state.done:
-                return item
-            waited = self.clock() - start
-            remaining = self.timeout - waited
+            if failure is None:
+                assert item is not None
+                state = self.probe(item)
+                if self.on_poll is not None:
+                    self.on_poll(item, state)
+                if state.done:
+                    return item
+            remaining = self.timeout - (self.clock() - start)
             if remaining <= 0:
-                raise WaitTimeoutError(self.timeout_message(item))
-            elapsed = state.elapsed if state.elapsed is not None else waited
-            delay = self.policy.next_delay(self.polls, elapsed, state.progress, self.rng, previous)
-            if state.progress is not None:
-                previous = (elapsed, state.progress)
-            self.sleep(min(delay, remaining))
-            item = self.fetch()
-            self.polls += 1
+                raise WaitTimeoutError(self._timed_out(item, failure)) from None
+            if failure is None:
+                failures = 0
+                elapsed = state.elapsed if state.elapsed is not None else self.clock() - start
+                delay = self.policy.next_delay(self.polls, elapsed, state.progress, self.rng, previous)
+                if state.progress is not None:
+                    previous = (elapsed, state.progress)
+            else:
+                failures += 1
+                delay = self.policy.outage_backoff(failures)
+            self.last_delay = min(delay, remaining)
+            self.sleep(self.last_delay)
+            looked, failure = self._look()
+            item = looked if failure is None else item
+
+    def _look(self) -> tuple[T | None, Exception | None]:
+        self.polls += 1
+        try:
+            return self.fetch(), None
+        except TRANSIENT as error:
+            if self.on_error is not None:
+                self.on_error(error)
+            return None, error
+
+    def _timed_out(self, item: T | None, failure: Exception | None) -> str:
+        if failure is None:
+            assert item is not None
+            return self.timeout_message(item)
+        known = self.timeout_message(item) if item is not None else f"no status could be read in {self.timeout:.0f}s"
+        return f"{known} The last status read failed: {failure}"

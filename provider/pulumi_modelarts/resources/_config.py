@@ -38,13 +38,19 @@ def set_explicit(settings: Mapping[str, Any]) -> None:
 
 
 def client() -> ModelArtsClient:
-    """A client for the configured settings (config first, then the environment); one per settings."""
+    """A client for the configured settings (config first, then the environment); one per settings.
+
+    Its retry backoffs sleep on the process-wide stop signal, and no write starts once a stop was requested
+    (Pulumi's Cancel) or the engine is gone (``resources._host``).
+    """
     from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+    from pulumi_modelarts.reconcile.waiting import STOP
+    from pulumi_modelarts.resources import _host
 
     with _lock:
         key = tuple(sorted(_explicit.items()))
         found = _clients.get(key)
         if found is None:
-            found = ModelArtsClient(resolve_settings(**dict(key)))
+            found = ModelArtsClient(resolve_settings(**dict(key)), sleep=STOP.sleep, before_write=_host.before_write)
             _clients[key] = found
         return found

@@ -30,10 +30,13 @@ from pulumi_modelarts.reconcile.kinds import Kind, kind_of
 from pulumi_modelarts.reconcile.spec import DEFAULT_NAMESPACE
 from pulumi_modelarts.reconcile.unknown import Unknown
 from pulumi_modelarts.reconcile.waiting import STOP
-from pulumi_modelarts.resources import _config, lifecycle
+from pulumi_modelarts.resources import _config, _host, lifecycle
 from pulumi_modelarts.resources.lifecycle import NAMESPACE, RESOURCE_NAME, ProviderError
 
 __all__ = ["ModelArtsProvider", "ProviderError", "resource_props"]
+
+# Imported by the dynamic-provider host when it unpickles a provider: one-line errors, and the engine watchdog.
+_host.install_in_dynamic_host()
 
 
 def from_pulumi(value: Any) -> Any:

@@ -23,18 +23,24 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pulumi_modelarts import schema
+from pulumi_modelarts.reconcile.board import StatusBoard
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.contract import Approved
 from pulumi_modelarts.reconcile.decision import Decision
 from pulumi_modelarts.reconcile.errors import ChangedSinceApprovalError
 from pulumi_modelarts.reconcile.identity import canonical, canonical_json
 from pulumi_modelarts.reconcile.kinds import Kind
+from pulumi_modelarts.reconcile.observe import DatasetObserver
 from pulumi_modelarts.reconcile.pending import PendingWrites
 from pulumi_modelarts.reconcile.unknown import Unknown, contains_unknown
+from pulumi_modelarts.reconcile.waiting import Interrupted
 from pulumi_modelarts.resources import _config
+
+if TYPE_CHECKING:
+    from pulumi_modelarts.api.client import ModelArtsClient
 
 RESOURCE_NAME = "resource_name"
 NAMESPACE = "namespace"
@@ -42,6 +48,9 @@ SPEC_KEYS = "spec_keys"  # which outputs echo inputs (their values stay where th
 LEGACY_SPEC = "spec"  # state written before 0.2 recorded a copy of the inputs
 RESERVED = frozenset({"__provider", RESOURCE_NAME, NAMESPACE})
 STOP_TIMEOUT_SECONDS = 600.0
+# How long what a host read of a dataset serves the engine's calls: a preview's (or an update's) wave of
+# Diff/Create calls, not the next one. Our own writes drop or update it at once; this bounds others' writes.
+OBSERVATION_MAX_AGE = 10.0
 
 
 class ProviderError(Exception):
@@ -76,13 +85,19 @@ class Change:
 class Session:
     """What one provider process shares between the engine's calls of one deployment.
 
-    ``approve``/``approval``: the decision a Diff (or a preview Create) showed, for the Create or Update
-    of the same inputs. ``claim``/``claimed``: objects a Create or Update of this process follows, so that
-    the Delete of a resource they replace leaves them alone. ``pending``: writes decided and not made yet.
+    ``context``: every call's reconcile context reads through one ``DatasetObserver`` (and polls through one
+    ``StatusBoard``) per client, so the resources of a run observe each dataset once: concurrent Diff, Create
+    and Read calls wait on one read in flight instead of sending their own. What was read is kept for at most
+    ``OBSERVATION_MAX_AGE`` seconds (others' writes), and our own writes drop or update it at once (the rule
+    in ``reconcile.observe``). ``approve``/``approval``: the decision a Diff (or a preview Create) showed,
+    for the Create or Update of the same inputs. ``claim``/``claimed``: objects a Create or Update of this
+    process follows, so that the Delete of a resource they replace leaves them alone. ``pending``: writes
+    decided and not made yet.
     """
 
     def __init__(self) -> None:
         self.pending = PendingWrites()
+        self._shared: dict[int, tuple[ModelArtsClient, DatasetObserver, StatusBoard]] = {}
         self._approvals: dict[str, Approved] = {}
         self._claimed: set[tuple[str, str]] = set()
         self._exclusive: dict[tuple[str, ...], threading.Lock] = {}
@@ -101,8 +116,16 @@ class Session:
             yield
 
     def context(self, *, log: Callable[[str], None], sleep: Callable[[float], None]) -> ReconcileContext:
-        """A reconcile context for one engine call: the configured client, this session's pending writes."""
-        return ReconcileContext.for_client(_config.client(), log=log, sleep=sleep, pending=self.pending)
+        """A reconcile context for one engine call: the configured client, the observation and status board
+        this session shares for it, this session's pending writes."""
+        client = _config.client()
+        with self._lock:
+            shared = self._shared.get(id(client))
+            if shared is None or shared[0] is not client:
+                observer = DatasetObserver(client, max_age=OBSERVATION_MAX_AGE)
+                shared = self._shared[id(client)] = (client, observer, StatusBoard())
+        _, observer, board = shared
+        return ReconcileContext(client, observer, log=log, sleep=sleep, board=board, pending=self.pending)
 
     def approve(self, key: str, decision: Decision) -> None:
         with self._lock:
@@ -334,13 +357,19 @@ def delete(
 
 
 def guarded(kind: Kind, name: str, action: Any) -> Any:
-    """Run reconcile code; a ModelArts or reconcile error becomes one line naming the resource."""
+    """Run reconcile code; a ModelArts or reconcile error becomes one line naming the resource, and so does a
+    stop (Pulumi's Cancel, the engine gone): no write starts after it."""
     from pulumi_modelarts.api.errors import ModelArtsError
 
     try:
         return action()
     except ModelArtsError as error:
         message = str(error)
-        if name and name not in message:
-            message = f"{kind.type_token} '{name}': {message}"
-        raise ProviderError(message) from None
+    except Interrupted:
+        message = (
+            "stopped: the operation was cancelled; nothing more was written. Work already started goes on in"
+            " ModelArts, and the next `pulumi up` resumes waiting on it."
+        )
+    if name and name not in message:
+        message = f"{kind.type_token} '{name}': {message}"
+    raise ProviderError(message) from None
