@@ -442,7 +442,8 @@ def _run(args: argparse.Namespace) -> int:
             if not quiet:
                 digest = saved["specs"]["digest"]
                 also = f", {plural(len(stops), 'orphaned task')} to stop" if stops else ""
-                print(f"Applying the plan in {args.plan_file} ({len(approved)} resources{also}, specs {digest})")
+                count = plural(len(approved), "resource")
+                print(f"Applying the plan in {args.plan_file} ({count}{also}, specs {digest})")
             return _apply(args, outcome, runner, approved, [], progress, quiet, stops)
 
         results = runner.plan()

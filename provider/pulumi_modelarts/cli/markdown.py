@@ -234,7 +234,8 @@ def plan_markdown(
     in_sync = len(results) - len(changed)
     room = _Budget(budget - _size(head) - _NOTE_RESERVE)
     if not changed:
-        tail = [f"All {plural(in_sync, 'resource')} in sync: nothing to do."] if in_sync else []
+        nothing = "" if orphans is not None and orphans.writes else ": nothing to do"
+        tail = [f"All {plural(in_sync, 'resource')} in sync{nothing}."] if in_sync else []
         orphan_part, orphans_left_out = _orphans(orphans, room)
         note = _shortened(context, orphans_left_out=orphans_left_out)
         return "\n".join([*head, *note, "", *tail, *orphan_part]) + "\n"

@@ -66,7 +66,8 @@ def summary_line(results: Sequence[ResourceResult], orphans: OrphanReport | None
     """``Plan: 4 create, 1 in-sync``: how many resources take each action (and orphans, when there are any)."""
     line = "Plan: " + ", ".join(f"{count} {action}" for action, count in sorted(summary_counts(results).items()))
     if orphans is not None and orphans.orphans:
-        fate = "to stop" if orphans.prune else "left running (apply --prune stops them)"
+        them = "it" if len(orphans.orphans) == 1 else "them"
+        fate = "to stop" if orphans.prune else f"left running (apply --prune stops {them})"
         line += f"; {plural(len(orphans.orphans), 'orphaned task')} {fate}"
     return line
 
