@@ -66,9 +66,7 @@ def removed(slow: EmulatorProcess, tmp_path: Path) -> dict[str, Any]:
     pets = ctx.observer.dataset_id_for(None, "pets-detection")
     legacy = identity.task_name(identity.legacy_tag("old-grouping"), "0" * 12)
     legacy_id = ctx.client.create_task(pets, {"task_type": "auto-grouping", "config": {"name": legacy}})
-    tasks = {
-        task["task_name"]: task for dataset in ("pets-detection", "flowers") for task in _tasks(slow, dataset)
-    }
+    tasks = {task["task_name"]: task for dataset in ("pets-detection", "flowers") for task in _tasks(slow, dataset)}
     ours = next(task for name, task in tasks.items() if name.startswith(identity.resource_tag("old-al", "team")))
     foreign = next(task for name, task in tasks.items() if name.startswith(identity.resource_tag("old-al", "other")))
     _specs(tmp_path)  # old-al is no longer declared
@@ -153,7 +151,9 @@ def test_a_plan_made_with_prune_stops_exactly_the_orphan_and_the_waiting_task_th
     stops the orphan first, then starts the new task. Another namespace's task and a legacy one keep running."""
     folder, ours, foreign = removed["folder"], removed["ours"], removed["foreign"]
     _specs(folder, _task("new-al", "pets-detection", wait=True))
-    planned = run("plan", "specs.yaml", "--prune", "--out", "plan.json", "--detailed-exitcode", emulator=slow, cwd=folder)
+    planned = run(
+        "plan", "specs.yaml", "--prune", "--out", "plan.json", "--detailed-exitcode", emulator=slow, cwd=folder
+    )
     assert planned.returncode == 2, planned.stdout + planned.stderr
     assert f"after the running task {ours['task_id']}" in planned.stdout
     assert f"    • stop task {ours['task_id']} (resource 'old-al' is no longer declared)" in planned.stdout

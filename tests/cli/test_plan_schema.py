@@ -107,7 +107,7 @@ def test_the_same_state_gives_the_same_bytes_with_orphans_and_inputs(emulator: E
     second = run("plan", str(ROOT / "specs"), "--format", "json", "--prune", emulator=emulator)
     assert first.stdout == second.stdout and first.returncode == 0
     document = json.loads(first.stdout)
-    assert "\"seconds\"" not in first.stdout and "api_calls" not in document  # timings only with --timings
+    assert '"seconds"' not in first.stdout and "api_calls" not in document  # timings only with --timings
     by_name = {item["name"]: item for item in document["resources"]}
     assert by_name["promote"]["depends_on"] == ["candidate"]
     assert by_name["candidate"]["inputs"]["requirements"]["min_annotated_samples"] == 40
