@@ -15,7 +15,7 @@ task is an **orphan** when
 ``plan`` lists orphans; with ``--prune`` each gets a ``stop-task`` write, and ``apply --prune`` (or
 ``apply --plan`` of a plan made with ``--prune``) stops exactly those: it reads each task again and
 stops it only while it still runs and carries this namespace's tag, as a Pulumi delete of that
-resource would (``Kind.delete``).
+resource would.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 TASK_TOKEN = "modelarts:IntelligentTask"
 TASK_TYPES: tuple[str, ...] = tuple(schema.load_schema(TASK_TOKEN)["properties"]["task_type"]["enum"])
-_STOPPING = 4
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,8 @@ def find(
     found = []
     for (dataset_id, task_type), tasks in zip(jobs, lists, strict=True):
         for task in tasks:
-            if not is_active(task) or task.get("status") == _STOPPING or str(task.get("task_id")) in followed:
+            stopping = task_status_name(task.get("status")) == "stopping"
+            if not is_active(task) or stopping or str(task.get("task_id")) in followed:
                 continue
             former = former_resource(task, namespace)
             if former is None or any(item.claims(task, dataset_id) for item in declared):

@@ -156,6 +156,7 @@ class Runner:
     def plan(self) -> list[ResourceResult]:
         """Decide every resource in dependency order; what depends on a failed or blocked one is skipped."""
         self.prefetch()
+        self._requests = SameRequests()
         results: dict[str, ResourceResult] = {}
         for name in self.specs.order:
             resource = self.specs.resources[name]
