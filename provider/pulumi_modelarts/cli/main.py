@@ -273,6 +273,11 @@ class _Outcome:
         stats = self.client.stats.snapshot() if self.client is not None else None
         return {"command": self.command, "api_calls": stats}
 
+    @property
+    def plan_extra(self) -> dict[str, Any] | None:
+        """What a plan document adds with ``--timings``: the API calls of the run."""
+        return {"api_calls": self.extra["api_calls"]} if getattr(self.args, "timings", False) else None
+
     def context(self, *, planned: bool = False) -> PlanContext:
         """The head of a markdown plan; the project id is asked of the client only once a plan reached the API."""
         from urllib.parse import urlsplit
@@ -309,9 +314,14 @@ class _Outcome:
         if self.json and self.command == "plan":  # the plan document, with ok: false
             from pulumi_modelarts.cli import plan_file
 
-            extra = {"api_calls": self.extra["api_calls"]} if self.args.timings else None
             document = plan_file.document(
-                results, self.spec_set, self.args.paths, self.target, error=message, problems=problems, extra=extra
+                results,
+                self.spec_set,
+                self.args.paths,
+                self.target,
+                error=message,
+                problems=problems,
+                extra=self.plan_extra,
             )
             print(plan_file.dumps(document), end="")
         elif self.json:
@@ -663,9 +673,15 @@ def _report_plan(
     if blocked:
         problems.append(f"blocked: {', '.join(blocked)}")
     error = "; ".join(problems) or None
-    extra = {"api_calls": outcome.extra["api_calls"]} if args.timings else None
     document = plan_file.document(
-        results, spec_set, args.paths, target, error=error, orphans=orphans, extra=extra, timings=args.timings
+        results,
+        spec_set,
+        args.paths,
+        target,
+        error=error,
+        orphans=orphans,
+        extra=outcome.plan_extra,
+        timings=args.timings,
     )
     if args.out:
         try:
