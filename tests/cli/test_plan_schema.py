@@ -112,3 +112,23 @@ def test_the_same_state_gives_the_same_bytes_with_orphans_and_inputs(emulator: E
     assert by_name["promote"]["depends_on"] == ["candidate"]
     assert by_name["candidate"]["inputs"]["requirements"]["min_annotated_samples"] == 40
     assert all(item["dataset_id"] for item in document["resources"])  # resolved, deferred ones included
+
+
+def test_an_acceptance_carries_the_counts_the_decision_knows(emulator: EmulatorProcess, tmp_path: Path) -> None:
+    """A finished auto-label task whose accept rule is added: the write's count and what the rule leaves, by reason."""
+    task = (ROOT / "specs" / "autolabel.yaml").read_text().split("\n  pets-v002:")[0]
+    (tmp_path / "specs.yaml").write_text(
+        task.replace("      accept:\n        min_score: 0.5\n        skip_hard: true\n", "")
+    )
+    assert run("apply", "specs.yaml", "--yes", emulator=emulator, cwd=tmp_path).returncode == 0
+    (tmp_path / "specs.yaml").write_text(task)
+
+    document = json.loads(run("plan", "specs.yaml", "--format", "json", emulator=emulator, cwd=tmp_path).stdout)
+
+    (resource,) = document["resources"]
+    assert resource["action"] == "update"
+    (write,) = resource["writes"]
+    assert write["kind"] == "accept-labels" and isinstance(write["count"], int) and write["count"] > 0
+    assert write["target"] == resource["target_id"]
+    assert set(resource["skipped_counts"]) <= {"low_score", "hard_example", "label_not_allowed"}
+    assert sum(resource["skipped_counts"].values()) > 0

@@ -126,6 +126,8 @@ def resource_document(
         )
         if decision.blocked is not None:
             item["blocked"] = decision.blocked
+        if decision.skipped_counts:  # samples an acceptance leaves, by reason, next to its count
+            item["skipped_counts"] = dict(sorted(decision.skipped_counts.items()))
     item["inputs"] = unknown.to_json(result.inputs) if result.inputs is not None else None
     if result.outputs is not None:
         item["outputs"] = unknown.to_json(result.outputs)
