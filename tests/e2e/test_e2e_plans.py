@@ -116,7 +116,7 @@ def test_up_with_a_saved_plan_does_what_the_plan_showed_and_refuses_a_live_chang
     preview = stack.preview(plan=str(third), diff=True)
     assert "replace" in preview.stdout
     # What the export follows is shown old => new (the ref's own line can only say its version_id is replaced).
-    assert re.search(r'~ version_id\s*: "[^"]+" => ', preview.stdout), preview.stdout
+    assert re.search(r'~ (version_id|versionId)\s*: "[^"]+" => ', preview.stdout), preview.stdout
     stack.up(plan=str(third))
     assert writes(emulator) == {EXPORTS: 1}
     assert stack.outputs()["versionId"] != pinned
