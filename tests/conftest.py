@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,6 +12,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from emulator_process import FAST_FLAGS, EmulatorProcess, start_emulator
+from support import plan_schema
+
+# Every plan document a test produces, here or in a subprocess, is validated against `schema --plan`.
+_PLAN_SPOOL = Path(tempfile.mkdtemp(prefix="plan-documents-"))
+atexit.register(shutil.rmtree, _PLAN_SPOOL, True)
+plan_schema.install(_PLAN_SPOOL)
+
+
+@pytest.fixture(autouse=True)
+def _plan_documents_match_the_schema() -> Iterator[None]:
+    plan_schema.check_and_clear(_PLAN_SPOOL)  # a late process of an earlier test: checked before this one
+    yield
+    plan_schema.check_and_clear(_PLAN_SPOOL)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 
 from pulumi_modelarts.cli import markdown
 from pulumi_modelarts.cli.markdown import PlanContext, failure_markdown, plan_markdown, plan_mermaid
+from pulumi_modelarts.cli.orphans import Orphan, OrphanReport
 from pulumi_modelarts.cli.runner import ResourceResult as Result
 from pulumi_modelarts.reconcile.changes import PropertyChange
 from pulumi_modelarts.reconcile.decision import Action
@@ -225,3 +226,39 @@ def test_a_failure_document_says_what_failed_and_lists_problems_within_the_budge
     assert len(text.encode()) <= markdown.BUDGET
     assert re.search(r"… and [\d,]+ more problems\.", text)
     assert lines[-1] == "No plan was made, so there is nothing to approve or apply from this run."
+
+
+def _orphans(count: int, prune: bool) -> OrphanReport:
+    tasks = [
+        Orphan(f"old-{index}", "ds1", "auto-label", {"task_id": f"t{index}", "task_name": f"pm-old-{index}-abcdef"})
+        for index in range(count)
+    ]
+    return OrphanReport(tuple(tasks), prune)
+
+
+@pytest.mark.parametrize("prune", [False, True])
+def test_orphans_are_their_own_part_with_their_stops_under_prune(prune: bool) -> None:
+    in_sync = [Result("pin", "modelarts:DatasetVersionRef", decision=planned("in-sync", "pin", task_id="v1"))]
+    text = plan_markdown(in_sync, {}, orphans=_orphans(1, prune))
+    lines = text.splitlines()
+    fate = "to stop" if prune else "left running (apply --prune stops it)"
+    assert lines[2] == f"**Plan: 1 in-sync; 1 orphaned task {fate}**"
+    assert "#### Orphans: 1 running task of resources no longer declared" in lines
+    row = next(line for line in lines if line.startswith("| ⊘ | `old-0` | auto\\-label task t0"))
+    if prune:
+        assert row.endswith("| • stop task t0 \\(resource 'old\\-0' is no longer declared\\) |")
+        assert "All 1 resource in sync." in lines  # not "nothing to do": apply stops the orphan
+    else:
+        assert row.endswith("| left running\\: apply \\-\\-prune stops it |")
+        assert "All 1 resource in sync: nothing to do." in lines
+
+
+def test_many_orphans_are_cut_to_fit_with_a_note() -> None:
+    results, dependencies = _big_plan(500)
+    text = plan_markdown(
+        results, dependencies, context=PlanContext(plan_file="plan.json"), orphans=_orphans(5_000, True)
+    )
+    assert len(text.encode()) <= markdown.BUDGET
+    listed = sum(1 for line in text.splitlines() if line.startswith("| ⊘ |"))
+    note = re.search(r"([\d,]+) orphaned tasks not listed", text)
+    assert note is not None and int(note[1].replace(",", "")) + listed == 5_000

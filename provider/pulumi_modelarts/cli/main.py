@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from pulumi_modelarts.cli.markdown import PlanContext
+    from pulumi_modelarts.cli.orphans import OrphanReport
     from pulumi_modelarts.cli.runner import ResourceResult
+    from pulumi_modelarts.reconcile.decision import Write
     from pulumi_modelarts.reconcile.waiting import Probe
     from pulumi_modelarts.specs import SpecProblem
 
@@ -154,6 +156,12 @@ def build_parser() -> _Parser:
             help="the owner of the specs' tasks (default: the spec files' `name:`, else 'default'); another"
             " namespace's tasks are never adopted, replaced or stopped",
         )
+        sub.add_argument(
+            "--prune",
+            action="store_true",
+            help="stop orphans: running tasks of this namespace whose resource is no longer declared (the plan"
+            " lists them either way; only --prune stops them)",
+        )
         _add_credential_flags(sub)
         sub.set_defaults(parser=sub)
         if name == "plan":
@@ -186,10 +194,16 @@ def build_parser() -> _Parser:
     emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of spec files (for editors)")
-    schema.add_argument(
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument(
         "--type",
         dest="type_token",
         help="print one resource type's input schema instead (e.g. modelarts:ExportTask)",
+    )
+    which.add_argument(
+        "--plan",
+        action="store_true",
+        help="print the JSON Schema of the plan document instead (`plan --format json`, `plan --out`)",
     )
     schema.set_defaults(parser=schema)
     return parser
@@ -224,7 +238,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from pulumi_modelarts import schema
 
-    if args.type_token:
+    if args.plan:
+        document = schema.plan_schema()
+    elif args.type_token:
         if args.type_token not in schema.TYPE_TOKENS:
             return _fail(f"unknown type {args.type_token!r}; allowed: {', '.join(sorted(schema.TYPE_TOKENS))}")
         document = schema.type_schema(args.type_token)
@@ -247,6 +263,8 @@ class _Outcome:
         self.command = args.command
         self.client: Any = None
         self.settings: Any = None
+        self.spec_set: Any = None  # once the specs are read
+        self.target: Any = None  # once the settings are resolved
         self.digest: str | None = None  # the saved plan's digest, with plan --out
         self.applied = False  # whether carrying out the plan began (then an interruption may have changed things)
 
@@ -255,6 +273,11 @@ class _Outcome:
         """The fields every JSON document of the run has besides the resources."""
         stats = self.client.stats.snapshot() if self.client is not None else None
         return {"command": self.command, "api_calls": stats}
+
+    @property
+    def plan_extra(self) -> dict[str, Any] | None:
+        """What a plan document adds with ``--timings``: the API calls of the run."""
+        return {"api_calls": self.extra["api_calls"]} if getattr(self.args, "timings", False) else None
 
     def context(self, *, planned: bool = False) -> PlanContext:
         """The head of a markdown plan; the project id is asked of the client only once a plan reached the API."""
@@ -289,7 +312,20 @@ class _Outcome:
         )
 
     def error(self, message: str, results: Sequence[ResourceResult] = (), problems: Sequence[SpecProblem] = ()) -> int:
-        if self.json:
+        if self.json and self.command == "plan":  # the plan document, with ok: false
+            from pulumi_modelarts.cli import plan_file
+
+            document = plan_file.document(
+                results,
+                self.spec_set,
+                self.args.paths,
+                self.target,
+                error=message,
+                problems=problems,
+                extra=self.plan_extra,
+            )
+            print(plan_file.dumps(document), end="")
+        elif self.json:
             from pulumi_modelarts.cli import render
 
             found = {"problems": [asdict(problem) for problem in problems]} if problems else {}
@@ -400,6 +436,7 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
         print(format_problems(error.problems, "text"), file=sys.stderr)
         count = plural(len(error.problems), "problem")
         return outcome.error(f"the specs are not valid ({count})", problems=error.problems)
+    outcome.spec_set = spec_set
     namespace = args.namespace or spec_set.name or DEFAULT_NAMESPACE
 
     with ExitStack() as stack:
@@ -407,9 +444,11 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
             settings = outcome.settings = _settings(args, stack)
         except (_UsageError, ModelArtsError) as error:
             return outcome.error(str(error))
-        target = plan_file.target_of(settings, namespace, emulator=args.emulator)
+        target = outcome.target = plan_file.target_of(settings, namespace, emulator=args.emulator)
         if saved is not None:
             refused = plan_file.refusals(saved, spec_set, target)
+            if args.prune and not plan_file.pruned(saved):
+                refused.append("the plan was made without --prune, so it approves no stop (plan again with --prune)")
             if refused:
                 return outcome.error(f"refusing {args.plan_file}: " + "; ".join(refused))
         client = ModelArtsClient(settings, sleep=STOP.sleep, before_write=STOP.check)
@@ -434,21 +473,29 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
                 )
             runner.prefetch()
             approved = plan_file.approvals(saved)
+            stops = plan_file.orphan_stops(saved)
             if not quiet:
                 digest = saved["specs"]["digest"]
-                print(f"Applying the plan in {args.plan_file} ({len(approved)} resources, specs {digest})")
-            return _apply(args, outcome, runner, approved, [], progress, quiet)
+                also = f", {plural(len(stops), 'orphaned task')} to stop" if stops else ""
+                count = plural(len(approved), "resource")
+                print(f"Applying the plan in {args.plan_file} ({count}{also}, specs {digest})")
+            return _apply(args, outcome, runner, approved, [], progress, quiet, stops)
 
         results = runner.plan()
         rejected = client_rejection(client)
         if rejected is not None:
             return outcome.error(rejected, results)
-        target = plan_file.target_of(settings, namespace, project_id=_project_of(client), emulator=args.emulator)
+        try:
+            orphans = runner.find_orphans(results, args.prune)
+        except ModelArtsError as error:
+            return outcome.error(f"cannot look for orphaned tasks: {error}", results)
+        project = _project_of(client)
+        target = outcome.target = plan_file.target_of(settings, namespace, project_id=project, emulator=args.emulator)
         if args.command == "plan":
-            return _report_plan(args, outcome, results, spec_set, target)
+            return _report_plan(args, outcome, results, spec_set, target, orphans)
 
         if not quiet:
-            print(render.plan_text(results))
+            print(render.plan_text(results, orphans))
         if any(result.failed for result in results):
             return outcome.error("the plan has errors; nothing was applied", results)
         blocked = [result for result in results if result.blocked]
@@ -456,7 +503,7 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
             reasons = "; ".join(f"{r.name}: {r.decision.summary}" for r in blocked if r.decision)
             return outcome.error(f"blocked, so nothing was applied: {reasons}", results)
         waits = any(r.decision and r.decision.action == "wait" for r in results)
-        if not render.pending_changes(results) and not waits:
+        if not render.pending_changes(results) and not waits and not orphans.writes:
             if quiet:
                 print(render.results_json(results, **outcome.extra))
             else:
@@ -466,7 +513,7 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
             if not _confirmed():
                 return outcome.error("cancelled; nothing was applied", results)
             ctx.observer.invalidate()  # time passed at the prompt: apply decides from a fresh observation
-        return _apply(args, outcome, runner, approvals(results), results, progress, quiet)
+        return _apply(args, outcome, runner, approvals(results), results, progress, quiet, orphans.writes)
 
 
 def _project_of(client: Any) -> str | None:
@@ -487,9 +534,14 @@ def _apply(
     planned: Sequence[ResourceResult],
     progress: Any,
     quiet: bool,
+    stops: Sequence[Write] = (),
 ) -> int:
-    """Carry out the approved decisions; a resource whose fresh decision moved is not written, and named."""
-    from pulumi_modelarts.cli import render
+    """Carry out the approved decisions; a resource whose fresh decision moved is not written, and named.
+
+    ``stops`` are the approved stops of orphaned tasks (``--prune``), made first: a declared task that
+    waits for one of them to end can then start.
+    """
+    from pulumi_modelarts.cli import orphans, render
     from pulumi_modelarts.cli.render import plural
 
     outcome.applied = True
@@ -502,22 +554,35 @@ def _apply(
         if not quiet:
             progress.print(render.apply_line(result))
 
+    def stopped(item: orphans.Stopped) -> None:
+        if not quiet:
+            progress.print(render.stop_line(item))
+
     runner.on_result = show
     try:
         with progress, _stop_on_signals():  # the live display ends before the summary is printed
+            pruned = orphans.stop(
+                runner.ctx, stops, runner.namespace, parallelism=runner.parallelism, on_stopped=stopped
+            )
             applied = runner.apply(approved)
     except KeyboardInterrupt:  # waiting.Interrupted: a stop was requested
         return _interrupted(outcome, planned, finished, following)
     failed = [result for result in applied if result.failed or result.skipped]
+    not_stopped = [item for item in pruned if item.error is not None]
     rejected = client_rejection(runner.ctx.client)
     total = plural(len(applied), "resource")
     moved = [result.name for result in applied if result.error and "changed since the plan" in result.error]
     if quiet:
         reason = rejected or (f"{len(failed)} of {total} not applied" if failed else None)
-        print(render.results_json(applied, error=reason, **outcome.extra))
+        if not_stopped and reason is None:
+            reason = f"{plural(len(not_stopped), 'orphaned task')} not stopped"
+        stopped_json = [item.to_json() for item in pruned]
+        print(render.results_json(applied, error=reason, orphans=stopped_json, **outcome.extra))
     else:
         done = len(applied) - len(failed)
         print(f"Applied: {done} of {total} ok" + (f", {len(failed)} not" if failed else ""))
+        if pruned:
+            print(f"Orphaned tasks: {len(pruned) - len(not_stopped)} of {len(pruned)} stopped or ended")
         if moved:
             print(
                 f"changed since the plan: {', '.join(moved)}; nothing was written for them (or what depends on"
@@ -526,7 +591,7 @@ def _apply(
             )
         if rejected is not None:
             print(f"error: {rejected}", file=sys.stderr)
-    return EXIT_ERROR if failed else EXIT_OK
+    return EXIT_ERROR if failed or not_stopped else EXIT_OK
 
 
 def client_rejection(client: Any) -> str | None:
@@ -637,7 +702,12 @@ def _signals_handled_by(handler: Any) -> Iterator[None]:
 
 
 def _report_plan(
-    args: argparse.Namespace, outcome: _Outcome, results: Sequence[ResourceResult], spec_set: Any, target: Any
+    args: argparse.Namespace,
+    outcome: _Outcome,
+    results: Sequence[ResourceResult],
+    spec_set: Any,
+    target: Any,
+    orphans: OrphanReport,
 ) -> int:
     """Print the plan (and save it with ``--out``); exit 1 on errors or anything blocked, else 0 (or 2 with
     pending changes and ``--detailed-exitcode``)."""
@@ -651,8 +721,16 @@ def _report_plan(
     if blocked:
         problems.append(f"blocked: {', '.join(blocked)}")
     error = "; ".join(problems) or None
-    extra = {"api_calls": outcome.extra["api_calls"]} if args.timings else None
-    document = plan_file.document(results, spec_set, args.paths, target, error=error, extra=extra, timings=args.timings)
+    document = plan_file.document(
+        results,
+        spec_set,
+        args.paths,
+        target,
+        error=error,
+        orphans=orphans,
+        extra=outcome.plan_extra,
+        timings=args.timings,
+    )
     if args.out:
         try:
             outcome.digest = plan_file.write(args.out, document)
@@ -665,14 +743,15 @@ def _report_plan(
 
         dependencies = {name: resource.dependencies for name, resource in spec_set.resources.items()}
         planned = any(result.decision is not None for result in results)
-        print(plan_markdown(results, dependencies, context=outcome.context(planned=planned), error=error))
+        context = outcome.context(planned=planned)
+        print(plan_markdown(results, dependencies, context=context, error=error, orphans=orphans))
     else:
-        print(render.plan_text(results))
+        print(render.plan_text(results, orphans))
     if error:
         if args.format != "json":
             print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    if args.detailed_exitcode and render.pending_changes(results):
+    if args.detailed_exitcode and (render.pending_changes(results) or orphans.writes):
         return EXIT_CHANGES
     return EXIT_OK
 

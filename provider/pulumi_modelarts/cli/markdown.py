@@ -17,7 +17,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pulumi_modelarts.cli.orphans import OrphanReport
 from pulumi_modelarts.cli.render import (
+    LEFT_RUNNING,
     SYMBOLS,
     action_of,
     plural,
@@ -179,6 +181,32 @@ def _property_changes(result: ResourceResult) -> list[str]:
     return ["", summary, "", f"{fence}diff", *diff, fence, "", "</details>"]
 
 
+def _orphans(orphans: OrphanReport | None, room: _Budget) -> tuple[list[str], int]:
+    """The orphans part: running tasks of resources no longer declared and their fate; and how many did not fit."""
+    if orphans is None or not orphans.orphans:
+        return [], 0
+    count = plural(len(orphans.orphans), "running task")
+    lines = [
+        "",
+        f"#### Orphans: {count} of resources no longer declared",
+        "",
+        "| | Former resource | Task | Writes |",
+        "|---|---|---|---|",
+    ]
+    if not room.take(lines):
+        return [], len(orphans.orphans)
+    shown = 0
+    for orphan in orphans.orphans:
+        fate = f"• {md_text(_cut(write_text(orphan.stop())))}" if orphans.prune else md_text(LEFT_RUNNING)
+        cells = [SYMBOLS["orphan"], md_code(_cut(orphan.resource, 100)), md_text(_cut(orphan.summary)), fate]
+        row = "| " + " | ".join(cells) + " |"
+        if not room.take([row]):
+            break
+        lines.append(row)
+        shown += 1
+    return lines, len(orphans.orphans) - shown
+
+
 def _by_priority(results: Sequence[ResourceResult]) -> list[ResourceResult]:
     return sorted(results, key=lambda result: _PRIORITY.get(action_of(result), len(_PRIORITY)))
 
@@ -189,23 +217,28 @@ def plan_markdown(
     *,
     context: PlanContext | None = None,
     error: str | None = None,
+    orphans: OrphanReport | None = None,
     budget: int = BUDGET,
 ) -> str:
-    """The pull-request comment of a plan: context, summary, the changed resources with every write, a picture.
+    """The pull-request comment of a plan: context, summary, the changed resources with every write, a picture,
+    and the orphaned tasks (with their stops under ``--prune``).
 
     ``error`` says why nothing can be applied (errors, a blocked gate). The document stays within
     ``budget`` UTF-8 bytes at any number of resources.
     """
     context = context or PlanContext()
-    head = [*_heading("ModelArts plan", context), "", f"**{summary_line(results)}**"]  # actions and counts only
+    head = [*_heading("ModelArts plan", context), "", f"**{summary_line(results, orphans)}**"]  # counts only
     if error:
         head += ["", f"**Nothing can be applied**: {md_text(_cut(error, 2_000))}"]
     changed = [result for result in results if action_of(result) != "in-sync"]
     in_sync = len(results) - len(changed)
-    if not changed:
-        tail = [f"All {plural(in_sync, 'resource')} in sync: nothing to do."] if in_sync else []
-        return "\n".join([*head, "", *tail]) + "\n"
     room = _Budget(budget - _size(head) - _NOTE_RESERVE)
+    if not changed:
+        nothing = "" if orphans is not None and orphans.writes else ": nothing to do"
+        tail = [f"All {plural(in_sync, 'resource')} in sync{nothing}."] if in_sync else []
+        orphan_part, orphans_left_out = _orphans(orphans, room)
+        note = _shortened(context, orphans_left_out=orphans_left_out)
+        return "\n".join([*head, *note, "", *tail, *orphan_part]) + "\n"
 
     table = ["", "| | Resource | Type | Action | Details | Writes |", "|---|---|---|---|---|---|"]
     in_sync_line = ["", f"{plural(in_sync, 'resource')} in sync, not listed."] if in_sync else []
@@ -226,6 +259,8 @@ def plan_markdown(
             graph = ["_The picture of the plan is left out: it does not fit in one comment._"]
             room.take(["", *graph])
         body += ["", *graph]
+    orphan_part, orphans_left_out = _orphans(orphans, room)
+    body += orphan_part
 
     with_changes = [
         result for result in changed if result.name in shown and result.decision and result.decision.changes
@@ -243,10 +278,17 @@ def plan_markdown(
     if len(detailed) < len(with_changes):
         missing = len(with_changes) - len(detailed)
         left_out.append(f"the property changes of {plural(missing, 'resource')} left out")
-    if left_out:
-        note = f"**Shortened to fit one comment**: {'; '.join(left_out)}. The full plan: {context.full_plan()}."
-        head += ["", note]
-    return "\n".join([*head, *body]) + "\n"
+    return "\n".join([*head, *_shortened(context, left_out, orphans_left_out), *body]) + "\n"
+
+
+def _shortened(context: PlanContext, left_out: Sequence[str] = (), orphans_left_out: int = 0) -> list[str]:
+    """The note of a comment cut to fit: what was left out, and where the full plan is (nothing when complete)."""
+    parts = [*left_out]
+    if orphans_left_out:
+        parts.append(f"{plural(orphans_left_out, 'orphaned task')} not listed")
+    if not parts:
+        return []
+    return ["", f"**Shortened to fit one comment**: {'; '.join(parts)}. The full plan: {context.full_plan()}."]
 
 
 def plan_mermaid(results: Sequence[ResourceResult], dependencies: Mapping[str, Iterable[str]]) -> list[str]:

@@ -16,16 +16,18 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from pulumi_modelarts import __version__
+from pulumi_modelarts.cli.orphans import OrphanReport
 from pulumi_modelarts.cli.runner import ResourceResult
 from pulumi_modelarts.reconcile import unknown
 from pulumi_modelarts.reconcile.contract import Approved
-from pulumi_modelarts.specs import SpecSet
+from pulumi_modelarts.reconcile.decision import Decision, Write
+from pulumi_modelarts.specs import SpecProblem, SpecSet
 
 FORMAT = "pulumi-modelarts/plan"
 FORMAT_VERSION = 1
@@ -91,9 +93,23 @@ def _action(result: ResourceResult) -> str:
     return result.decision.action
 
 
-def resource_document(result: ResourceResult, depends_on: Iterable[str], *, timings: bool = False) -> dict[str, Any]:
+def _dataset_id(decision: Decision) -> Any:
+    """The dataset a decision acts on: its own, else the one its writes name (a deferred decision's)."""
+    if decision.dataset_id is not None:
+        return decision.dataset_id
+    named = {repr(write.dataset_id): write.dataset_id for write in decision.writes if write.dataset_id is not None}
+    return next(iter(named.values())) if len(named) == 1 else None
+
+
+def resource_document(
+    result: ResourceResult, depends_on: Iterable[str], declared: Mapping[str, Any], *, timings: bool = False
+) -> dict[str, Any]:
+    """One resource of the plan document; ``declared`` are its properties as written (for a dataset id given
+    literally when the resource was not planned)."""
     item: dict[str, Any] = {"name": result.name, "type": result.type_token, "depends_on": sorted(depends_on)}
     decision = result.decision
+    literal = declared.get("dataset_id")
+    item["dataset_id"] = literal if isinstance(literal, str) and "${" not in literal else None
     if result.error is not None:
         item.update(action="error", error=result.error)
     elif result.skipped is not None:
@@ -102,7 +118,7 @@ def resource_document(result: ResourceResult, depends_on: Iterable[str], *, timi
         item.update(
             action=decision.action,
             summary=decision.summary,
-            dataset_id=unknown.to_json(decision.dataset_id),
+            dataset_id=unknown.to_json(_dataset_id(decision)),
             target_id=decision.target_id,
             writes=[write.to_json() for write in decision.writes],
             changes=[unknown.to_json({"path": c.path, "old": c.old, "new": c.new}) for c in decision.changes],
@@ -110,6 +126,9 @@ def resource_document(result: ResourceResult, depends_on: Iterable[str], *, timi
         )
         if decision.blocked is not None:
             item["blocked"] = decision.blocked
+        if decision.skipped_counts:  # samples an acceptance leaves, by reason, next to its count
+            item["skipped_counts"] = dict(sorted(decision.skipped_counts.items()))
+    item["inputs"] = unknown.to_json(result.inputs) if result.inputs is not None else None
     if result.outputs is not None:
         item["outputs"] = unknown.to_json(result.outputs)
     if timings:
@@ -119,32 +138,53 @@ def resource_document(result: ResourceResult, depends_on: Iterable[str], *, timi
 
 def document(
     results: Sequence[ResourceResult],
-    spec_set: SpecSet,
+    spec_set: SpecSet | None,
     paths: Sequence[str],
-    target: Target,
+    target: Target | None,
     *,
     error: str | None = None,
+    orphans: OrphanReport | None = None,
+    problems: Sequence[SpecProblem] = (),
     extra: Mapping[str, Any] | None = None,
     timings: bool = False,
 ) -> dict[str, Any]:
-    """The plan document (``--format json`` and ``--out``): the same state gives the same bytes."""
-    files = spec_files(spec_set)
+    """The plan document (``--format json`` and ``--out``): the same state gives the same bytes.
+
+    A plan that could not be made (invalid specs, settings, rejected credentials) is the same document with
+    ``ok: false``: ``specs`` is null when the specs could not be read, ``target`` when no settings were
+    resolved, and ``problems`` lists what is wrong in the specs.
+    """
+    orphans = orphans or OrphanReport()
     counts = Counter(_action(item) for item in results)
+    specs = None
+    if spec_set is not None:
+        files = spec_files(spec_set)
+        specs = {"paths": list(paths), "files": files, "digest": specs_digest(files)}
+    resources = [
+        resource_document(
+            item,
+            spec_set.resources[item.name].dependencies if spec_set else (),
+            spec_set.resources[item.name].properties if spec_set else {},
+            timings=timings,
+        )
+        for item in results
+    ]
+    pending = any(item.decision is not None and item.decision.pending for item in results) or bool(orphans.writes)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "tool_version": __version__,
         "ok": error is None,
         "error": error,
-        "specs": {"paths": list(paths), "files": files, "digest": specs_digest(files)},
-        "target": target.to_json(),
+        "specs": specs,
+        "target": target.to_json() if target is not None else None,
         "summary": dict(sorted(counts.items())),
-        "changes_pending": any(item.decision is not None and item.decision.pending for item in results),
+        "changes_pending": pending,
         "blocked": [item.name for item in results if item.blocked],
         "failed": [item.name for item in results if item.failed],
-        "resources": [
-            resource_document(item, spec_set.resources[item.name].dependencies, timings=timings) for item in results
-        ],
+        "resources": resources,
+        "orphans": orphans.to_json(),
+        **({"problems": [asdict(problem) for problem in problems]} if problems else {}),
         **(extra or {}),
     }
 
@@ -213,6 +253,24 @@ def refusals(plan: Mapping[str, Any], spec_set: SpecSet, target: Target) -> list
         what = ", ".join([*failed, *blocked]) or str(plan.get("error"))
         reasons.append(f"the plan did not succeed ({what}): there is nothing approved to apply")
     return reasons
+
+
+def pruned(plan: Mapping[str, Any]) -> bool:
+    """Whether the plan was made with ``--prune`` (its orphans' stops are approved)."""
+    orphans = plan.get("orphans")
+    return isinstance(orphans, Mapping) and orphans.get("prune") is True
+
+
+def orphan_stops(plan: Mapping[str, Any]) -> list[Write]:
+    """The stops of orphaned tasks that a plan made with ``--prune`` approves (none otherwise)."""
+    if not pruned(plan):
+        return []
+    return [
+        Write.from_json(write)
+        for task in plan["orphans"].get("tasks") or ()
+        for write in task.get("writes") or ()
+        if write.get("kind") == "stop-task"
+    ]
 
 
 def approvals(plan: Mapping[str, Any]) -> dict[str, Approved]:

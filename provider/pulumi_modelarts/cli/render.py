@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from pulumi_modelarts.cli.orphans import OrphanReport, Stopped
 from pulumi_modelarts.cli.runner import ResourceResult
 from pulumi_modelarts.reconcile import unknown
 from pulumi_modelarts.reconcile.decision import Write
@@ -23,7 +24,10 @@ SYMBOLS = {
     "wait": "…",
     "blocked": "!",
     "error": "✗",
+    "orphan": "⊘",
 }
+# What a plan made without --prune says of each orphan.
+LEFT_RUNNING = "left running: apply --prune stops it"
 
 
 def short_type(type_token: str) -> str:
@@ -58,16 +62,32 @@ def summary_counts(results: Sequence[ResourceResult]) -> Counter[str]:
     return Counter(action_of(result) for result in results)
 
 
-def summary_line(results: Sequence[ResourceResult]) -> str:
-    """``Plan: 4 create, 1 in-sync``: how many resources take each action."""
-    return "Plan: " + ", ".join(f"{count} {action}" for action, count in sorted(summary_counts(results).items()))
+def summary_line(results: Sequence[ResourceResult], orphans: OrphanReport | None = None) -> str:
+    """``Plan: 4 create, 1 in-sync``: how many resources take each action (and orphans, when there are any)."""
+    line = "Plan: " + ", ".join(f"{count} {action}" for action, count in sorted(summary_counts(results).items()))
+    if orphans is not None and orphans.orphans:
+        them = "it" if len(orphans.orphans) == 1 else "them"
+        fate = "to stop" if orphans.prune else f"left running (apply --prune stops {them})"
+        line += f"; {plural(len(orphans.orphans), 'orphaned task')} {fate}"
+    return line
 
 
 def pending_changes(results: Sequence[ResourceResult]) -> bool:
     return any(result.decision is not None and result.decision.pending for result in results)
 
 
-def plan_text(results: Sequence[ResourceResult]) -> str:
+def orphan_lines(orphans: OrphanReport) -> list[str]:
+    """The orphans part of a text plan: each running task whose resource is no longer declared, and its fate."""
+    if not orphans.orphans:
+        return []
+    lines = ["", f"Orphans: {plural(len(orphans.orphans), 'running task')} of resources no longer declared"]
+    for orphan in orphans.orphans:
+        lines.append(f"{SYMBOLS['orphan']} {orphan.resource} (no longer declared): {orphan.summary}")
+        lines.append(f"    • {write_text(orphan.stop())}" if orphans.prune else f"    {LEFT_RUNNING}")
+    return lines
+
+
+def plan_text(results: Sequence[ResourceResult], orphans: OrphanReport | None = None) -> str:
     lines = []
     for result in results:
         action = action_of(result)
@@ -80,7 +100,9 @@ def plan_text(results: Sequence[ResourceResult]) -> str:
         lines.extend(f"    • {write_text(write)}" for write in result.decision.writes)
         for change in result.decision.changes:
             lines.append(f"    ~ {change.path}: {value_text(change.old)} => {value_text(change.new)}")
-    lines += ["", summary_line(results)]
+    if orphans is not None:
+        lines += orphan_lines(orphans)
+    lines += ["", summary_line(results, orphans)]
     return "\n".join(lines)
 
 
@@ -139,3 +161,10 @@ def apply_line(result: ResourceResult) -> str:
         reasons = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in sorted(skipped.items()) if count)
         extra = f", accepted {outputs['accepted_count']} auto-labels" + (f" (skipped {reasons})" if reasons else "")
     return f"✓ {result.name} ({kind}){what} {status}{adopted}{extra} in {result.seconds:.1f}s"
+
+
+def stop_line(stopped: Stopped) -> str:
+    """What apply did with one approved stop of an orphaned task."""
+    if stopped.error is not None:
+        return f"✗ orphaned task {stopped.task_id} not stopped: {stopped.error}"
+    return f"✓ orphaned task {stopped.task_id}: {stopped.outcome}"

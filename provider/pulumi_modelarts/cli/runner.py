@@ -26,6 +26,8 @@ from typing import Any
 
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError
+from pulumi_modelarts.cli import orphans
+from pulumi_modelarts.cli.claims import SameRequests
 from pulumi_modelarts.cli.workers import Workers, WriteSlots
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.contract import Approved
@@ -51,6 +53,7 @@ class ResourceResult:
     name: str
     type_token: str
     decision: Decision | None = None
+    inputs: Mapping[str, Any] | None = None  # normalized, references resolved (unknowns where not known yet)
     outputs: dict[str, Any] | None = None
     error: str | None = None
     skipped: str | None = None
@@ -85,6 +88,7 @@ class Runner:
     on_result: Callable[[ResourceResult], None] | None = None
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _requests: SameRequests = field(default_factory=SameRequests)
 
     def _inputs(self, resource: DeclaredResource) -> dict[str, Any]:
         with self._lock:
@@ -158,6 +162,7 @@ class Runner:
     def plan(self) -> list[ResourceResult]:
         """Decide every resource in dependency order; what depends on a failed or blocked one is skipped."""
         self.prefetch()
+        self._requests = SameRequests()
         results: dict[str, ResourceResult] = {}
         for name in self.specs.order:
             resource = self.specs.resources[name]
@@ -178,11 +183,13 @@ class Runner:
         started = time.monotonic()
         try:
             spec = self._spec(resource)
+            result.inputs = spec.inputs
             if contains_unknown(spec.inputs):
                 result.decision = kind.deferred(spec)
                 self._publish(resource.name, spec.inputs, None, None)
             else:
-                decision = result.decision = kind.decision(self.ctx, spec)
+                decision = kind.decision(self.ctx, spec)
+                decision = result.decision = self._requests.check(resource.name, kind.type_token, spec.inputs, decision)
                 self.ctx.pending.note(resource.name, decision)
                 live = None
                 if decision.target is not None and decision.action in _LIVE_ACTIONS:
@@ -192,6 +199,10 @@ class Runner:
             result.error = _message(resource.name, error)
         result.seconds = time.monotonic() - started
         return result
+
+    def find_orphans(self, results: Sequence[ResourceResult], prune: bool) -> orphans.OrphanReport:
+        """Running tasks of this namespace on the datasets the plan touches whose resource is no longer declared."""
+        return orphans.find(self.ctx, self.specs, results, self.namespace, prune=prune, parallelism=self.parallelism)
 
     # --- apply ---
     def apply(self, approved: Mapping[str, Approved]) -> list[ResourceResult]:

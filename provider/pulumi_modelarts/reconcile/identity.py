@@ -14,6 +14,7 @@ defaults filled), keys sorted.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ _NAME_PREFIX = "pm-"
 _SLUG_LENGTH = 40
 _TAG_HASH_LENGTH = 6
 _ATTEMPT_RE = re.compile(r"^(?P<base>.+?)(?:-r(?P<attempt>[0-9]+))?$")
+_TAG_RE = re.compile(rf"{_NAME_PREFIX}(?P<slug>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)-[0-9a-f]{{{_TAG_HASH_LENGTH}}}")
 _GENERATED_RE = re.compile(
     rf"^(?P<tag>{_NAME_PREFIX}.+-[0-9a-f]{{{_TAG_HASH_LENGTH}}})-(?P<fp>[0-9a-f]{{{FINGERPRINT_LENGTH}}})"
     r"(?:-r(?P<attempt>[0-9]+))?$"
@@ -64,6 +66,31 @@ def _tag(resource_name: str, hashed: str) -> str:
 def resource_tag(resource_name: str, namespace: str) -> str:
     """``pm-<slug>-<hash of namespace and name>``: readable, injective in practice, one owner per tag."""
     return _tag(resource_name, json.dumps([namespace, resource_name]))
+
+
+# A former resource name is recovered from its slug with any mix of '-' and '_' up to this many separators.
+_MIXED_SEPARATORS = 4
+
+
+def resource_name_of(tag: str, namespace: str) -> str | None:
+    """The resource name whose tag in ``namespace`` is ``tag``, if its slug gives it back; else None.
+
+    The slug keeps lowercase letters and digits and turns ``_`` into ``-``, so the names tried are the slug
+    with each ``-`` as ``-`` or ``_`` (any mix up to four separators, else all one or the other). A name is
+    returned only when its tag in ``namespace`` is exactly ``tag``: a tag of another namespace, a legacy
+    tag, or a name the slug does not give back (capitals, longer than the slug keeps) is never attributed.
+    """
+    match = _TAG_RE.fullmatch(tag)
+    if match is None:
+        return None
+    parts = match.group("slug").split("-")
+    gaps = len(parts) - 1
+    choices = itertools.product("-_", repeat=gaps) if gaps <= _MIXED_SEPARATORS else (("-",) * gaps, ("_",) * gaps)
+    for separators in choices:
+        name = parts[0] + "".join(sep + part for sep, part in zip(separators, parts[1:], strict=True))
+        if resource_tag(name, namespace) == tag:
+            return name
+    return None
 
 
 def legacy_tag(resource_name: str) -> str:

@@ -6,7 +6,9 @@ Shipped documents (package data, loaded with ``importlib.resources``):
 * ``intelligent_task.json``, ``export_task.json``, ``dataset_version_ref.json``: the input
   properties of each resource type, with ``x-outputs`` (output names) and ``x-api-fields``
   (the inputs that are sent to the API);
-* ``spec_file.json``: a YAML spec file (``resources: {name: {type, properties, options}}``).
+* ``spec_file.json``: a YAML spec file (``resources: {name: {type, properties, options}}``);
+* ``plan.json``: the plan document of the CLI (``plan --format json``, ``plan --out``), on its own:
+  :func:`plan_schema`.
 
 They refer to each other by ``$id``; :func:`spec_file_schema` returns one self-contained
 document for editors. Extra keywords: ``x-expected`` (wording of what a value must be),
@@ -49,6 +51,7 @@ __all__ = [
     "inputs_of",
     "load_schema",
     "outputs_of",
+    "plan_schema",
     "registry",
     "spec_file_schema",
     "type_schema",
@@ -130,6 +133,11 @@ def type_schema(type_token: str) -> dict[str, Any]:
     document = {"$schema": bundled["$schema"], "title": f"{type_token} inputs", **root}
     document["$defs"] = bundled["$defs"]
     return copy.deepcopy(document)
+
+
+def plan_schema() -> dict[str, Any]:
+    """The JSON Schema of the CLI's plan document (``pulumi-modelarts schema --plan``), self-contained."""
+    return copy.deepcopy(raw_schema("plan"))
 
 
 def _resource_schema(type_token: str) -> dict[str, Any]:
