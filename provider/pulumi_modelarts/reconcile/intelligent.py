@@ -9,6 +9,12 @@ attempt is never adopted: the next attempt is named ``...-r2``, ``...-r3``.
 
 Tasks named before namespaces existed (``identity.legacy_tag``) are adopted when their fingerprint is
 this request's, and never stopped or replaced: nothing in such a name says which stack owns it.
+
+``triggers`` (any values, as pulumi-command's) are part of the identity: their fingerprint goes into the
+request, in ``config.description`` (``triggers <fingerprint>``, after the user's own description), so
+it is in the task name's fingerprint and in the echoed request alike. A change of triggers is a new
+request (a replace, the old task stopped if it runs), and the task started for the current triggers is
+recognized under every reading, also where the API echoes no name.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from pulumi_modelarts.reconcile.unknown import Text, Unknown, first_unknown
 from pulumi_modelarts.reconcile.waiting import Probe
 
 API_FIELDS = ("task_type", "collect_key_sample", "model_id", "config")
+TRIGGERS_NOTE = "triggers"
 # One task of each of these types runs per dataset at a time (ModelArts.4386, 4387; 4964 or 4409 for grouping).
 EXCLUSIVE_TYPES = frozenset({"auto-label", "pre-label", "auto-grouping"})
 _SERVER_NAME = re.compile(r"[A-Za-z0-9]{16,24}")
@@ -71,13 +78,30 @@ class IntelligentTaskSpec(ResourceSpec):
         name = (self.inputs.get("config") or {}).get("name")
         return str(name) if name else None
 
+    @property
+    def triggers_note(self) -> Text | None:
+        """``triggers <fingerprint>`` of the declared triggers (None without any; unknown while one is)."""
+        triggers = self.inputs.get("triggers")
+        if triggers is None or triggers == []:
+            return None
+        pending = first_unknown(triggers)
+        if pending is not None:
+            return Unknown(f"{pending.reference} (in triggers)")
+        return f"{TRIGGERS_NOTE} {identity.fingerprint(triggers)}"
+
     def request_body(self, name: Text | None = None) -> dict[str, Any]:
-        """The POST body; ``name`` goes into ``config.name``, the task's identity."""
+        """The POST body; ``name`` goes into ``config.name``, the task's identity, and the triggers' note
+        into ``config.description`` (after the declared description, if any)."""
         body: dict[str, Any] = identity.canonical(
             {key: copy.deepcopy(self.inputs[key]) for key in API_FIELDS if key in self.inputs}
         )
         config = dict(body.get("config") or {})
         config.pop("name", None)
+        note = self.triggers_note
+        if isinstance(note, Unknown):
+            config["description"] = note
+        elif note is not None:
+            config["description"] = f"{config['description']} ({note})" if config.get("description") else note
         if name is not None:
             config["name"] = name
         if config or "config" in body:
