@@ -22,14 +22,12 @@ from typing import Any
 from pulumi_modelarts.api.errors import APIError, Meaning, meaning_of
 from pulumi_modelarts.reconcile import echo, follow, identity
 from pulumi_modelarts.reconcile.board import PAGE_SIZE
-from pulumi_modelarts.reconcile.changes import diff_values
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.decision import Action, Decision, Write, adopt_blocked, blocked
+from pulumi_modelarts.reconcile.decision import Decision, Write, blocked
+from pulumi_modelarts.reconcile.decision import deferred as deferred_decision
 from pulumi_modelarts.reconcile.errors import (
     ChangedSinceApprovalError,
-    ConflictError,
     TaskFailedError,
-    WaitTimeoutError,
 )
 from pulumi_modelarts.reconcile.importing import fit_inputs
 from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
@@ -41,7 +39,7 @@ from pulumi_modelarts.reconcile.status import (
     IMPORT_NOT_EXIST,
     import_status_name,
 )
-from pulumi_modelarts.reconcile.unknown import Text, Unknown, first_unknown
+from pulumi_modelarts.reconcile.unknown import Text, Unknown
 from pulumi_modelarts.reconcile.waiting import Probe
 
 TYPE_TOKEN = "modelarts:ImportTask"
@@ -149,36 +147,25 @@ def observe(ctx: ReconcileContext, spec: ImportTaskSpec, *, fresh: bool = False)
     return classify(dataset_id, spec.request_body(), ctx.observer.import_tasks(dataset_id))
 
 
-def _echoed_body(task: Mapping[str, Any], keys: Any) -> dict[str, Any]:
-    return {key: task.get(key) for key in keys if task.get(key) is not None}
-
-
-def _follow(spec: ImportTaskSpec, dataset_id: str, task: Mapping[str, Any], adopting: bool) -> Decision:
-    verb = "adopt import" if adopting else "import"
-    if task.get("status") == IMPORT_FAILED:
-        return blocked(
-            f"{verb} {describe_import(task)} failed: {follow.failure_reason(task)}", "failed", dataset_id, target=task
-        )
-    if is_active(task) and spec.wait:
-        return Decision("wait", f"wait for {verb} {describe_import(task)}", dataset_id, target=task)
-    note = " (wait: false, so apply does not wait for it)" if is_active(task) else ""
-    action: Action = "adopt" if adopting else "in-sync"
-    return Decision(action, f"{verb} {describe_import(task)}{note}", dataset_id, target=task)
+def _failed(task: Mapping[str, Any]) -> bool:
+    return task.get("status") == IMPORT_FAILED
 
 
 def decide(observed: ImportObservation, spec: ImportTaskSpec) -> Decision:
     """The one decision for this import; the CLI renders and carries it out, the Pulumi adapters map it."""
     dataset_id = observed.dataset_id
     body = spec.request_body()
-    if observed.adopt_requested:
-        task = observed.adopted
-        if task is None or not echo.import_matches(task, body):
-            changes = diff_values(_echoed_body(task, body), body) if task is not None else []
-            return adopt_blocked(str(spec.adopt_task_id), dataset_id, task, changes)
-        return _follow(spec, dataset_id, task, adopting=True)
-    found = observed.adoptable
-    if found is not None:
-        return _follow(spec, dataset_id, found, adopting=False)
+    known = follow.existing(
+        IMPORTS,
+        observed,
+        body=body,
+        matches=echo.import_matches,
+        failed=_failed,
+        wait=spec.wait,
+        adopt_task_id=spec.adopt_task_id,
+    )
+    if known is not None:
+        return known
     waits_for = observed.running_others[0] if observed.running_others else None
     if waits_for is not None and not spec.wait:
         return blocked(
@@ -218,19 +205,6 @@ IMPORTS = follow.Family(
 )
 
 
-def _wait_for_other(
-    ctx: ReconcileContext, spec: ImportTaskSpec, dataset_id: str, other: Mapping[str, Any], deadline: Deadline
-) -> None:
-    ctx.log(f"{spec.resource_name}: waiting for the running import {describe_import(other)} to end before starting")
-    try:
-        follow.wait(ctx, IMPORTS, spec.resource_name, dataset_id, str(other["task_id"]), deadline.remaining)
-    except WaitTimeoutError:
-        raise ConflictError(
-            f"{spec.resource_name}: the running import {describe_import(other)} did not end within timeout_seconds"
-            f" ({deadline.seconds:.0f}s); nothing was started"
-        ) from None
-
-
 def _start(ctx: ReconcileContext, spec: ImportTaskSpec, write: Write, deadline: Deadline) -> str:
     """Send the create once (a release in progress, 4343, is waited out); a lost answer adopts what it committed."""
     dataset_id = str(write.dataset_id)
@@ -264,17 +238,14 @@ def _start(ctx: ReconcileContext, spec: ImportTaskSpec, write: Write, deadline: 
 
 def execute(ctx: ReconcileContext, spec: ImportTaskSpec, decision: Decision) -> dict[str, Any]:
     """Carry out ``decision``: exactly its writes, then follow the import; returns the outputs."""
-    if decision.action == "blocked":
-        raise (TaskFailedError if decision.blocked == "failed" else ConflictError)(
-            f"{spec.resource_name}: {decision.summary}"
-        )
+    follow.refuse_if_blocked(spec.resource_name, decision)
     deadline = Deadline(ctx, spec.timeout_seconds)
     dataset_id = str(decision.dataset_id)
     start = decision.first("start-import")
     initial: dict[str, Any] | None = dict(decision.target) if decision.target is not None else None
     if start is not None:
         if decision.waits_for is not None:
-            _wait_for_other(ctx, spec, dataset_id, decision.waits_for, deadline)
+            follow.wait_for_other(ctx, IMPORTS, spec.resource_name, dataset_id, decision.waits_for, deadline)
         task_id, initial = _start(ctx, spec, start, deadline), None
     else:
         task_id = str(decision.target_id)
@@ -325,11 +296,8 @@ def read(ctx: ReconcileContext, dataset_id: str, task_id: str) -> dict[str, Any]
 
 def deferred(spec: ImportTaskSpec) -> Decision:
     """Inputs known only after apply: the one import this resource may start then."""
-    reference = first_unknown(spec.inputs) or Unknown(spec.resource_name)
-    dataset_id: Text | None = spec.dataset_id or Unknown(f"{spec.resource_name}.dataset_id")
-    start = Write("start-import", f"start {spec.describe_request()}", dataset_id, None, spec.request_body())
-    summary = f"inputs known after apply ({reference.reference}); decided then, within the writes listed"
-    return Decision("create", summary, None, (start,))
+    text = f"start {spec.describe_request()}"
+    return deferred_decision(spec.awaited, (Write("start-import", text, spec.dataset_text, None, spec.request_body()),))
 
 
 def identity_key(spec: ImportTaskSpec) -> str:

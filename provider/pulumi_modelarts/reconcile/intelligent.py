@@ -32,12 +32,12 @@ from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.changes import diff_values
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.decision import Action, Decision, Write, adopt_blocked, blocked
+from pulumi_modelarts.reconcile.decision import deferred as deferred_decision
 from pulumi_modelarts.reconcile.errors import (
     ChangedSinceApprovalError,
     ConflictError,
     ReconcileError,
     TaskFailedError,
-    WaitTimeoutError,
 )
 from pulumi_modelarts.reconcile.importing import fit_inputs
 from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
@@ -462,29 +462,6 @@ def _start(ctx: ReconcileContext, spec: IntelligentTaskSpec, write: Write, deadl
         ctx.observer.invalidate(dataset_id, "tasks")
 
 
-def _wait_for_other(
-    ctx: ReconcileContext, spec: IntelligentTaskSpec, other: Mapping[str, Any], deadline: Deadline
-) -> None:
-    dataset_id = str(other.get("dataset_id") or spec.dataset_id or "")
-    message = f"{spec.resource_name}: waiting for the running task {describe_task(other)} to end before starting"
-    ctx.log(message)
-    try:
-        follow.wait(
-            ctx,
-            TASKS,
-            spec.resource_name,
-            dataset_id,
-            str(other["task_id"]),
-            deadline.remaining,
-            sub_kind=spec.task_type,
-        )
-    except WaitTimeoutError:
-        raise ConflictError(
-            f"{spec.resource_name}: the running task {describe_task(other)} did not end within timeout_seconds"
-            f" ({deadline.seconds:.0f}s); nothing was started"
-        ) from None
-
-
 def stop_task(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: float) -> None:
     """Stop a task and wait until it has stopped; one that ends at the same moment counts as stopped."""
     try:
@@ -500,10 +477,7 @@ def stop_task(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: flo
 
 def execute(ctx: ReconcileContext, spec: IntelligentTaskSpec, decision: Decision) -> dict[str, Any]:
     """Carry out ``decision``: exactly its writes, in order, then follow the task; returns the outputs."""
-    if decision.action == "blocked":
-        raise (TaskFailedError if decision.blocked == "failed" else ConflictError)(
-            f"{spec.resource_name}: {decision.summary}"
-        )
+    follow.refuse_if_blocked(spec.resource_name, decision)
     deadline = Deadline(ctx, spec.timeout_seconds)
     dataset_id = str(decision.dataset_id)
     task_id = decision.target_id
@@ -515,7 +489,10 @@ def execute(ctx: ReconcileContext, spec: IntelligentTaskSpec, decision: Decision
             stop_task(ctx, dataset_id, str(write.target), deadline.remaining)
         elif write.kind == "start-task":
             if decision.waits_for is not None:
-                _wait_for_other(ctx, spec, {"dataset_id": dataset_id, **decision.waits_for}, deadline)
+                label = spec.resource_name
+                follow.wait_for_other(
+                    ctx, TASKS, label, dataset_id, decision.waits_for, deadline, sub_kind=spec.task_type
+                )
             task_id, initial, adopted = _start(ctx, spec, write, deadline), None, False
     if task_id is None:
         raise ConflictError(f"{spec.resource_name}: nothing to follow ({decision.summary})")
@@ -613,8 +590,7 @@ def stop_if_owned(
 
 def deferred(spec: IntelligentTaskSpec) -> Decision:
     """Inputs known only after apply: every write this resource may make then, and nothing else."""
-    dataset_id: Text | None = spec.dataset_id or Unknown(f"{spec.resource_name}.dataset_id")
-    name = first_unknown(spec.inputs) or Unknown(spec.resource_name)
+    dataset_id, name = spec.dataset_text, spec.awaited
     start = Write(
         "start-task",
         f"start {spec.task_type} task (named from inputs known after apply)",
@@ -624,8 +600,7 @@ def deferred(spec: IntelligentTaskSpec) -> Decision:
     )
     stop = Write("stop-task", "stop this resource's earlier task, if one still runs", dataset_id, Unknown("task_id"))
     accept = (Write("accept-labels", "accept auto-labels by the rule", dataset_id, name),) if spec.accept_rule else ()
-    summary = f"inputs known after apply ({name.reference}); decided then, within the writes listed"
-    return Decision("create", summary, None, (stop, start, *(accept if spec.wait else ())))
+    return deferred_decision(name, (stop, start, *(accept if spec.wait else ())))
 
 
 _TASK_TYPE_CODES = {0: "auto-label", 1: "pre-label"}
