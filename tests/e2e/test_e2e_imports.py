@@ -18,13 +18,12 @@ from emulator_process import EmulatorProcess
 
 IMPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/import-tasks"
 ACCEPT = "PUT /v2/{project_id}/datasets/{dataset_id}/data-annotations/samples"
-QUICK_IMPORTS = ("--import-seconds", "1")
 
 
 def test_a_new_batch_replaces_the_import_and_reruns_auto_labeling_after_it(
     tmp_path: Path, e2e_emulator: Callable[..., EmulatorProcess], make_stack: Callable[..., EngineStack]
 ) -> None:
-    emulator = e2e_emulator(*QUICK_IMPORTS)
+    emulator = e2e_emulator()
     knobs: dict[str, Any] = {"batch": "batch-01"}
     stack = make_stack(empty_project(tmp_path, "intake"), emulator, intake_program(knobs))
     first = stack.up()
@@ -72,7 +71,7 @@ def test_pulumi_import_adopts_an_existing_import_task_by_its_id(
     e2e_emulator: Callable[..., EmulatorProcess],
     make_stack: Callable[..., EngineStack],
 ) -> None:
-    emulator = e2e_emulator(*QUICK_IMPORTS)
+    emulator = e2e_emulator()
     project = tmp_path / "import"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: modelarts-import-task\nruntime: yaml\n")

@@ -28,7 +28,7 @@ from pulumi_modelarts.cli.runner import Runner, approvals
 from pulumi_modelarts.specs import load_specs
 from support.runs import apply_plan
 
-DUPLICATING = ("--import-seconds", "0.5", "--reimport", "duplicate")
+DUPLICATING = ("--reimport", "duplicate")
 BATCH = 20  # the demo's /demo-bucket/pets-detection/raw/batch-01/
 SEEDED = 80  # samples of pets-detection in the demo seed
 ONE_IMPORT = """\
