@@ -14,6 +14,11 @@
 #   pulumi-language-python-exec     the program launcher (a script shipped in the sdk/v3 module)
 #   pulumi-language-python          the Python language host, when its module version resolves (see below)
 #   pulumi-language-yaml            the YAML language host (module github.com/pulumi/pulumi-yaml)
+#   pulumi-language-{python,nodejs,go}
+#                                   the language hosts `pulumi package gen-sdk` and project folders of those
+#                                   languages need, built with the build.sh of a folder of their sources
+#                                   ($PULUMI_LANGUAGE_HOSTS_SRC, default ../shared/pulumi-language-hosts beside the
+#                                   checkout); without that folder they are skipped with a message
 #
 # The Python language host is the separate, untagged module
 # github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3. It is built only when
@@ -27,6 +32,7 @@ PULUMI_ENGINE_MIN_VERSION="${PULUMI_ENGINE_MIN_VERSION:-3.181.0}"
 PULUMI_LANGUAGE_PYTHON_VERSION="${PULUMI_LANGUAGE_PYTHON_VERSION:-}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+hosts_src="${PULUMI_LANGUAGE_HOSTS_SRC:-$root/../shared/pulumi-language-hosts}"
 dest="$root/.pulumi-engine/bin"
 cache="${PULUMI_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-modelarts/engine-$PULUMI_ENGINE_VERSION}"
 
@@ -81,8 +87,24 @@ if [ ! -x "$cache/bin/pulumi" ] || [ ! -x "$cache/bin/pulumi-resource-pulumi-pyt
   )
 fi
 
+# The language hosts, cached per version of their sources (the go.mod files name the Pulumi modules they build on).
+hosts=""
+if [ -x "$hosts_src/build.sh" ]; then
+  key="$(cat "$hosts_src"/build.sh $(find "$hosts_src/sdk" -name go.mod | sort) | sha256sum | cut -c1-12)"
+  hosts="$cache/language-hosts-$key"
+  if [ ! -x "$hosts/pulumi-language-nodejs" ]; then
+    command -v go >/dev/null || { say "no Go toolchain to build the language hosts"; exit 1; }
+    say "building the language hosts from $hosts_src into $hosts (cold: a minute or two)"
+    bash "$hosts_src/build.sh" "$hosts" >/dev/null
+  fi
+else
+  say "no language host sources at $hosts_src (set PULUMI_LANGUAGE_HOSTS_SRC): \`pulumi package gen-sdk\` and" \
+    "the TypeScript, Go and Python project tests are skipped"
+fi
+
 mkdir -p "$dest"
-for tool in "$cache"/bin/*; do
+rm -f "$dest"/*  # exactly what is built: no language host left over from an earlier run
+for tool in "$cache"/bin/* ${hosts:+"$hosts"/*}; do
   cp -f "$tool" "$dest/"
 done
 say "pulumi $("$dest/pulumi" version 2>/dev/null) in $dest"

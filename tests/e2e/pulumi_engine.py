@@ -28,6 +28,7 @@ from pulumi import automation as auto
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE_SCRIPT = REPO / "scripts" / "pulumi-engine.sh"
+NODE_MODULES_SCRIPT = REPO / "scripts" / "node-modules.sh"
 ENABLE_HINT = "bash scripts/pulumi-engine.sh"
 STACK = "e2e"
 PASSPHRASE = "e2e-passphrase"
@@ -59,6 +60,21 @@ def copy_project(source: Path, into: Path, *, extra: tuple[str, ...] = ()) -> Pa
         else:
             shutil.copy2(path, into / name)
     return into
+
+
+def example_project(name: str, into: Path) -> Path:
+    """A copy of ``examples/<name>`` laid out as in the checkout, so its relative paths to ``sdk/`` resolve (``sdk`` is
+    linked); a Node project gets its dependencies from the cache of ``scripts/node-modules.sh``."""
+    source, project = REPO / "examples" / name, into / "examples" / name
+    shutil.copytree(source, project, ignore=shutil.ignore_patterns("node_modules", "venv", "Pulumi.*.yaml"))
+    if not (into / "sdk").exists():
+        (into / "sdk").symlink_to(REPO / "sdk")
+    if (project / "package.json").is_file():
+        found = subprocess.run(["bash", str(NODE_MODULES_SCRIPT), str(source)], capture_output=True, text=True)
+        if found.returncode != 0:
+            raise RuntimeError(f"{NODE_MODULES_SCRIPT.name} failed: {found.stderr[-2000:]}")
+        (project / "node_modules").symlink_to(found.stdout.strip())
+    return project
 
 
 def project_program(project: Path) -> Callable[[], None]:
@@ -163,12 +179,12 @@ class EngineStack:
         deployment = self.stack.export_stack().deployment or {}
         return list(deployment.get("resources") or [])
 
-    def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def pulumi(self, *args: str, check: bool = True, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess[str]:
         """A plain `pulumi` command in the project folder (for commands that do not run the program)."""
         return subprocess.run(
             [str(self.engine / "pulumi"), *args, "--stack", STACK, "--non-interactive", "--color", "never"],
             cwd=self.project,
-            env={**os.environ, **self.env},
+            env={**os.environ, **self.env, **env},
             capture_output=True,
             text=True,
             check=check,

@@ -4,6 +4,7 @@ between fails the `up` instead of exporting something nobody reviewed."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -25,17 +26,17 @@ resources:
   latest:
     type: modelarts:index:DatasetVersionRef
     properties:
-      dataset_name: support-tickets
+      datasetName: support-tickets
       selector: latest
   to-obs:
     type: modelarts:index:ExportTask
     properties:
-      dataset_id: ${latest.dataset_id}
-      version_id: ${latest.version_id}
+      datasetId: ${latest.datasetId}
+      versionId: ${latest.versionId}
       path: /demo-bucket/support-tickets/latest/
-      export_type: 0
+      exportType: 0
 outputs:
-  versionId: ${latest.version_id}
+  versionId: ${latest.versionId}
 """
 
 
@@ -105,7 +106,7 @@ def test_up_with_a_saved_plan_does_what_the_plan_showed_and_refuses_a_live_chang
     stack.preview(plan=str(second), expect_no_changes=True)
     release(emulator, "V004")
     emulator.reset_stats()
-    with pytest.raises(Exception, match=r"(?s)plan|violat"):
+    with pytest.raises(Exception, match=r"create-replacement is not allowed by the plan: this resource is constrained"):
         stack.up(plan=str(second))
     assert writes(emulator) == {}, "nothing that the saved plan did not show was written"
     assert stack.outputs()["versionId"] == pinned
@@ -114,6 +115,8 @@ def test_up_with_a_saved_plan_does_what_the_plan_showed_and_refuses_a_live_chang
     third = tmp_path / "third.json"
     preview = stack.preview(plan=str(third), diff=True)
     assert "replace" in preview.stdout
+    # What the export follows is shown old => new (the ref's own line can only say its version_id is replaced).
+    assert re.search(r'~ (version_id|versionId)\s*: "[^"]+" => ', preview.stdout), preview.stdout
     stack.up(plan=str(third))
     assert writes(emulator) == {EXPORTS: 1}
     assert stack.outputs()["versionId"] != pinned

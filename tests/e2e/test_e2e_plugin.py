@@ -1,5 +1,5 @@
 """The provider plugin (`pulumi-resource-modelarts`) under the real engine: a Pulumi YAML program, a detailed
-`pulumi preview --diff`, and `pulumi import` of an export that exists."""
+`pulumi preview --diff`, and `pulumi import` of an export that exists and of one that does not."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_yaml_promotion_with_the_plugin_shows_the_property_that_forces_the_repla
     # A new release with enough labels appears; promoting it is the one config line.
     client = ModelArtsClient(resolve_settings(**emulator.client_settings()))
     ref = next(item for item in stack.resources() if item["type"] == "modelarts:index:DatasetVersionRef")
-    dataset_id = ref["outputs"]["dataset_id"]
+    dataset_id = ref["outputs"]["datasetId"]
     client.create_version(dataset_id, {"version_name": "V003"})
     emulator.advance_clock(60)
     stack.configure({"modelarts-promotion-yaml:versionName": "V003"})
@@ -55,8 +55,8 @@ def test_yaml_promotion_with_the_plugin_shows_the_property_that_forces_the_repla
     preview = stack.preview(diff=True)
     # The plugin's detailed diff: only the property that forces the replacement is marked, not every output.
     assert re.search(r"\+-modelarts:index:DatasetVersionRef: \(replace\)", preview.stdout)
-    assert re.search(r'~ version_name\s*: "V002" => "V003"', preview.stdout)
-    assert "- annotated_ratio" not in preview.stdout
+    assert re.search(r'~ versionName\s*: "V002" => "V003"', preview.stdout)
+    assert "- annotatedRatio" not in preview.stdout
     assert writes(emulator) == {}
     stack.up()
     assert writes(emulator) == {EXPORTS: 1}
@@ -97,3 +97,13 @@ def test_pulumi_import_adopts_an_existing_export_by_its_id(
     assert resource["id"] == f"{dataset_id}/{task_id}"
     assert resource["outputs"]["status"] == "SUCCESSED"
     assert writes(emulator) == {}, "import only reads"
+
+    # An id that does not exist fails the import, instead of recording an empty resource.
+    missing = stack.pulumi(
+        "import", "modelarts:index:ExportTask", "gone", f"{dataset_id}/NoSuchTask000000000", "--yes", check=False
+    )
+    assert missing.returncode != 0
+    assert f"task_id NoSuchTask000000000 does not exist on dataset {dataset_id}" in missing.stdout + missing.stderr
+    assert [item["id"] for item in stack.resources() if item["type"] == "modelarts:index:ExportTask"] == [
+        resource["id"]
+    ]

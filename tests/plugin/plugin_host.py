@@ -32,10 +32,11 @@ def urn(token: str, name: str) -> str:
 
 
 class PluginHost:
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, engine: str = "127.0.0.1:1") -> None:
+        """``engine``: the address of the engine's services (Log); by default nothing listens there."""
         environment = dict(os.environ if env is None else env)
         self.process = subprocess.Popen(
-            [*plugin_command(), "127.0.0.1:1"],  # the engine's address: unused unless Construct/Call
+            [*plugin_command(), engine],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -15,6 +15,7 @@ from plugin_host import PluginHost
 import pulumi_modelarts as modelarts
 from emulator_process import EmulatorProcess
 from engine import CapturedResource, ProviderHost, capture_resources
+from pulumi_modelarts.plugin import names
 
 SENTINEL_AK = "SENTINELPLUGINAK0001"
 SENTINEL_SK = "SENTINEL-plugin-sk-do-not-leak-3c9e1d22"
@@ -30,6 +31,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "release": {"description": "released by the plugin tests"},
     },
 }
+# The same in the plugin's (camelCase) names.
+PLUGIN_SCENARIOS = {kind: names.resource(f"modelarts:{kind}").to_camel(news) for kind, news in SCENARIOS.items()}
 
 
 def clean_env() -> dict[str, str]:
@@ -53,7 +56,8 @@ def start_sentinel_emulator(factory: Callable[..., EmulatorProcess], *extra: str
 
 
 class EnginePath(Protocol):
-    """Check then Create a resource of a kind (``ExportTask``, ...), as the engine does on `pulumi up`."""
+    """Check then Create a resource of a kind (``ExportTask``, ...), as the engine does on `pulumi up`; inputs and
+    outputs in the API's names."""
 
     # The SDK's dynamic-provider host appends a Python traceback to every error message; the plugin does not.
     clean_errors: bool
@@ -70,10 +74,11 @@ class PluginPath:
         self.host.configure(emulator.stack_config(prefix=""), secrets=("accessKey", "secretKey"))
 
     def create(self, kind: str, name: str, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        token = f"modelarts:index:{kind}"
-        inputs, failures = self.host.check(token, name, news)
+        token, shape = f"modelarts:index:{kind}", names.resource(f"modelarts:{kind}")
+        inputs, failures = self.host.check(token, name, shape.to_camel(news))
         assert failures == []
-        return self.host.create(token, name, inputs)
+        resource_id, outputs = self.host.create(token, name, inputs)
+        return resource_id, shape.to_api(outputs)
 
     def close(self) -> str:
         self.host.close()

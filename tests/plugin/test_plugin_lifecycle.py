@@ -10,7 +10,7 @@ from typing import Any
 import grpc
 import pytest
 from plugin_host import PluginHost, urn
-from plugin_paths import SCENARIOS, assert_no_secrets, dumped, start_sentinel_emulator
+from plugin_paths import PLUGIN_SCENARIOS, assert_no_secrets, dumped, start_sentinel_emulator
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
@@ -24,11 +24,11 @@ EXPORT = "modelarts:index:ExportTask"
 REF = "modelarts:index:DatasetVersionRef"
 DIFF = provider_pb2.PropertyDiff
 AUTOLABEL = {
-    "dataset_name": "flowers",
-    "task_type": "auto-label",
-    "collect_key_sample": True,
-    "config": {"algorithm_type": "fast"},
-    "timeout_seconds": 60,
+    "datasetName": "flowers",
+    "taskType": "auto-label",
+    "collectKeySample": True,
+    "config": {"algorithmType": "fast"},
+    "timeoutSeconds": 60,
 }
 
 
@@ -61,59 +61,66 @@ def created(plugin: PluginHost, token: str, name: str, news: dict[str, Any]) -> 
 
 
 def test_check_normalizes_and_reports_every_bad_property(plugin: PluginHost) -> None:
-    news = {**SCENARIOS["ExportTask"], "export_type": 3.0, "export_params": {"sample_state": ""}}
+    news = {**PLUGIN_SCENARIOS["ExportTask"], "exportType": 3.0, "exportParams": {"sampleState": ""}}
     inputs, failures = plugin.check(EXPORT, "to-obs", news)
     assert failures == []
-    assert inputs["export_params"]["export_dest"] == "DIR"  # a documented default is filled in
-    assert inputs["source_type_header"] == "obs://"
+    assert inputs["exportParams"]["exportDest"] == "DIR"  # a documented default is filled in
+    assert inputs["sourceTypeHeader"] == "obs://"
 
-    bad = {**news, "export_type": 1.5, "export_params": {"export_dest": "SOMEWHERE"}, "colour": "red"}
+    bad = {**news, "exportType": 1.5, "exportParams": {"exportDest": "SOMEWHERE"}, "colour": "red"}
     _, failures = plugin.check(EXPORT, "to-obs", bad)
     reasons = dict(failures)
-    assert {"export_type", "export_params.export_dest"} <= set(reasons)
-    assert "NEW_DATASET" in reasons["export_params.export_dest"]  # says what is allowed
-    assert any("colour" in f"{path} {reason}" for path, reason in failures)
+    assert {"exportType", "exportParams.exportDest"} <= set(reasons)
+    assert "NEW_DATASET" in reasons["exportParams.exportDest"]  # says what is allowed
+    assert reasons["colour"].startswith("unknown property 'colour'; allowed: adoptTaskId, annotationFormat, datasetId")
+
+    # The API's own names are not this provider's: each is named with the name to write instead.
+    _, failures = plugin.check(EXPORT, "to-obs", {**news, "exportParams": {"export_dest": "DIR"}, "export_type": 0})
+    assert sorted(failures) == [
+        ("exportParams.export_dest", "unknown property 'export_dest'; its name here is 'exportDest'"),
+        ("export_type", "unknown property 'export_type'; its name here is 'exportType'"),
+    ]
 
 
 def test_task_lifecycle_with_detailed_diff(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
     inputs, _ = plugin.check(TASK, "autolabel", AUTOLABEL)
     resource_id, outputs = plugin.create(TASK, "autolabel", inputs)
     dataset_id, task_id = resource_id.split("/")
-    assert outputs["task_id"] == task_id and outputs["dataset_id"] == dataset_id
-    assert outputs["status_name"] == "succeeded" and outputs["task_name"].startswith("pm-autolabel-")
+    assert outputs["taskId"] == task_id and outputs["datasetId"] == dataset_id
+    assert outputs["statusName"] == "succeeded" and outputs["taskName"].startswith("pm-autolabel-")
     assert_no_secrets(dumped(outputs))
 
     same = plugin.diff(TASK, "autolabel", resource_id, outputs, inputs)
     assert same.changes == same.DIFF_NONE and not same.detailedDiff
 
-    option = plugin.diff(TASK, "autolabel", resource_id, outputs, {**inputs, "timeout_seconds": 120})
+    option = plugin.diff(TASK, "autolabel", resource_id, outputs, {**inputs, "timeoutSeconds": 120})
     assert option.changes == option.DIFF_SOME and list(option.replaces) == []
-    assert dict(option.detailedDiff) == {"timeout_seconds": DIFF(kind=DIFF.UPDATE, inputDiff=True)}
-    assert {"task_id", "task_name", "dataset_id"} <= set(option.stables)
+    assert dict(option.detailedDiff) == {"timeoutSeconds": DIFF(kind=DIFF.UPDATE, inputDiff=True)}
+    assert {"taskId", "taskName", "datasetId"} <= set(option.stables)
 
-    changed = {**inputs, "config": {"algorithm_type": "accurate"}, "model_id": "m-1"}
+    changed = {**inputs, "config": {"algorithmType": "accurate"}, "modelId": "m-1"}
     replaced = plugin.diff(TASK, "autolabel", resource_id, outputs, changed)
-    assert sorted(replaced.replaces) == ["config", "model_id"]
+    assert sorted(replaced.replaces) == ["config", "modelId"]
     assert replaced.detailedDiff["config"] == DIFF(kind=DIFF.UPDATE_REPLACE, inputDiff=True)
-    assert replaced.detailedDiff["model_id"] == DIFF(kind=DIFF.ADD_REPLACE, inputDiff=True)
+    assert replaced.detailedDiff["modelId"] == DIFF(kind=DIFF.ADD_REPLACE, inputDiff=True)
     assert list(replaced.stables) == []
 
     sentinel_emulator.reset_stats()
-    updated = plugin.update(TASK, "autolabel", resource_id, outputs, {**inputs, "timeout_seconds": 120})
-    assert updated["timeout_seconds"] == 120 and updated["task_id"] == task_id
+    updated = plugin.update(TASK, "autolabel", resource_id, outputs, {**inputs, "timeoutSeconds": 120})
+    assert updated["timeoutSeconds"] == 120 and updated["taskId"] == task_id
     assert sentinel_emulator.stats()["writes"] == 0
 
     refreshed_id, refreshed, refreshed_inputs = plugin.read(TASK, "autolabel", resource_id, updated)
     assert refreshed_id == resource_id and refreshed["status"] == 3
-    assert refreshed_inputs["timeout_seconds"] == 120 and "status" not in refreshed_inputs
+    assert refreshed_inputs["timeoutSeconds"] == 120 and "status" not in refreshed_inputs
 
     plugin.delete(TASK, "autolabel", resource_id, refreshed)  # a finished task is forgotten
     assert requests_to(sentinel_emulator, "POST", TASKS + "/{task_id}/stop") == 0
 
 
 def test_secret_inputs_stay_secret_in_outputs(plugin: PluginHost) -> None:
-    secret = {rpc._special_sig_key: rpc._special_secret_sig, "value": SCENARIOS["ExportTask"]["path"]}
-    inputs, _ = plugin.check(EXPORT, "hidden", {**SCENARIOS["ExportTask"], "path": secret})
+    secret = {rpc._special_sig_key: rpc._special_secret_sig, "value": PLUGIN_SCENARIOS["ExportTask"]["path"]}
+    inputs, _ = plugin.check(EXPORT, "hidden", {**PLUGIN_SCENARIOS["ExportTask"], "path": secret})
     reply = plugin.stub.Create(
         provider_pb2.CreateRequest(urn=urn(EXPORT, "hidden"), properties=_serialize({**inputs, "path": secret}))
     )
@@ -122,35 +129,35 @@ def test_secret_inputs_stay_secret_in_outputs(plugin: PluginHost) -> None:
         field = reply.properties.fields[key].struct_value.fields
         return field[rpc._special_sig_key].string_value == rpc._special_secret_sig
 
-    assert is_secret("path") and not is_secret("task_id")
+    assert is_secret("path") and not is_secret("taskId")
     assert "spec" not in reply.properties.fields  # no copy of the inputs that could hold the path in plaintext
 
 
 def test_preview_create_and_update_make_no_write(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
-    inputs, _ = plugin.check(EXPORT, "preview", SCENARIOS["ExportTask"])
+    inputs, _ = plugin.check(EXPORT, "preview", PLUGIN_SCENARIOS["ExportTask"])
     sentinel_emulator.reset_stats()
 
     resource_id, outputs = plugin.create(EXPORT, "preview", inputs, preview=True)
 
     assert resource_id == ""
     assert outputs["path"] == inputs["path"]
-    assert not isinstance(outputs["task_id"], str)  # unknown until the real create
+    assert not isinstance(outputs["taskId"], str)  # unknown until the real create
     assert sentinel_emulator.stats()["writes"] == 0  # the preview decides from reads, as a plan does
 
     real_id, real = plugin.create(EXPORT, "preview", inputs)
     sentinel_emulator.reset_stats()
     previewed = plugin.update(EXPORT, "preview", real_id, real, {**inputs, "wait": False}, preview=True)
-    assert previewed["wait"] is False and previewed["task_id"] == real["task_id"]
+    assert previewed["wait"] is False and previewed["taskId"] == real["taskId"]
     assert sentinel_emulator.stats()["requests"] == {}
 
 
 @pytest.mark.parametrize(
     ("token", "news"),
     [
-        (EXPORT, SCENARIOS["ExportTask"]),
+        (EXPORT, PLUGIN_SCENARIOS["ExportTask"]),
         (TASK, AUTOLABEL),
-        (TASK, SCENARIOS["IntelligentTask"]),  # auto-grouping: its integer type is not documented
-        (REF, {"dataset_name": "flowers", "version_name": "V001"}),
+        (TASK, PLUGIN_SCENARIOS["IntelligentTask"]),  # auto-grouping: its integer type is not documented
+        (REF, {"datasetName": "flowers", "versionName": "V001"}),
     ],
     ids=["export", "auto-label", "auto-grouping", "version-ref"],
 )
@@ -164,8 +171,8 @@ def test_import_by_id_alone_reads_inputs_back_without_a_diff(
     read_id, state, inputs = plugin.read(token, "imported", resource_id)
 
     assert read_id == resource_id
-    assert inputs["dataset_id"] == resource_id.split("/")[0] and "dataset_name" not in inputs
-    own_id = "version_id" if token == REF else "task_id"
+    assert inputs["datasetId"] == resource_id.split("/")[0] and "datasetName" not in inputs
+    own_id = "versionId" if token == REF else "taskId"
     assert state[own_id] == outputs[own_id] and state["adopted" if token != REF else "released"] in (True, False)
     checked, failures = plugin.check(token, "imported", inputs)
     assert failures == []
@@ -176,57 +183,66 @@ def test_import_by_id_alone_reads_inputs_back_without_a_diff(
     assert sentinel_emulator.stats()["writes"] == 0
 
 
-def test_import_of_a_missing_object_or_a_bad_id(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
-    dataset_id = plugin.invoke("modelarts:index:getDataset", {"dataset_name": "flowers"})[0]["dataset_id"]
-    with pytest.raises(grpc.RpcError) as missing:  # nothing is recorded for an object that is not there
-        plugin.read(EXPORT, "gone", f"{dataset_id}/NoSuchTask000000000")
-    assert "task_id NoSuchTask000000000 does not exist" in details(missing)
+def test_import_of_a_missing_object_fails_and_a_refresh_drops_it(
+    plugin: PluginHost, sentinel_emulator: EmulatorProcess
+) -> None:
+    dataset_id = plugin.invoke("modelarts:index:getDataset", {"datasetName": "flowers"})[0]["datasetId"]
+    missing = f"{dataset_id}/NoSuchTask000000000"
+    # `pulumi import` (Read by id alone) of an id that does not exist: an error, not an empty resource.
+    with pytest.raises(grpc.RpcError) as failure:
+        plugin.read(EXPORT, "gone", missing)
+    assert "task_id NoSuchTask000000000 does not exist" in details(failure)
+
+    # `pulumi refresh` of a recorded export that is gone: an empty answer drops it from the state.
+    resource_id, outputs = created(plugin, EXPORT, "recorded", PLUGIN_SCENARIOS["ExportTask"])
+    read_id, state, _ = plugin.read(EXPORT, "recorded", missing, {**outputs, "taskId": "NoSuchTask000000000"})
+    assert resource_id != missing and read_id == "" and state == {}
     with pytest.raises(grpc.RpcError) as failure:
         plugin.read(EXPORT, "bad", "just-a-task-id")
     assert "<dataset_id>/<task_id>" in details(failure)
 
 
 def test_version_ref_requirements_and_selector(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
-    news = {"dataset_name": "flowers", "selector": "latest", "requirements": {"min_annotated_samples": 40}}
-    resource_id, outputs = created(plugin, REF, "latest", news)
-    assert outputs["version_name"] == "V002" and resource_id.endswith("/" + outputs["version_id"])
-    inputs = {key: outputs[key] for key in outputs["spec_keys"]}
+    news = {"datasetName": "flowers", "selector": "latest", "requirements": {"minAnnotatedSamples": 40}}
+    inputs, _ = plugin.check(REF, "latest", news)
+    resource_id, outputs = plugin.create(REF, "latest", inputs)
+    assert outputs["versionName"] == "V002" and resource_id.endswith("/" + outputs["versionId"])
 
     # A gate that no longer holds fails the preview (Diff), before anything is merged or applied.
-    stricter = {**inputs, "requirements": {"min_annotated_samples": 10_000}}
+    stricter = {**inputs, "requirements": {"minAnnotatedSamples": 10_000}}
     with pytest.raises(grpc.RpcError) as failure:
         plugin.diff(REF, "latest", resource_id, outputs, stricter)
     assert "annotated_sample_count is 45, required at least 10000" in details(failure)
-    looser = {**inputs, "requirements": {"min_annotated_samples": 10}}
+    looser = {**inputs, "requirements": {"minAnnotatedSamples": 10}}
     diff = plugin.diff(REF, "latest", resource_id, outputs, looser)
     assert list(diff.replaces) == [] and diff.detailedDiff["requirements"].kind == DIFF.UPDATE
 
     # A newer version makes `latest` resolve elsewhere: the diff says the output forces the replace.
     client = ModelArtsClient(resolve_settings(**sentinel_emulator.client_settings()))
-    client.create_version(outputs["dataset_id"], {"version_name": "V003-newer"})
+    client.create_version(outputs["datasetId"], {"version_name": "V003-newer"})
     moved = plugin.diff(REF, "latest", resource_id, outputs, inputs)
-    assert list(moved.replaces) == ["version_id"]
-    assert moved.detailedDiff["version_id"] == DIFF(kind=DIFF.UPDATE_REPLACE, inputDiff=False)
+    assert list(moved.replaces) == ["versionId"]
+    assert moved.detailedDiff["versionId"] == DIFF(kind=DIFF.UPDATE_REPLACE, inputDiff=False)
 
 
 def test_functions(plugin: PluginHost) -> None:
-    dataset, failures = plugin.invoke("modelarts:index:getDataset", {"dataset_name": "flowers"})
-    assert failures == [] and dataset["dataset_name"] == "flowers" and dataset["total_sample_count"] == 120
+    dataset, failures = plugin.invoke("modelarts:index:getDataset", {"datasetName": "flowers"})
+    assert failures == [] and dataset["datasetName"] == "flowers" and dataset["totalSampleCount"] == 120
 
-    version, _ = plugin.invoke("modelarts:index:getDatasetVersion", {"dataset_name": "flowers", "selector": "current"})
-    assert version["version_name"] == "V002" and version["status_name"] == "ready"
-    assert version["annotated_sample_count"] == 45 and version["dataset_id"] == dataset["dataset_id"]
+    version, _ = plugin.invoke("modelarts:index:getDatasetVersion", {"datasetName": "flowers", "selector": "current"})
+    assert version["versionName"] == "V002" and version["statusName"] == "ready"
+    assert version["annotatedSampleCount"] == 45 and version["datasetId"] == dataset["datasetId"]
     by_id, _ = plugin.invoke(
-        "modelarts:index:getDatasetVersion", {"dataset_id": dataset["dataset_id"], "version_id": version["version_id"]}
+        "modelarts:index:getDatasetVersion", {"datasetId": dataset["datasetId"], "versionId": version["versionId"]}
     )
     assert by_id == version
 
-    _, failures = plugin.invoke("modelarts:index:getDatasetVersion", {"dataset_name": "flowers", "selector": "newest"})
+    _, failures = plugin.invoke("modelarts:index:getDatasetVersion", {"datasetName": "flowers", "selector": "newest"})
     assert failures and failures[0][0] == "selector" and "'latest'" in failures[0][1]
-    _, failures = plugin.invoke("modelarts:index:getDataset", {"dataset_name": "flowers", "version_name": "V1"})
-    assert [path for path, _ in failures] == ["version_name"]
+    _, failures = plugin.invoke("modelarts:index:getDataset", {"datasetName": "flowers", "versionName": "V1"})
+    assert [path for path, _ in failures] == ["versionName"]
     with pytest.raises(grpc.RpcError) as failure:
-        plugin.invoke("modelarts:index:getDatasetVersion", {"dataset_name": "flowers", "version_name": "V999"})
+        plugin.invoke("modelarts:index:getDatasetVersion", {"datasetName": "flowers", "versionName": "V999"})
     assert "version 'V999' does not exist" in details(failure)
 
 
@@ -241,7 +257,7 @@ def slow_plugin(
 
 def test_engine_timeout_stops_waiting_and_the_rerun_adopts(slow_plugin: tuple[PluginHost, EmulatorProcess]) -> None:
     plugin, emulator = slow_plugin
-    inputs, _ = plugin.check(TASK, "slow", SCENARIOS["IntelligentTask"])
+    inputs, _ = plugin.check(TASK, "slow", PLUGIN_SCENARIOS["IntelligentTask"])
 
     with pytest.raises(grpc.RpcError) as failure:
         plugin.create(TASK, "slow", inputs, timeout=1)  # customTimeouts: create 1s
@@ -255,7 +271,7 @@ def test_engine_timeout_stops_waiting_and_the_rerun_adopts(slow_plugin: tuple[Pl
 
 def test_cancel_stops_a_wait_in_progress(slow_plugin: tuple[PluginHost, EmulatorProcess]) -> None:
     plugin, emulator = slow_plugin
-    inputs, _ = plugin.check(TASK, "cancelled", SCENARIOS["IntelligentTask"])
+    inputs, _ = plugin.check(TASK, "cancelled", PLUGIN_SCENARIOS["IntelligentTask"])
     worker, outcome = in_background(lambda: plugin.create(TASK, "cancelled", inputs))
     wait_until(lambda: objects(emulator)["tasks"] == 1)  # started, now waiting on it
     plugin.cancel()
@@ -267,8 +283,8 @@ def test_cancel_stops_a_wait_in_progress(slow_plugin: tuple[PluginHost, Emulator
 
 def test_delete_stops_a_running_task(slow_plugin: tuple[PluginHost, EmulatorProcess]) -> None:
     plugin, emulator = slow_plugin
-    resource_id, outputs = created(plugin, TASK, "stopped", {**SCENARIOS["IntelligentTask"], "wait": False})
-    assert outputs["status_name"] in ("queuing", "initializing", "running")
+    resource_id, outputs = created(plugin, TASK, "stopped", {**PLUGIN_SCENARIOS["IntelligentTask"], "wait": False})
+    assert outputs["statusName"] in ("queuing", "initializing", "running")
 
     worker, raised = in_background(lambda: plugin.delete(TASK, "stopped", resource_id, outputs))
     wait_until(lambda: requests_to(emulator, "POST", TASKS + "/{task_id}/stop") == 1)
@@ -278,7 +294,7 @@ def test_delete_stops_a_running_task(slow_plugin: tuple[PluginHost, EmulatorProc
     assert not worker.is_alive() and raised == []
     assert requests_to(emulator, "POST", TASKS + "/{task_id}/stop") == 1
     _, state, _ = plugin.read(TASK, "stopped", resource_id, outputs)
-    assert state["status_name"] == "stopped"
+    assert state["statusName"] == "stopped"
 
 
 def test_many_waits_at_once_and_one_cancel_ends_them_all(
@@ -288,7 +304,7 @@ def test_many_waits_at_once_and_one_cancel_ends_them_all(
     threads on a 2-core machine, so 10 waits at once need more)."""
     emulator = start_sentinel_emulator(emulator_factory, "--export-seconds", "600")
     plugin = plugin_factory(emulator)
-    exports = [{**SCENARIOS["ExportTask"], "path": f"/demo-bucket/flowers/many-{n}/"} for n in range(10)]
+    exports = [{**PLUGIN_SCENARIOS["ExportTask"], "path": f"/demo-bucket/flowers/many-{n}/"} for n in range(10)]
     checked = [plugin.check(EXPORT, f"many-{n}", news)[0] for n, news in enumerate(exports)]
     calls = [in_background(lambda n=n: plugin.create(EXPORT, f"many-{n}", checked[n])) for n in range(10)]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
-from pathlib import Path
+import re
 from typing import Any
 
 import jsonschema
@@ -13,7 +12,9 @@ import pytest
 from plugin_host import PluginHost
 
 import pulumi_modelarts as modelarts
-from pulumi_modelarts.api.config import SETTINGS_TABLE
+from go_modules import module_file
+from pulumi_modelarts.api.config import OTHER_CONFIG_KEYS, SETTINGS_TABLE
+from pulumi_modelarts.plugin.names import camel
 from pulumi_modelarts.plugin.schema import package_schema
 
 # Pulumi's package-schema metaschema ships in the Go module github.com/pulumi/pulumi/pkg/v3.
@@ -21,15 +22,6 @@ METASCHEMA = "github.com/pulumi/pulumi/pkg/v3@*/codegen/schema/pulumi.json"
 RESOURCES = {
     f"modelarts:index:{name}": name for name in ("IntelligentTask", "ExportTask", "ImportTask", "DatasetVersionRef")
 }
-
-
-def _metaschema() -> Path | None:
-    roots = [os.environ.get("GOMODCACHE"), str(Path(os.environ.get("GOPATH") or Path.home() / "go") / "pkg" / "mod")]
-    for root in filter(None, roots):
-        found = sorted(Path(root).glob(METASCHEMA))
-        if found:
-            return found[-1]
-    return None
 
 
 def _refs(node: Any) -> list[str]:
@@ -63,7 +55,7 @@ def test_schema_is_valid_for_pulumi(served: dict[str, Any]) -> None:
         assert ref == "pulumi.json#/Any" or ref.removeprefix("#/types/") in served["types"], ref
     for token in [*served["resources"], *served["functions"], *served["types"]]:
         assert token.startswith("modelarts:index:")
-    metaschema = _metaschema()
+    metaschema = module_file(METASCHEMA)
     if metaschema is None:
         pytest.skip("Pulumi's metaschema (Go module github.com/pulumi/pulumi/pkg/v3) is not in the module cache")
     # Go writes named groups as (?<name>...); Python's re wants (?P<name>...).
@@ -79,8 +71,8 @@ def test_resources_match_the_dynamic_classes(served: dict[str, Any], token: str)
     parameters = set(inspect.signature(resource_class.__init__).parameters) - {"self", "resource_name", "opts"}
     outputs = set(inspect.get_annotations(resource_class))
     resource = served["resources"][token]
-    assert set(resource["inputProperties"]) == parameters
-    assert set(resource["properties"]) == parameters | outputs
+    assert set(resource["inputProperties"]) == {camel(name) for name in parameters}
+    assert set(resource["properties"]) == {camel(name) for name in parameters | outputs}
     for name, spec in resource["inputProperties"].items():
         assert resource["properties"][name] == spec
         assert spec.get("description"), f"{token}.{name} has no description"
@@ -88,7 +80,7 @@ def test_resources_match_the_dynamic_classes(served: dict[str, Any], token: str)
 
 def test_config_is_the_settings_table_with_secrets_marked(served: dict[str, Any]) -> None:
     variables = served["config"]["variables"]
-    assert set(variables) == {spec.config_key.split(":", 1)[1] for spec in SETTINGS_TABLE}
+    assert set(variables) == {spec.config_key.split(":", 1)[1] for spec in SETTINGS_TABLE} | set(OTHER_CONFIG_KEYS)
     secrets = {name for name, variable in variables.items() if variable.get("secret")}
     assert secrets == {"accessKey", "secretKey", "securityToken", "password", "authToken"}
     assert variables["connectTimeout"]["type"] == "number" and variables["insecure"]["type"] == "boolean"
@@ -97,10 +89,47 @@ def test_config_is_the_settings_table_with_secrets_marked(served: dict[str, Any]
 
 def test_integers_and_objects_keep_their_types(served: dict[str, Any]) -> None:
     export = served["resources"]["modelarts:index:ExportTask"]
-    assert export["inputProperties"]["export_type"]["type"] == "integer"
-    assert export["inputProperties"]["export_params"]["$ref"] == "#/types/modelarts:index:ExportParams"
+    assert export["inputProperties"]["exportType"]["type"] == "integer"
+    assert export["inputProperties"]["exportParams"]["$ref"] == "#/types/modelarts:index:ExportParams"
     params = served["types"]["modelarts:index:ExportParams"]["properties"]
-    assert params["export_dest"] == {**params["export_dest"], "type": "string", "default": "DIR"}
+    assert params["exportDest"] == {**params["exportDest"], "type": "string", "default": "DIR"}
     task = served["resources"]["modelarts:index:IntelligentTask"]
-    assert task["requiredInputs"] == ["task_type"]
-    assert task["properties"]["skipped_counts"] == {"type": "object", "additionalProperties": {"type": "integer"}}
+    assert task["requiredInputs"] == ["taskType"]
+    assert task["required"] == ["taskId", "datasetId"]
+    assert task["properties"]["skippedCounts"] == {"type": "object", "additionalProperties": {"type": "integer"}}
+
+
+def _property_names(node: Any) -> list[str]:
+    """Every property name declared anywhere in the schema (resources, types, functions)."""
+    if isinstance(node, dict):
+        own = [key for key in node.get("properties", {}) if isinstance(node.get("properties"), dict)]
+        own += list(node["inputProperties"]) if isinstance(node.get("inputProperties"), dict) else []
+        return own + [name for key, value in node.items() if key != "config" for name in _property_names(value)]
+    if isinstance(node, list):
+        return [name for value in node for name in _property_names(value)]
+    return []
+
+
+def test_every_property_name_is_camel_case_and_api_named_bags_are_maps(served: dict[str, Any]) -> None:
+    names = _property_names({key: served[key] for key in ("resources", "types", "functions")})
+    assert len(names) > 200
+    assert [name for name in names if not re.fullmatch(r"[a-z][a-zA-Z0-9]*", name)] == []
+    # A label's `@modelarts:` attributes are no property names in any language: the bag is a free-form map.
+    label = served["types"]["modelarts:index:SampleLabel"]["properties"]["property"]
+    assert label["type"] == "object" and label["additionalProperties"] == {"$ref": "pulumi.json#/Any"}
+    assert "modelarts:index:SampleLabelProperty" not in served["types"]
+    # Descriptions name properties as the SDKs do.
+    path = served["resources"]["modelarts:index:ExportTask"]["inputProperties"]["path"]["description"]
+    assert "exportParams.exportDest" in path and "export_dest" not in path
+
+
+def test_sdk_names_collide_with_nothing_and_carry_the_version(served: dict[str, Any]) -> None:
+    language = served["language"]
+    # This project's own distribution is pulumi-modelarts (module pulumi_modelarts): the SDK is installed beside it.
+    assert language["python"]["packageName"] == "pulumi_modelarts_sdk"
+    assert language["nodejs"]["packageName"] == "@pulumi-modelarts/modelarts"
+    assert language["go"]["importBasePath"] == "github.com/pulumi-modelarts/pulumi-modelarts/sdk/go/modelarts"
+    assert language["csharp"]["rootNamespace"] == "PulumiModelArts"
+    assert all(language[name]["respectSchemaVersion"] for name in ("python", "nodejs", "go", "csharp"))
+    assert served["version"] == modelarts.__version__ and served["meta"]["supportPack"] is True
+    assert {"publisher", "repository", "license", "keywords"} <= set(served)

@@ -17,6 +17,7 @@ import yaml
 from plugin_host import PluginHost
 
 from emulator_process import EmulatorProcess
+from pulumi_modelarts.plugin import names
 
 PROGRAM = Path(__file__).resolve().parents[2] / "examples" / "pulumi-yaml" / "Pulumi.yaml"
 REFERENCE = re.compile(r"\$\{([^}]+)\}")
@@ -73,8 +74,8 @@ def test_yaml_promotion_flow(plugin: PluginHost, sentinel_emulator: EmulatorProc
     outputs = run_program(plugin, {}, state)
 
     assert outputs["promotedVersion"] == "V002" == outputs["currentVersion"]
-    released, _ = plugin.invoke("modelarts:index:getDataset", {"dataset_name": "flowers-release-V002"})
-    assert outputs["newDatasetId"] == released["dataset_id"]
+    released, _ = plugin.invoke("modelarts:index:getDataset", {"datasetName": "flowers-release-V002"})
+    assert outputs["newDatasetId"] == released["datasetId"]
 
     # `pulumi up` again: every diff is empty, nothing is written.
     sentinel_emulator.reset_stats()
@@ -84,13 +85,14 @@ def test_yaml_promotion_flow(plugin: PluginHost, sentinel_emulator: EmulatorProc
     # The promotion to V001 is one config line; the gate stops it at the preview (Diff), before any
     # merge: V001 has 30 of 120 samples annotated.
     ref_id, ref_state = state["candidate"]
+    recorded = {names.camel(key): ref_state[names.camel(key)] for key in ref_state["spec_keys"]}
     with pytest.raises(grpc.RpcError) as failure:
         plugin.diff(
             "modelarts:index:DatasetVersionRef",
             "candidate",
             ref_id,
             ref_state,
-            {**{key: ref_state[key] for key in ref_state["spec_keys"]}, "version_name": "V001"},
+            {**recorded, "versionName": "V001"},
         )
     assert "annotated ratio is 0.250 (30/120), required at least 0.3" in str(failure.value.details())  # type: ignore[attr-defined]
-    assert state["promote"][1]["version_id"] == outputs["promotedVersionId"]
+    assert state["promote"][1]["versionId"] == outputs["promotedVersionId"]

@@ -236,7 +236,10 @@ def explicit_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Config keys of the package that are no client setting: the owner of the resources' work (README, "Ownership").
-OTHER_CONFIG_KEYS = ("namespace",)
+OTHER_CONFIG_KEYS = {
+    "namespace": "The owner of this stack's tasks (default: <project>/<stack>): another namespace's tasks are never"
+    " adopted, replaced or stopped. Two stacks that must not share or stop each other's work need different ones.",
+}
 
 
 def unknown_config_keys(keys: Iterable[str]) -> list[tuple[str, str | None]]:

@@ -16,7 +16,11 @@ DATASET_TYPES = (0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900)
 # dataset ``running_task_type`` codes (NOTES §4.1)
 RUNNING_AUTO_LABEL, RUNNING_PRE_LABEL, RUNNING_EXPORT, RUNNING_PUBLISH, RUNNING_GROUPING = 0, 1, 2, 6, 7
 RUNNING_IMPORT = 5  # "manifest import"; directory imports are listed with it too (NOTES §11)
-_TASK_RUNNING_TYPES = {"auto-label": RUNNING_AUTO_LABEL, "pre-label": RUNNING_PRE_LABEL, "auto-grouping": 7}
+_TASK_RUNNING_TYPES = {
+    "auto-label": RUNNING_AUTO_LABEL,
+    "pre-label": RUNNING_PRE_LABEL,
+    "auto-grouping": RUNNING_GROUPING,
+}
 
 
 def with_slash(path: str) -> str:

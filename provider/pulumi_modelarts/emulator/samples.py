@@ -15,7 +15,6 @@ from pulumi_modelarts.emulator import ids
 Doc = dict[str, Any]
 
 LABEL_TYPES = (0, 1, 3, 100, 101, 102, 103, 200, 201, 202, 600)
-IMAGE_TYPES = (0, 1, 3)
 HARD_SHARE = 0.15
 
 _SAMPLE_TYPES = {0: 0, 1: 0, 3: 0, 100: 1, 101: 1, 102: 1, 200: 2, 201: 2, 202: 2, 400: 4, 600: 6, 900: 9}
@@ -34,14 +33,6 @@ def label_type_for(dataset_type: int) -> int:
 def file_name(sample_type: int, index: int) -> str:
     """The name of the ``index``-th file of a kind, e.g. ``IMG_00007.jpg``."""
     return f"{_STEMS[sample_type]}_{index:05d}{_EXTENSIONS[sample_type]}"
-
-
-def sample_type_of(name: str) -> int | None:
-    """The sample type of a file by its extension (None for a file no dataset imports)."""
-    for sample_type, extension in _EXTENSIONS.items():
-        if name.endswith(extension):
-            return sample_type
-    return None
 
 
 def interleave(counts: Mapping[str, int]) -> list[str]:

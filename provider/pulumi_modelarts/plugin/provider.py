@@ -1,5 +1,8 @@
 """The plugin's ``Provider``: the engine's requests in Pulumi's property values, the work in ``bridge``.
 
+Property names are camelCase here and the API's own inside ``bridge``; ``names`` maps them where values
+are converted (``api_values``, ``engine_values``, ``_engine_diff``, check failures).
+
 Handlers are async; the reconcile code is blocking (httpx), so every call into the bridge runs in a
 thread of a pool large enough for any engine parallelism in practice (asyncio's default pool has
 ``cpu_count + 4`` threads: six on two cores).
@@ -16,12 +19,13 @@ from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime import rpc
 
-from pulumi_modelarts.plugin import bridge, schema
-from pulumi_modelarts.reconcile.context import stderr_log as log
+from pulumi_modelarts.api.config import config_key_warnings
+from pulumi_modelarts.plugin import bridge, logs, names, schema
 from pulumi_modelarts.reconcile.kinds import Kind
 from pulumi_modelarts.reconcile.unknown import Unknown
 
 R = TypeVar("R")
+ENGINE_CONFIG_KEYS = ("version",)  # the engine's own input of a provider (the package version), no setting
 MAX_CALLS = 128  # engine calls worked on at once; most of them are waiting on a task
 _POOL = ThreadPoolExecutor(max_workers=MAX_CALLS, thread_name_prefix="modelarts")
 
@@ -69,6 +73,32 @@ def value_map(values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[
     return result
 
 
+def api_values(kind: Kind, values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """The engine's property values (camelCase) as plain Python in the API's names, for ``bridge``."""
+    return names.resource(kind.type_token).to_api(plain_map(values))  # type: ignore[no-any-return]
+
+
+def engine_values(kind: Kind, values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[str, PropertyValue]:
+    """Plain values in the API's names as the engine's property values (camelCase)."""
+    return value_map(names.resource(kind.type_token).to_camel(values), secrets)
+
+
+def _engine_diff(kind: Kind, diff: p.DiffResponse) -> p.DiffResponse:
+    """A diff of ``bridge``'s names in camelCase."""
+    shape = names.resource(kind.type_token)
+    diff.replaces = [shape.camel_path(key) for key in diff.replaces]
+    diff.stables = [shape.camel_path(key) for key in diff.stables]
+    diff.diffs = [shape.camel_path(key) for key in diff.diffs]
+    diff.detailed_diff = {shape.camel_path(key): change for key, change in diff.detailed_diff.items()}
+    return diff
+
+
+def _failures(shape: names.Shape, plain: Mapping[str, Any], failures: list[tuple[str, str]]) -> list[p.CheckFailure]:
+    """Check failures in camelCase, after any property written in the API's names instead."""
+    misnamed = [p.CheckFailure(path, reason) for path, reason in shape.misnamed(plain)]
+    return misnamed + [p.CheckFailure(shape.camel_path(path), names.camel_text(reason)) for path, reason in failures]
+
+
 # --- the provider ---------------------------------------------------------------------------------
 
 
@@ -95,9 +125,9 @@ class PluginProvider(p.Provider):
         return kind, name, bridge.namespace(project, stack)
 
     def _log(self, urn: str) -> Callable[[str], None]:
-        """Where one resource's progress goes."""
-        name = p._extract_name(urn)
-        return lambda message: log(f"{name}: {message}")
+        """Where one resource's progress goes: the engine's log, at info severity on the resource (the messages
+        of reconcile name the resource already)."""
+        return lambda message: logs.info(urn, message)
 
     async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
         if self._schema is None:
@@ -108,73 +138,78 @@ class PluginProvider(p.Provider):
         config = plain_map(request.args)
         if not config:  # older engines send only the variables, keyed modelarts:config:<key>
             config = {key.rsplit(":", 1)[-1]: value for key, value in request.variables.items()}
+        for warning in config_key_warnings(f"modelarts:{key}" for key in config if key not in ENGINE_CONFIG_KEYS):
+            logs.warn(warning.removeprefix("warning: "))
         bridge.configure(config)
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         kind, _, _ = self._resource(request.urn)
-        news = request.new_inputs
-        inputs, failures = bridge.check(kind, plain_map(news))
+        news, shape = request.new_inputs, names.resource(kind.type_token)
+        inputs, failures = bridge.check(kind, api_values(kind, news))
         return p.CheckResponse(
-            inputs=value_map(inputs, secret_keys(news)),
-            failures=[p.CheckFailure(path, reason) for path, reason in failures],
+            inputs=engine_values(kind, inputs, secret_keys(news)),
+            failures=_failures(shape, plain_map(news), failures),
         )
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         kind, name, owner = self._resource(request.urn)
-        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        olds, news = api_values(kind, request.old_state), api_values(kind, request.new_inputs)
         log_sink = self._log(request.urn)
         change = await self._run(lambda: bridge.diff(kind, name, owner, olds, news, log_sink))
         detailed = {
             key: p.PropertyDiff(_DIFF_KINDS[(item.kind, item.replace)], item.input_diff)
             for key, item in change.detailed.items()
         }
-        return p.DiffResponse(
-            changes=change.changes,
-            replaces=list(change.replaces),
-            stables=list(change.stables),
-            delete_before_replace=change.delete_before_replace,
-            diffs=list(detailed),
-            detailed_diff=detailed,
+        return _engine_diff(
+            kind,
+            p.DiffResponse(
+                changes=change.changes,
+                replaces=list(change.replaces),
+                stables=list(change.stables),
+                delete_before_replace=change.delete_before_replace,
+                diffs=list(detailed),
+                detailed_diff=detailed,
+            ),
         )
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         kind, name, owner = self._resource(request.urn)
-        inputs = plain_map(request.properties)
+        inputs = api_values(kind, request.properties)
         secrets = secret_keys(request.properties)
         log_sink = self._log(request.urn)
         if request.preview:
             outputs = await self._run(lambda: bridge.preview_create(kind, name, owner, inputs, log_sink))
-            return p.CreateResponse("", value_map(outputs, secrets))
+            return p.CreateResponse("", engine_values(kind, outputs, secrets))
         resource_id, created = await self._run(
             lambda: bridge.create(kind, name, owner, inputs, request.timeout, log_sink)
         )
-        return p.CreateResponse(resource_id, value_map(created, secrets))
+        return p.CreateResponse(resource_id, engine_values(kind, created, secrets))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         kind, name, owner = self._resource(request.urn)
-        state = plain_map(request.properties)
+        state = api_values(kind, request.properties)
         secrets = secret_keys(request.properties) | secret_keys(request.inputs)
         resource_id, outputs, inputs = await self._run(
             lambda: bridge.read(kind, name, owner, request.resource_id, state)
         )
         if not resource_id:
             return p.ReadResponse()
-        return p.ReadResponse(resource_id, value_map(outputs, secrets), value_map(inputs, secrets))
+        return p.ReadResponse(resource_id, engine_values(kind, outputs, secrets), engine_values(kind, inputs, secrets))
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         kind, name, owner = self._resource(request.urn)
-        olds, news = plain_map(request.olds), plain_map(request.news)
+        olds, news = api_values(kind, request.olds), api_values(kind, request.news)
         secrets = secret_keys(request.news)
         if request.preview:
-            return p.UpdateResponse(value_map(bridge.preview_outputs(kind, name, news, olds), secrets))
+            return p.UpdateResponse(engine_values(kind, bridge.preview_outputs(kind, name, news, olds), secrets))
         log_sink = self._log(request.urn)
         outputs = await self._run(lambda: bridge.update(kind, name, owner, olds, news, request.timeout, log_sink))
-        return p.UpdateResponse(value_map(outputs, secrets))
+        return p.UpdateResponse(engine_values(kind, outputs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         kind, name, owner = self._resource(request.urn)
-        state = plain_map(request.properties)
+        state = api_values(kind, request.properties)
         log_sink = self._log(request.urn)
         await self._run(lambda: bridge.delete(kind, name, owner, request.resource_id, state, request.timeout, log_sink))
 
@@ -183,11 +218,14 @@ class PluginProvider(p.Provider):
             raise bridge.UserError(
                 f"unknown function {request.tok!r}; this provider serves {', '.join(bridge.FUNCTIONS)}"
             )
-        args = plain_map(request.args)
+        function = bridge.FUNCTIONS[request.tok]
+        shape = names.function(function.args, function.outputs)
+        plain = plain_map(request.args)
+        args = shape.to_api(plain)
         outputs, failures = await self._run(lambda: bridge.invoke(request.tok, args))
         return p.InvokeResponse(
-            return_value=None if outputs is None else value_map(outputs),
-            failures=[p.CheckFailure(path, reason) for path, reason in failures],
+            return_value=None if outputs is None else value_map(shape.to_camel(outputs)),
+            failures=_failures(shape, plain, failures),
         )
 
     async def cancel(self) -> None:

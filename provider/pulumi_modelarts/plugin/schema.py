@@ -16,10 +16,18 @@ from typing import Any
 
 from pulumi_modelarts import __version__
 from pulumi_modelarts.plugin import bridge
+from pulumi_modelarts.plugin.names import argument_nodes, camel, camel_text, deref, named_properties
 from pulumi_modelarts.reconcile.kinds import Kind
-from pulumi_modelarts.schema._documents import raw_schema, resolve_ref, schema_id, schema_name
+from pulumi_modelarts.schema._documents import raw_schema, schema_id, schema_name
 
 PACKAGE = "modelarts"
+# The SDKs are shipped from this repository (sdk/), not from a registry: names that collide with nothing,
+# the Python one in particular with this project's own distribution `pulumi-modelarts` (module pulumi_modelarts).
+REPOSITORY = "https://github.com/pulumi-modelarts/pulumi-modelarts"
+GO_MODULE = "github.com/pulumi-modelarts/pulumi-modelarts/sdk/go"
+NPM_PACKAGE = "@pulumi-modelarts/modelarts"
+PYTHON_PACKAGE = "pulumi_modelarts_sdk"  # the distribution pulumi-modelarts-sdk
+DOTNET_NAMESPACE = "PulumiModelArts"
 ANY = {"$ref": "pulumi.json#/Any"}
 _PRIMITIVES = {"string", "integer", "number", "boolean"}
 _PYTHON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -31,28 +39,27 @@ class _Builder:
     def __init__(self) -> None:
         self.types: dict[str, dict[str, Any]] = {}
 
+    def properties(self, nodes: Mapping[str, Any], base: str) -> dict[str, dict[str, Any]]:
+        """Property specs by camelCase name."""
+        return {camel(key): self.property(node, base, _pascal(key)) for key, node in nodes.items()}
+
     def property(self, node: Mapping[str, Any], base: str, name: str) -> dict[str, Any]:
         """A property spec: the type, plus the description and a primitive default."""
         spec = self.type(node, base, name)
-        target, _ = self._deref(node, base)
+        target, _ = deref(node, base)
         description = node.get("description") or target.get("description")
         if description:
-            spec["description"] = description
+            spec["description"] = camel_text(description)
         default = node.get("default", target.get("default"))
         if isinstance(default, (str, bool, int, float)) and spec.get("type") in _PRIMITIVES:
             spec["default"] = default
         return spec
 
-    def _deref(self, node: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
-        while "$ref" in node:
-            node, base = resolve_ref(node["$ref"], base)
-        return node, base
-
     def type(self, node: Mapping[str, Any], base: str, name: str) -> dict[str, Any]:
         if "$ref" in node:
             ref = str(node["$ref"])
-            target, target_base = self._deref(node, base)
-            if "properties" in target:
+            target, target_base = deref(node, base)
+            if named_properties(target) is not None:
                 return self._named(ref.rsplit("/", 1)[-1], target, target_base)
             return self.type(target, target_base, name)
         for union in ("anyOf", "oneOf"):
@@ -66,7 +73,7 @@ class _Builder:
         if kind == "array":
             return {"type": "array", "items": self.type(node.get("items", {}), base, name + "Item")}
         if kind == "object":
-            if "properties" in node:
+            if named_properties(node) is not None:
                 return self._named(name, node, base)
             extra = node.get("additionalProperties")
             values = self.type(extra, base, name + "Value") if isinstance(extra, Mapping) else ANY
@@ -81,17 +88,15 @@ class _Builder:
             self.types[token] = {}  # reserved first: object types may refer to themselves
             self.types[token] = {
                 "type": "object",
-                "description": node.get("description", ""),
-                "properties": {
-                    key: self.property(child, base, _pascal(key)) for key, child in node["properties"].items()
-                },
-                **({"required": list(node["required"])} if node.get("required") else {}),
+                "description": camel_text(node.get("description", "")),
+                "properties": self.properties(node["properties"], base),
+                **({"required": [camel(key) for key in node["required"]]} if node.get("required") else {}),
             }
         return {"$ref": f"#/types/{token}"}
 
 
 def _pascal(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.replace("@", "").replace(":", "_").split("_"))
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
 def _python_type(hint: Any) -> dict[str, Any]:
@@ -108,30 +113,28 @@ def _python_type(hint: Any) -> dict[str, Any]:
 def _resource(builder: _Builder, kind: Kind) -> dict[str, Any]:
     name = schema_name(kind.type_token)
     document, base = raw_schema(name), schema_id(name)
-    inputs = {key: builder.property(node, base, _pascal(key)) for key, node in document["properties"].items()}
+    inputs = builder.properties(document["properties"], base)
     annotations = bridge.output_annotations(kind)
-    outputs = {key: inputs.get(key) or _python_type(annotations[key]) for key in kind.outputs}
+    outputs = {camel(key): inputs.get(camel(key)) or _python_type(annotations[key]) for key in kind.outputs}
     return {
-        "description": document.get("description", ""),
+        "description": camel_text(document.get("description", "")),
         "inputProperties": inputs,
-        "requiredInputs": list(document.get("required", [])),
+        "requiredInputs": [camel(key) for key in document.get("required", [])],
         "properties": {**inputs, **outputs},
-        "required": [kind.id_output, "dataset_id"],
+        "required": [camel(kind.id_output), camel("dataset_id")],
     }
 
 
 def _function(builder: _Builder, function: bridge.Function) -> dict[str, Any]:
-    base = schema_id("dataset_version_ref")
-    arguments = raw_schema("dataset_version_ref")["properties"]
     return {
-        "description": function.description,
-        "inputs": {"properties": {key: builder.property(arguments[key], base, _pascal(key)) for key in function.args}},
-        "outputs": {"properties": {key: _python_type(hint) for key, hint in function.output_types.items()}},
+        "description": camel_text(function.description),
+        "inputs": {"properties": builder.properties(*argument_nodes(function.args))},
+        "outputs": {"properties": {camel(key): _python_type(hint) for key, hint in function.output_types.items()}},
     }
 
 
 def _config_variables() -> dict[str, dict[str, Any]]:
-    from pulumi_modelarts.api.config import SETTINGS_TABLE, Settings
+    from pulumi_modelarts.api.config import OTHER_CONFIG_KEYS, SETTINGS_TABLE, Settings
 
     kinds = {field.name: str(field.type) for field in dataclasses.fields(Settings)}
     variables: dict[str, dict[str, Any]] = {}
@@ -147,6 +150,8 @@ def _config_variables() -> dict[str, dict[str, Any]]:
         if spec.secret:
             variable["secret"] = True
         variables[spec.config_key.split(":", 1)[1]] = variable
+    for key, description in OTHER_CONFIG_KEYS.items():
+        variables[key] = {"type": "string", "description": description}
     return variables
 
 
@@ -161,15 +166,44 @@ def package_schema() -> dict[str, Any]:
         "displayName": "ModelArts",
         "version": __version__,
         "description": "ModelArts dataset operations (Huawei Cloud, Open Telekom Cloud): intelligent tasks,"
-        " exports and pinned dataset versions, with the API's own field names.",
-        "keywords": ["pulumi", "modelarts", "huaweicloud", "opentelekomcloud", "kind/native"],
+        " exports and pinned dataset versions.",
+        "keywords": ["pulumi", "modelarts", "huaweicloud", "opentelekomcloud", "category/cloud", "kind/native"],
+        "homepage": REPOSITORY,
+        "repository": REPOSITORY,
+        "publisher": "pulumi-modelarts",
         "license": "Apache-2.0",
-        "meta": {"moduleFormat": "(.*)"},
+        "meta": {"moduleFormat": "(.*)", "supportPack": True},
+        "language": _languages(),
         "config": {"variables": config},
         "provider": {"description": "The ModelArts provider.", "inputProperties": config},
         "resources": resources,
         "functions": functions,
         "types": dict(sorted(builder.types.items())),
+    }
+
+
+_README = (
+    "The SDK of the ModelArts provider plugin `pulumi-resource-modelarts`, generated from its schema. Programs need"
+    f" the plugin on PATH: see {REPOSITORY}#readme."
+)
+
+
+def _languages() -> dict[str, dict[str, Any]]:
+    return {
+        "nodejs": {"packageName": NPM_PACKAGE, "respectSchemaVersion": True, "readme": _README},
+        "python": {
+            "packageName": PYTHON_PACKAGE,
+            "respectSchemaVersion": True,
+            "pyproject": {"enabled": True},
+            "readme": _README,
+        },
+        "go": {
+            "importBasePath": f"{GO_MODULE}/{PACKAGE}",
+            "modulePath": GO_MODULE,
+            "respectSchemaVersion": True,
+            "generateResourceContainerTypes": True,
+        },
+        "csharp": {"rootNamespace": DOTNET_NAMESPACE, "respectSchemaVersion": True},
     }
 
 

@@ -2,13 +2,15 @@
 
 The SDK's servicer appends a Python traceback to every error; here a failure reaches the engine as its
 one-line message instead (ModelArts' code and text for API errors, never a traceback or a secret).
+The engine ends a plugin with SIGINT (then SIGKILL); the server then stops cleanly: waits still under
+way are cancelled, and the gRPC server is shut down inside its event loop.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,7 +22,8 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from pulumi_modelarts import __version__
-from pulumi_modelarts.plugin.bridge import UserError
+from pulumi_modelarts.plugin import logs
+from pulumi_modelarts.plugin.bridge import UserError, cancel_all
 from pulumi_modelarts.plugin.provider import PluginProvider
 
 SERVED = ("GetSchema", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
@@ -60,14 +63,22 @@ for _name in SERVED:
 
 
 async def serve(engine: str, args: list[str]) -> None:
+    logs.connect(engine)
     server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
     servicer = Servicer(args, __version__, PluginProvider(), engine_address=engine)
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
     await server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
-    await server.wait_for_termination()
+    await stopping.wait()
+    cancel_all()  # waits under way end now; their calls answer "cancelled" while the server still serves them
+    await server.stop(grace=5)
+    logs.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -79,8 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-v", dest="verbosity", help=argparse.SUPPRESS)
     parser.add_argument("--tracing", help=argparse.SUPPRESS)
     known, _ = parser.parse_known_args(args)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(known.engine, args))
+    asyncio.run(serve(known.engine, args))
 
 
 if __name__ == "__main__":
