@@ -24,7 +24,17 @@ DEFAULT_DOMAIN_NAME = "emulator-domain"
 DEFAULT_PROJECT_NAME = "eu-de"
 READY_PREFIX = "pulumi-modelarts emulator listening on "
 # Tasks finish in about a second in tests; faults and the admin API are reachable.
-FAST_FLAGS = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
+FAST_FLAGS = (
+    "--admin",
+    "--task-seconds",
+    "1",
+    "--export-seconds",
+    "0.5",
+    "--version-seconds",
+    "0.3",
+    "--import-seconds",
+    "1",
+)
 
 
 @dataclass

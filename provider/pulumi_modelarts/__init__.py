@@ -14,6 +14,7 @@ from pulumi_modelarts._version import __version__
 _LAZY = {
     "IntelligentTask": "pulumi_modelarts.resources",
     "ExportTask": "pulumi_modelarts.resources",
+    "ImportTask": "pulumi_modelarts.resources",
     "DatasetVersionRef": "pulumi_modelarts.resources",
     "load_specs": "pulumi_modelarts.specs",
     "declare": "pulumi_modelarts.specs",
@@ -30,6 +31,7 @@ __all__ = [
     "ConfigurationError",
     "DatasetVersionRef",
     "ExportTask",
+    "ImportTask",
     "IntelligentTask",
     "ModelArtsClient",
     "ModelArtsError",
@@ -43,7 +45,7 @@ __all__ = [
 if TYPE_CHECKING:
     from pulumi_modelarts.api import ModelArtsClient, resolve_settings
     from pulumi_modelarts.api.errors import APIError, ConfigurationError, ModelArtsError, NotFoundError
-    from pulumi_modelarts.resources import DatasetVersionRef, ExportTask, IntelligentTask
+    from pulumi_modelarts.resources import DatasetVersionRef, ExportTask, ImportTask, IntelligentTask
     from pulumi_modelarts.specs import declare, load_specs
 
 

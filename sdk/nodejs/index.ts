@@ -25,6 +25,11 @@ export const getDatasetVersion: typeof import("./getDatasetVersion").getDatasetV
 export const getDatasetVersionOutput: typeof import("./getDatasetVersion").getDatasetVersionOutput = null as any;
 utilities.lazyLoad(exports, ["getDatasetVersion","getDatasetVersionOutput"], () => require("./getDatasetVersion"));
 
+export { ImportTaskArgs } from "./importTask";
+export type ImportTask = import("./importTask").ImportTask;
+export const ImportTask: typeof import("./importTask").ImportTask = null as any;
+utilities.lazyLoad(exports, ["ImportTask"], () => require("./importTask"));
+
 export { IntelligentTaskArgs } from "./intelligentTask";
 export type IntelligentTask = import("./intelligentTask").IntelligentTask;
 export const IntelligentTask: typeof import("./intelligentTask").IntelligentTask = null as any;
@@ -53,6 +58,8 @@ const _module = {
                 return new DatasetVersionRef(name, <any>undefined, { urn })
             case "modelarts:index:ExportTask":
                 return new ExportTask(name, <any>undefined, { urn })
+            case "modelarts:index:ImportTask":
+                return new ImportTask(name, <any>undefined, { urn })
             case "modelarts:index:IntelligentTask":
                 return new IntelligentTask(name, <any>undefined, { urn })
             default:

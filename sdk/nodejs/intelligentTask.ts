@@ -90,6 +90,10 @@ export class IntelligentTask extends pulumi.CustomResource {
     declare public readonly timeoutSeconds: pulumi.Output<number | undefined>;
     declare public /*out*/ readonly totalSampleCount: pulumi.Output<number | undefined>;
     declare public /*out*/ readonly trainJobId: pulumi.Output<string | undefined>;
+    /**
+     * Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
+     */
+    declare public readonly triggers: pulumi.Output<any[] | undefined>;
     declare public /*out*/ readonly unconfirmedSampleCount: pulumi.Output<number | undefined>;
     declare public /*out*/ readonly versionId: pulumi.Output<string | undefined>;
     /**
@@ -120,6 +124,7 @@ export class IntelligentTask extends pulumi.CustomResource {
             resourceInputs["modelId"] = args?.modelId;
             resourceInputs["taskType"] = args?.taskType;
             resourceInputs["timeoutSeconds"] = (args?.timeoutSeconds) ?? 3600;
+            resourceInputs["triggers"] = args?.triggers;
             resourceInputs["wait"] = (args?.wait) ?? true;
             resourceInputs["acceptedCount"] = undefined /*out*/;
             resourceInputs["adopted"] = undefined /*out*/;
@@ -169,6 +174,7 @@ export class IntelligentTask extends pulumi.CustomResource {
             resourceInputs["timeoutSeconds"] = undefined /*out*/;
             resourceInputs["totalSampleCount"] = undefined /*out*/;
             resourceInputs["trainJobId"] = undefined /*out*/;
+            resourceInputs["triggers"] = undefined /*out*/;
             resourceInputs["unconfirmedSampleCount"] = undefined /*out*/;
             resourceInputs["versionId"] = undefined /*out*/;
             resourceInputs["wait"] = undefined /*out*/;
@@ -218,6 +224,10 @@ export interface IntelligentTaskArgs {
      * How long to wait, in seconds (at most 7 days).
      */
     timeoutSeconds?: pulumi.Input<number | undefined>;
+    /**
+     * Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
+     */
+    triggers?: pulumi.Input<any[] | undefined>;
     /**
      * Wait until the operation has finished before the resource counts as created.
      */

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
@@ -25,12 +27,12 @@ def test_readme_does_not_install_an_unpublished_package() -> None:
     assert "pip install ." in README and ".whl" in README
 
 
-def test_readme_promotion_listing_is_the_file() -> None:
-    listing = README.split("`specs/promotion.yaml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
-    shipped = (ROOT / "specs/promotion.yaml").read_text()
-    body = "\n".join(line for line in shipped.splitlines() if not line.startswith("#")).strip()
-    listed = re.sub(r"\s+# <-.*", "", listing).strip()
-    assert listed == body
+@pytest.mark.parametrize("spec", ["specs/promotion.yaml", "specs/autolabel.yaml"])
+def test_readme_spec_listings_are_the_files(spec: str) -> None:
+    listing = README.split(f"`{spec}`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    shipped = (ROOT / spec).read_text()
+    body = "\n".join(line for line in shipped.splitlines() if not line.startswith("#"))
+    assert re.sub(r"\s+# <-.*", "", listing).strip() == re.sub(r"\s+# <-.*", "", body).strip()
 
 
 def test_readme_has_the_exit_code_table() -> None:

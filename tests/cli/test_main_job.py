@@ -26,8 +26,13 @@ def test_the_main_job_applies_every_resource(reading: list[str]) -> None:
     report = json.loads(result.stdout)
     assert report["ok"] and report["failed"] == [] and report["blocked"] == []
     names = {item["name"]: item for item in report["resources"]}
-    assert set(names) == {"pets-autolabel", "pets-v002", "pets-release", "candidate", "promote"}
-    assert names["pets-autolabel"]["outputs"]["accepted_count"] == 30
+    assert set(names) == {"pets-intake", "pets-autolabel", "pets-version", "pets-release", "candidate", "promote"}
+    assert names["pets-intake"]["outputs"]["imported_sample_count"] == 20  # the demo's raw batch-01
+    # the auto-label task ran after the import, so the version counts the batch and what was confirmed of it
+    accepted = names["pets-autolabel"]["outputs"]["accepted_count"]
+    version = names["pets-version"]["outputs"]
+    assert accepted > 0 and version["total_sample_count"] == 100
+    assert version["annotated_sample_count"] == 30 + accepted
 
 
 def test_a_reading_without_the_embedded_emulator_is_a_usage_error() -> None:

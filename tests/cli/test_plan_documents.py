@@ -56,11 +56,11 @@ def test_markdown_opens_with_where_the_plan_was_made(emulator: EmulatorProcess, 
         f"<sub>commit `{SHA[:12]}` · endpoint `127.0.0.1:{port}` · region `{emulator.project_name}` · project"
         f" `{emulator.project_id}` · pulumi-modelarts `{__version__}`</sub>",
         "",
-        "**Plan: 4 create, 1 in-sync**",
+        "**Plan: 5 create, 1 in-sync**",
     ]
     assert "1 resource in sync, not listed." in lines
     assert "| + | `pets-autolabel` | IntelligentTask | **create** |" in result.stdout
-    assert "<br>• accept auto\\-labels by the rule once the task succeeds |" in result.stdout  # every write
+    assert "<br>• accept auto\\-labels by the rule |" in result.stdout  # every write, also of a deferred decision
 
 
 def test_the_commit_comes_from_git_outside_ci_and_the_embedded_emulator_is_marked(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_an_unreachable_endpoint_prints_what_failed_at_once(specs_copy: Path, fm
     assert "Connection refused" in text and url.removeprefix("http://") in text
     assert WRONG_SECRET not in result.stdout + result.stderr
     if fmt == "markdown":
-        assert "**Nothing can be applied**: errors in pets-autolabel, candidate" in text.splitlines()
+        assert "**Nothing can be applied**: errors in pets-intake, candidate" in text.splitlines()
     else:
         stats = json.loads(result.stdout)["api_calls"]
         assert stats["retries"] == 0  # a refused loopback connection is not retried for 20 s

@@ -75,7 +75,7 @@ def test_the_check_refuses_documents_the_schema_does_not_allow(tmp_path: Path) -
     assert plan_schema.problems(document) == []
     # A deferred decision: its export's version is {"$unknown": ...} until the release it depends on ran.
     deferred = next(item for item in document["resources"] if item["name"] == "pets-release")
-    assert deferred["writes"][0]["body"]["version_id"] == {"$unknown": "pets-v002.version_id"}
+    assert deferred["writes"][0]["body"]["version_id"] == {"$unknown": "pets-version.version_id"}
 
     broken = json.loads(printed.stdout)
     broken["resources"][0]["writes"][0]["kind"] = "delete-dataset"
@@ -116,7 +116,10 @@ def test_the_same_state_gives_the_same_bytes_with_orphans_and_inputs(emulator: E
 
 def test_an_acceptance_carries_the_counts_the_decision_knows(emulator: EmulatorProcess, tmp_path: Path) -> None:
     """A finished auto-label task whose accept rule is added: the write's count and what the rule leaves, by reason."""
-    task = (ROOT / "specs" / "autolabel.yaml").read_text().split("\n  pets-v002:")[0]
+    pipeline = (ROOT / "specs" / "autolabel.yaml").read_text()
+    body = pipeline.split("\n  pets-autolabel:")[1].split("\n  pets-version:")[0]  # the task alone, no import
+    task = "resources:\n  pets-autolabel:" + body.replace('      triggers: ["${pets-intake.task_id}"]\n', "")
+    assert "triggers" not in task and "accept:" in task
     (tmp_path / "specs.yaml").write_text(
         task.replace("      accept:\n        min_score: 0.5\n        skip_hard: true\n", "")
     )

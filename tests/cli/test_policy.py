@@ -86,7 +86,7 @@ def test_the_shipped_pipeline_passes_and_the_same_without_requirements_fails(
     assert ungated.returncode == 0, ungated.stderr
     assert _deny(tmp_path / "ungated.json") == [
         PROMOTE_DENIED.format("pets-release"),
-        "pets-v002: releases version V002 without requirements",
+        "pets-version: releases version V002 without requirements",
         PROMOTE_DENIED.format("promote"),
     ]
 

@@ -117,6 +117,7 @@ def test_type_schema_validates_real_inputs(token: str) -> None:
     good = {
         "modelarts:IntelligentTask": {"dataset_name": "flowers", "task_type": "auto-label"},
         "modelarts:ExportTask": {"dataset_id": "d", "path": "/b/"},
+        "modelarts:ImportTask": {"dataset_name": "pets-detection", "import_path": "s3://b/raw/"},
         "modelarts:DatasetVersionRef": {"dataset_name": "flowers", "selector": "latest"},
     }[token]
     assert validator.is_valid(good)

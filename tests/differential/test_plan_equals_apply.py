@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pulumi.runtime import rpc
 
 from emulator_process import EmulatorProcess
 from pulumi_modelarts import schema
@@ -27,10 +28,12 @@ from pulumi_modelarts.plugin import bridge
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.decision import Decision, Write
 from pulumi_modelarts.reconcile.kinds import kind_of
+from pulumi_modelarts.reconcile.unknown import Unknown, agrees
 from pulumi_modelarts.resources import lifecycle
 from pulumi_modelarts.resources._provider import ModelArtsProvider, ProviderError
 from pulumi_modelarts.resources.dataset_version_ref import DatasetVersionRefProvider
 from pulumi_modelarts.resources.export_task import ExportTaskProvider
+from pulumi_modelarts.resources.import_task import ImportTaskProvider
 from pulumi_modelarts.resources.intelligent_task import IntelligentTaskProvider
 from pulumi_modelarts.specs import load_specs
 from support.reconcile import converge, make_ctx
@@ -38,6 +41,7 @@ from support.reconcile import converge, make_ctx
 TASK = "modelarts:IntelligentTask"
 EXPORT = "modelarts:ExportTask"
 VERSION = "modelarts:DatasetVersionRef"
+IMPORT = "modelarts:ImportTask"
 BASE = "/v2/{project_id}/datasets/{dataset_id}"
 KINDS_BY_ROUTE = {
     f"POST {BASE}/tasks": "start-task",
@@ -45,11 +49,13 @@ KINDS_BY_ROUTE = {
     f"PUT {BASE}/data-annotations/samples": "accept-labels",
     f"POST {BASE}/versions": "release-version",
     f"POST {BASE}/export-tasks": "start-export",
+    f"POST {BASE}/import-tasks": "start-import",
 }
 PROVIDERS: dict[str, type[ModelArtsProvider]] = {
     TASK: IntelligentTaskProvider,
     EXPORT: ExportTaskProvider,
     VERSION: DatasetVersionRefProvider,
+    IMPORT: ImportTaskProvider,
 }
 NAMESPACE = "proj/dev"
 CHANGED = ("changed since the plan", "changed since the preview")
@@ -75,6 +81,13 @@ def to_obs(**overrides: Any) -> Inputs:
 
 def pin(**overrides: Any) -> Inputs:
     return {"dataset_name": "flowers", "version_name": "V002", **overrides}
+
+
+RAW = "/demo-bucket/pets-detection/raw/"
+
+
+def intake(**overrides: Any) -> Inputs:
+    return {"dataset_name": "pets-detection", "import_path": f"{RAW}batch-01/", **overrides}
 
 
 @dataclass
@@ -110,6 +123,18 @@ def start_the_same_export(emulator: EmulatorProcess, ctx: ReconcileContext, _liv
     dataset_id = ctx.observer.dataset_id_for(None, "flowers")
     spec = kind_of(EXPORT).spec("res", normalized(EXPORT, to_obs()))
     ctx.client.create_export_task(dataset_id, spec.request_body())
+
+
+def start_the_same_import(emulator: EmulatorProcess, ctx: ReconcileContext, _live: dict[str, Any]) -> None:
+    """Another run starts the very import planned (applying the plan then writes nothing)."""
+    dataset_id = ctx.observer.dataset_id_for(None, "pets-detection")
+    ctx.client.create_import_task(dataset_id, kind_of(IMPORT).spec("res", normalized(IMPORT, intake())).request_body())
+
+
+def foreign_running_import(ctx: ReconcileContext) -> None:
+    """Someone's import of another batch runs on the dataset (ModelArts runs one import at a time)."""
+    dataset_id = ctx.observer.dataset_id_for(None, "pets-detection")
+    ctx.client.create_import_task(dataset_id, {"import_path": f"{RAW}batch-02/", "import_type": "dir"})
 
 
 def foreign_running_label_task(ctx: ReconcileContext) -> None:
@@ -215,6 +240,31 @@ CASES = [
         pulumi="update",
         between=stop_recorded_task,
     ),
+    Case(
+        "task-triggers-changed",  # a new task for the new triggers; the finished one is left as it is
+        TASK,
+        label(triggers=["import-2"]),
+        "replace",
+        before=label(triggers=["import-1"]),
+        pulumi="replace",
+    ),
+    Case(
+        "task-triggers-changed-while-running",  # the running task of the old triggers is stopped first
+        TASK,
+        label(triggers=["import-2"], timeout_seconds=120),
+        "replace",
+        before=label(triggers=["import-1"], wait=False),
+        flags=("--task-seconds", "30"),
+        pulumi="replace",
+    ),
+    Case(
+        "task-triggers-same",
+        TASK,
+        label(triggers=["import-1"]),
+        "in-sync",
+        before=label(triggers=["import-1"]),
+        pulumi="none",
+    ),
     Case("export-missing", EXPORT, to_obs(), "create"),
     Case("export-succeeded", EXPORT, to_obs(), "in-sync", before=to_obs(), pulumi="none"),
     Case(
@@ -230,6 +280,58 @@ CASES = [
     Case("export-adopt-missing", EXPORT, to_obs(adopt_task_id="nope"), "blocked", apply_fails=True),
     Case("export-of-a-missing-version", EXPORT, to_obs(version_id="no-such-version"), "blocked", apply_fails=True),
     Case("export-started-meanwhile", EXPORT, to_obs(), "create", between=start_the_same_export),
+    Case("import-missing", IMPORT, intake(), "create"),
+    Case("import-completed", IMPORT, intake(), "in-sync", before=intake(), pulumi="none"),
+    Case(
+        "import-running-no-wait",
+        IMPORT,
+        intake(wait=False),
+        "in-sync",
+        before=intake(wait=False),
+        flags=("--import-seconds", "60"),
+        pulumi="none",
+    ),
+    Case(
+        "import-running-waited",
+        IMPORT,
+        intake(timeout_seconds=120),
+        "wait",
+        before=intake(wait=False),
+        flags=("--import-seconds", "60"),
+        pulumi="update",  # wait changed in place; no API write
+    ),
+    Case(
+        "import-new-batch", IMPORT, intake(import_path=f"{RAW}batch-02/"), "create", before=intake(), pulumi="replace"
+    ),
+    Case(
+        "import-path-respelled",  # obs:// names the same folder: the same import, nothing imported again
+        IMPORT,
+        intake(import_path="obs://demo-bucket/pets-detection/raw/batch-01"),
+        "in-sync",
+        before=intake(),
+        pulumi="update",
+    ),
+    Case(
+        "import-failed-retried",  # nothing at the path: the import fails again, quoting ModelArts
+        IMPORT,
+        intake(import_path=f"{RAW}nothing/"),
+        "retry",
+        before=intake(import_path=f"{RAW}nothing/"),
+        before_fails=True,
+        flags=("--import-path-check", "fail-task"),
+        apply_fails=True,
+        pulumi="replace",
+    ),
+    Case(
+        "import-after-another-import",  # waited for, then started once
+        IMPORT,
+        intake(timeout_seconds=120),
+        "create",
+        flags=("--import-seconds", "30"),
+        setup=foreign_running_import,
+    ),
+    Case("import-adopt-missing", IMPORT, intake(adopt_task_id="nope"), "blocked", apply_fails=True),
+    Case("import-started-meanwhile", IMPORT, intake(), "create", between=start_the_same_import),
     Case("version-release", VERSION, pin(version_name="V003", release={}), "create"),
     Case(
         "version-release-gate-unmet",  # judged before the irreversible release: nothing is released
@@ -309,7 +411,10 @@ def world(case: Case, emulator_factory: Callable[..., EmulatorProcess]) -> World
         except ModelArtsError:
             assert case.before_fails
             dataset_id = ctx.observer.dataset_id_for(None, case.before["dataset_name"])
-            task = next(iter(ctx.client.iter_tasks(dataset_id, type="auto-label")))
+            if case.type_token == IMPORT:
+                task = next(iter(ctx.client.iter_import_tasks(dataset_id)))
+            else:
+                task = next(iter(ctx.client.iter_tasks(dataset_id, type="auto-label")))
             live = {"task_id": task["task_id"], "dataset_id": dataset_id, "adopted": False}
         olds = lifecycle.echo_outputs("res", before, live)
     return World(emulator, make_ctx(emulator), fill(case.inputs, ctx, live), olds)
@@ -335,16 +440,17 @@ def written(emulator: EmulatorProcess) -> list[Write]:
 
 
 def assert_only_listed(shown: Decision | None, writes: list[Write]) -> None:
-    """Every write made is one the shown decision listed (its kind, dataset, target and request body)."""
+    """Every write made is one the shown decision listed (its kind, dataset, target and request body; where the
+    decision did not know a value yet, any value agrees)."""
     listed = list(shown.writes) if shown is not None else []
     for write in writes:
         match = [
             planned
             for planned in listed
             if planned.kind == write.kind
-            and planned.dataset_id == write.dataset_id
-            and (write.kind == "accept-labels" or planned.target == write.target)
-            and (planned.body is None or planned.body == write.body)
+            and agrees(planned.dataset_id, write.dataset_id)
+            and (write.kind == "accept-labels" or agrees(planned.target, write.target))
+            and (planned.body is None or agrees(planned.body, write.body))
         ]
         assert match, f"{write.kind} on {write.target} ({write.body}) was not listed: {[w.text for w in listed]}"
 
@@ -404,16 +510,16 @@ class Adapter:
     delete: Callable[[dict[str, Any]], None]
 
 
-def dynamic_adapter(case: Case, state: World) -> Adapter:
-    provider = PROVIDERS[case.type_token]()
-    provider.context = lambda: make_ctx(state.emulator)  # type: ignore[method-assign]
-    props = {"resource_name": "res", "namespace": NAMESPACE}
+def dynamic_adapter(type_token: str, emulator: EmulatorProcess, name: str = "res") -> Adapter:
+    provider = PROVIDERS[type_token]()
+    provider.context = lambda: make_ctx(emulator)  # type: ignore[method-assign]
+    props = {"resource_name": name, "namespace": NAMESPACE}
     kind = provider.kind
 
     def diff(olds: dict[str, Any], news: Inputs) -> lifecycle.Change:
         result = provider.diff(str(olds.get(kind.id_output)), olds, {**news, **props})
         approved = lifecycle.SESSION.approval(
-            lifecycle.approval_key(kind, "res", NAMESPACE, normalized(case.type_token, news))
+            lifecycle.approval_key(kind, name, NAMESPACE, normalized(type_token, news))
         )
         decision = Decision(approved.action, approved.summary, writes=approved.writes) if approved else None
         replaces = tuple(result.replaces or ())
@@ -433,36 +539,38 @@ def dynamic_adapter(case: Case, state: World) -> Adapter:
     )
 
 
-def plugin_adapter(case: Case, state: World, monkeypatch: pytest.MonkeyPatch) -> Adapter:
-    kind = kind_of(case.type_token)
+def plugin_adapter(
+    type_token: str, emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch, name: str = "res"
+) -> Adapter:
+    kind = kind_of(type_token)
     monkeypatch.setattr(
         bridge.Operation,
         "context",
         lambda self: ReconcileContext.for_client(
-            make_ctx(state.emulator).client,
-            poll_policy=make_ctx(state.emulator).poll_policy,
+            make_ctx(emulator).client,
+            poll_policy=make_ctx(emulator).poll_policy,
             log=lambda _: None,
-            sleep=state.emulator.advance_clock,
+            sleep=emulator.advance_clock,
             pending=lifecycle.SESSION.pending,
         ),
     )
     log = lambda _: None  # noqa: E731
 
     def preview_create(news: Inputs) -> Decision | None:
-        bridge.preview_create(kind, "res", NAMESPACE, news, log)
+        bridge.preview_create(kind, name, NAMESPACE, news, log)
         approved = lifecycle.SESSION.approval(
-            lifecycle.approval_key(kind, "res", NAMESPACE, normalized(case.type_token, news))
+            lifecycle.approval_key(kind, name, NAMESPACE, normalized(type_token, news))
         )
         return Decision(approved.action, approved.summary, writes=approved.writes) if approved else None
 
     def delete(olds: dict[str, Any]) -> None:
-        bridge.delete(kind, "res", NAMESPACE, f"{olds['dataset_id']}/{olds[kind.id_output]}", olds, 0.0, log)
+        bridge.delete(kind, name, NAMESPACE, f"{olds['dataset_id']}/{olds[kind.id_output]}", olds, 0.0, log)
 
     return Adapter(
-        diff=lambda olds, news: bridge.diff(kind, "res", NAMESPACE, olds, news, log),
+        diff=lambda olds, news: bridge.diff(kind, name, NAMESPACE, olds, news, log),
         preview_create=preview_create,
-        create=lambda news: bridge.create(kind, "res", NAMESPACE, news, 0.0, log)[1],
-        update=lambda olds, news: bridge.update(kind, "res", NAMESPACE, olds, news, 0.0, log),
+        create=lambda news: bridge.create(kind, name, NAMESPACE, news, 0.0, log)[1],
+        update=lambda olds, news: bridge.update(kind, name, NAMESPACE, olds, news, 0.0, log),
         delete=delete,
     )
 
@@ -537,7 +645,7 @@ def test_dynamic_provider_writes_only_what_its_preview_showed(
     case: Case, emulator_factory: Callable[..., EmulatorProcess]
 ) -> None:
     state = world(case, emulator_factory)
-    pulumi_path(case, state, dynamic_adapter(case, state))
+    pulumi_path(case, state, dynamic_adapter(case.type_token, state.emulator))
 
 
 @pytest.mark.parametrize("case", PULUMI_CASES, ids=[case.id for case in PULUMI_CASES])
@@ -545,4 +653,124 @@ def test_plugin_writes_only_what_its_preview_showed(
     case: Case, emulator_factory: Callable[..., EmulatorProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     state = world(case, emulator_factory)
-    pulumi_path(case, state, plugin_adapter(case, state, monkeypatch))
+    pulumi_path(case, state, plugin_adapter(case.type_token, state.emulator, monkeypatch))
+
+
+# --- the triggered pipeline: a new batch re-runs auto-labeling ------------------------------------
+
+
+def labelling(trigger: Any) -> Inputs:
+    return pets(config={"algorithm_type": "fast"}, accept={"min_score": 0.5}, triggers=[trigger])
+
+
+@dataclass
+class Pipeline:
+    """An import and the auto-label task it triggers, applied for batch-01 (what Pulumi recorded of them)."""
+
+    emulator: EmulatorProcess
+    olds: dict[str, dict[str, Any]]
+
+    def writes_by_resource(self) -> dict[str, list[Write]]:
+        found: dict[str, list[Write]] = {"intake": [], "label": []}
+        for write in written(self.emulator):
+            found["intake" if write.kind == "start-import" else "label"].append(write)
+        return found
+
+    def assert_converged(self, batch: str) -> None:
+        """A fresh look finds the import of ``batch`` and the task its id triggered: nothing to write."""
+        ctx = make_ctx(self.emulator)
+        imported = self._decided(ctx, IMPORT, "intake", intake(import_path=batch))
+        labelled = self._decided(ctx, TASK, "label", labelling(imported.target_id))
+        assert (imported.action, labelled.action) == ("in-sync", "in-sync"), labelled.summary
+
+    @staticmethod
+    def _decided(ctx: ReconcileContext, token: str, name: str, inputs: Inputs) -> Decision:
+        decision = kind_of(token).decision(ctx, kind_of(token).spec(name, normalized(token, inputs), NAMESPACE))
+        assert not decision.pending, decision.summary
+        return decision
+
+
+@pytest.fixture
+def batch_one(emulator_factory: Callable[..., EmulatorProcess]) -> Pipeline:
+    emulator = emulator_factory("--seed", "demo")
+    ctx = make_ctx(emulator)
+    first = normalized(IMPORT, intake())
+    imported = converge(ctx, kind_of(IMPORT).spec("intake", first, NAMESPACE))
+    label_inputs = normalized(TASK, labelling(imported["task_id"]))
+    labelled = converge(ctx, kind_of(TASK).spec("label", label_inputs, NAMESPACE))
+    olds = {
+        "intake": lifecycle.echo_outputs("intake", first, imported),
+        "label": lifecycle.echo_outputs("label", label_inputs, labelled),
+    }
+    return Pipeline(emulator, olds)
+
+
+BATCH_TWO = f"{RAW}batch-02/"
+
+
+def test_cli_a_new_batch_writes_only_what_the_plan_listed(batch_one: Pipeline, tmp_path: Path) -> None:
+    """The plan lists the import and, for the task whose trigger is not known yet, every write it may make."""
+    resources = {
+        "intake": {"type": IMPORT, "properties": intake(import_path=BATCH_TWO)},
+        "label": {"type": TASK, "properties": labelling("${intake.task_id}")},
+    }
+    resources["label"]["properties"].pop("timeout_seconds")
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml.safe_dump({"name": NAMESPACE, "resources": resources}))
+    specs = load_specs([str(path)])
+    planned = Runner(specs, make_ctx(batch_one.emulator), namespace=NAMESPACE).plan()
+    shown = {result.name: result.decision for result in planned}
+    assert [shown[name] and shown[name].action for name in ("intake", "label")] == ["create", "create"]
+    assert "inputs known after apply (intake.task_id)" in (shown["label"].summary if shown["label"] else "")
+
+    batch_one.emulator.reset_stats()
+    applied = Runner(specs, make_ctx(batch_one.emulator), namespace=NAMESPACE).apply(approvals(planned))
+
+    assert [result.error for result in applied] == [None, None]
+    made = batch_one.writes_by_resource()
+    assert [w.kind for w in made["intake"]] == ["start-import"]
+    assert [w.kind for w in made["label"]] == ["start-task", "accept-labels"]  # the old task had finished
+    for name, writes in made.items():
+        assert_only_listed(shown[name], writes)
+    batch_one.assert_converged(BATCH_TWO)
+
+
+@pytest.mark.parametrize("adapter", ["dynamic", "plugin"])
+def test_pulumi_a_new_batch_writes_only_what_each_diff_showed(
+    batch_one: Pipeline, monkeypatch: pytest.MonkeyPatch, adapter: str
+) -> None:
+    """Preview: the import is replaced, and the task whose trigger is unknown until then is a replace too.
+    Up: each Diff runs once its inputs are known (the task's after the import's Create) and decides; Create
+    makes only the writes that decision showed."""
+    emulator = batch_one.emulator
+    if adapter == "dynamic":
+        adapters = {
+            name: dynamic_adapter(token, emulator, name) for name, token in (("intake", IMPORT), ("label", TASK))
+        }
+        pending: Any = rpc.UNKNOWN
+    else:
+        adapters = {
+            name: plugin_adapter(token, emulator, monkeypatch, name)
+            for name, token in (("intake", IMPORT), ("label", TASK))
+        }
+        pending = Unknown("intake.task_id")
+    emulator.reset_stats()
+    preview_import = adapters["intake"].diff(batch_one.olds["intake"], intake(import_path=BATCH_TWO))
+    preview_label = adapters["label"].diff(batch_one.olds["label"], labelling(pending))
+    assert "import_path" in preview_import.replaces and "triggers" in preview_label.replaces
+    assert written(emulator) == [], "a preview writes nothing"
+
+    shown_import = adapters["intake"].diff(batch_one.olds["intake"], intake(import_path=BATCH_TWO))
+    imported = adapters["intake"].create(intake(import_path=BATCH_TWO))
+    adapters["intake"].delete(batch_one.olds["intake"])  # forgets the old import; its samples stay
+    shown_label = adapters["label"].diff(batch_one.olds["label"], labelling(imported["task_id"]))
+    assert shown_label.replaces and shown_label.decision is not None
+    adapters["label"].create(labelling(imported["task_id"]))
+    adapters["label"].delete(batch_one.olds["label"])  # the old task has finished: nothing to stop
+
+    made = batch_one.writes_by_resource()
+    assert [w.kind for w in made["intake"]] == ["start-import"]
+    assert [w.kind for w in made["label"]] == ["start-task", "accept-labels"]
+    assert_only_listed(shown_import.decision, made["intake"])
+    assert_only_listed(shown_label.decision, made["label"])
+    batch_one.assert_converged(BATCH_TWO)

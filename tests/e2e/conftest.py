@@ -15,7 +15,17 @@ from pulumi_engine import ENABLE_HINT, SENTINEL_SECRET_KEY, EngineStack, find_en
 
 from emulator_process import EmulatorProcess, start_emulator
 
-FAST = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
+FAST = (
+    "--admin",
+    "--task-seconds",
+    "1",
+    "--export-seconds",
+    "0.5",
+    "--version-seconds",
+    "0.3",
+    "--import-seconds",
+    "1",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -84,3 +84,27 @@ def exports_over(knobs: dict[str, Any]) -> Callable[[], None]:
             )
 
     return program
+
+
+def intake_program(knobs: dict[str, Any]) -> Callable[[], None]:
+    """Import a raw batch into pets-detection, then auto-label it: the task's triggers carry the import's id."""
+
+    def program() -> None:
+        intake = modelarts.ImportTask(
+            "intake",
+            dataset_name="pets-detection",
+            import_path=f"/demo-bucket/pets-detection/raw/{knobs.get('batch', 'batch-01')}/",
+        )
+        label = modelarts.IntelligentTask(
+            "autolabel",
+            dataset_name="pets-detection",
+            task_type="auto-label",
+            config={"algorithm_type": "fast"},
+            accept={"min_score": 0.5},
+            triggers=[intake.task_id],
+        )
+        pulumi.export("import_id", intake.task_id)
+        pulumi.export("imported", intake.imported_sample_count)
+        pulumi.export("task_id", label.task_id)
+
+    return program

@@ -13,6 +13,7 @@ from emulator_process import EmulatorProcess
 TASKS = "POST /v2/{project_id}/datasets/{dataset_id}/tasks"
 EXPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/export-tasks"
 VERSIONS = "POST /v2/{project_id}/datasets/{dataset_id}/versions"
+IMPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/import-tasks"
 
 
 def writes(emulator: EmulatorProcess) -> dict[str, int]:
@@ -28,10 +29,10 @@ def test_root_project_creates_each_object_once_and_then_stays_in_sync(
     stack = make_stack(project, emulator, project_program(project), project_name="modelarts-datasets")
 
     preview = stack.preview()
-    for name in ("pets-autolabel", "pets-v002", "pets-release", "candidate", "promote"):
+    for name in ("pets-intake", "pets-autolabel", "pets-version", "pets-release", "candidate", "promote"):
         assert "+  pulumi-python:dynamic/modelarts:" in preview.stdout
         assert name in preview.stdout
-    assert "6 to create" in preview.stdout
+    assert "7 to create" in preview.stdout
     assert writes(emulator) == {}, "preview must not write"
 
     stack.up()
@@ -39,13 +40,14 @@ def test_root_project_creates_each_object_once_and_then_stays_in_sync(
     assert first[TASKS] == 1
     assert first[EXPORTS] == 2
     assert first[VERSIONS] == 1
+    assert first[IMPORTS] == 1
 
     emulator.reset_stats()
     stack.preview(expect_no_changes=True)
     stack.refresh()
     stack.preview(expect_no_changes=True)
     again = stack.up()
-    assert "6 unchanged" in again.stdout
+    assert "7 unchanged" in again.stdout
     assert writes(emulator) == {}, "re-running up after success writes nothing"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from pulumi_engine import REPO, SENTINEL_SECRET_KEY, EngineStack, copy_project, example_project
-from test_e2e_projects import EXPORTS, TASKS, VERSIONS, writes
+from test_e2e_projects import EXPORTS, IMPORTS, TASKS, VERSIONS, writes
 
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
@@ -112,8 +112,15 @@ def test_root_project_runs_through_the_python_language_host(
 
     stack.up()
     done = writes(emulator)
-    assert (done[TASKS], done[EXPORTS], done[VERSIONS]) == (1, 2, 1)
-    assert set(stack.outputs()["resources"]) == {"pets-autolabel", "pets-v002", "pets-release", "candidate", "promote"}
+    assert (done[TASKS], done[EXPORTS], done[VERSIONS], done[IMPORTS]) == (1, 2, 1, 1)
+    assert set(stack.outputs()["resources"]) == {
+        "pets-intake",
+        "pets-autolabel",
+        "pets-version",
+        "pets-release",
+        "candidate",
+        "promote",
+    }
     emulator.reset_stats()
     stack.preview(expect_no_changes=True)
     assert writes(emulator) == {}

@@ -19,7 +19,9 @@ from pulumi_modelarts.plugin.schema import package_schema
 
 # Pulumi's package-schema metaschema ships in the Go module github.com/pulumi/pulumi/pkg/v3.
 METASCHEMA = "github.com/pulumi/pulumi/pkg/v3@*/codegen/schema/pulumi.json"
-RESOURCES = {f"modelarts:index:{name}": name for name in ("IntelligentTask", "ExportTask", "DatasetVersionRef")}
+RESOURCES = {
+    f"modelarts:index:{name}": name for name in ("IntelligentTask", "ExportTask", "ImportTask", "DatasetVersionRef")
+}
 
 
 def _refs(node: Any) -> list[str]:

@@ -37,6 +37,8 @@ MATRIX_FLAGS = (
     "0.3",
     "--dataset-seconds",
     "0.3",
+    "--import-seconds",
+    "0.3",
 )
 POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.3, min_latency=0.1)
 LABELLED = {"cat": 6, "dog": 6}
@@ -52,7 +54,31 @@ SCENARIOS = {
     "refresh": 40,
     "adopt": 40,
     "busy": 40,
+    "import": 40,
+    "import-lost": 40,
+    "pipeline": 40,
+    "import-fail": 40,
 }
+# What the import scenarios find in OBS, per dataset: two raw batches and a labelled manifest.
+RAW_BATCHES = {"batch-01": 8, "batch-02": 5}
+MANIFEST_FILES = {"cat": 3, "dog": 3}
+
+
+def obs_of(dataset: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = [
+        {"path": f"/bucket/{dataset}/raw/{batch}/", "files": files, "type": "image"}
+        for batch, files in RAW_BATCHES.items()
+    ]
+    entries.append(
+        {
+            "path": f"/bucket/{dataset}/labelled/batch-01.manifest",
+            "files": sum(MANIFEST_FILES.values()),
+            "type": "image",
+            "labels": MANIFEST_FILES,
+            "hard": 1,
+        }
+    )
+    return entries
 
 
 def write_seed(path: Path) -> Path:
@@ -60,7 +86,8 @@ def write_seed(path: Path) -> Path:
         {"name": name, "labels": list(LABELLED), "samples": samples, "labelled": LABELLED, "versions": [{}]}
         for name, samples in SCENARIOS.items()
     ]
-    path.write_text(json.dumps({"datasets": datasets}), encoding="utf-8")
+    obs = [entry for name in ("import", "import-lost", "pipeline") for entry in obs_of(name)]
+    path.write_text(json.dumps({"datasets": datasets, "obs": obs}), encoding="utf-8")
     return path
 
 
@@ -88,11 +115,11 @@ class Played:
         return Runner(load_specs([specs_dir]), ctx).plan(), ctx
 
     def objects(self, dataset: str) -> dict[str, int]:
-        """Tasks, export tasks and versions of a dataset, from the emulator's state dump."""
+        """Tasks, export tasks, import tasks and versions of a dataset, from the emulator's state dump."""
         state = self.emulator.admin.get("/state").raise_for_status().json()
         for item in state["datasets"]:
             if item["dataset_name"] == dataset:
-                return {key: item[key] for key in ("tasks", "export_tasks", "versions")}
+                return {key: item[key] for key in ("tasks", "export_tasks", "import_tasks", "versions")}
         raise AssertionError(f"no dataset {dataset!r}")
 
     def state_of(self, dataset: str) -> dict[str, Any]:

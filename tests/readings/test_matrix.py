@@ -1,4 +1,4 @@
-"""The core scenarios under every reading of the API (docs/api.md §10).
+"""The core scenarios under every reading of the API (docs/api.md §10, §11).
 
 Each scenario runs against an emulator playing one reading, on a dataset of its own, through the
 same Runner the CLI uses, with a fresh client per run as a new CLI process would have.
@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from matrix import ALL_READINGS, LABELLED, Played, errors_of
+from matrix import ALL_READINGS, LABELLED, MANIFEST_FILES, RAW_BATCHES, Played, errors_of
 
-from pulumi_modelarts.api.client import EXPORT_TASKS, TASKS, VERSIONS
+from pulumi_modelarts.api.client import EXPORT_TASKS, IMPORT_TASKS, TASKS, VERSIONS
+from pulumi_modelarts.reconcile.kinds import KINDS
 
 # Every scenario runs under every reading: each reading alone, the lenient default and cloud-strict.
 every_reading = pytest.mark.parametrize("played", ALL_READINGS, indirect=True)
@@ -70,7 +71,7 @@ resources:
 """
 
 
-AFTER_FOUR = {"tasks": 2, "export_tasks": 1, "versions": 2}  # the seed has V001
+AFTER_FOUR = {"tasks": 2, "export_tasks": 1, "import_tasks": 0, "versions": 2}  # the seed has V001
 
 
 @every_reading
@@ -236,3 +237,143 @@ resources:
     assert run.client.stats[f"POST {TASKS}"] == 1, "started once, after the other task ended"
     assert (results[0].outputs or {}).get("task_id") not in (None, theirs)
     assert played.objects("busy")["tasks"] == 2
+
+
+# --- ImportTask and triggers ----------------------------------------------------------------------------
+
+
+def two_imports(dataset: str) -> str:
+    """A raw folder (in the s3:// spelling the doc examples send) and a manifest whose labels filter by name
+    (sent as Label objects, which every reading takes); the manifest's type follows from its path."""
+    return f"""\
+resources:
+  raw:
+    type: modelarts:ImportTask
+    properties:
+      dataset_name: {dataset}
+      import_path: s3://bucket/{dataset}/raw/batch-01/
+  labelled:
+    type: modelarts:ImportTask
+    properties:
+      dataset_name: {dataset}
+      import_path: /bucket/{dataset}/labelled/batch-01.manifest
+      included_labels: [cat]
+      final_annotation: false
+"""
+
+
+@every_reading
+def test_imports_once_and_a_rerun_writes_nothing(played: Played, tmp_path: Path) -> None:
+    specs = write(tmp_path, two_imports("import"))
+    before = played.state_of("import")
+    results, ctx = played.apply(specs)
+    assert errors_of(results) == []
+    outputs = {r.name: r.outputs or {} for r in results}
+    assert (
+        outputs["raw"]["status"] == "COMPLETED" and outputs["raw"]["imported_sample_count"] == RAW_BATCHES["batch-01"]
+    )
+    assert outputs["labelled"]["imported_sample_count"] == MANIFEST_FILES["cat"]
+    assert outputs["labelled"]["unconfirmed_sample_count"] == MANIFEST_FILES["cat"]  # labels to be confirmed
+    assert ctx.client.stats[f"POST {IMPORT_TASKS}"] == 2
+    after = played.state_of("import")
+    assert after["samples"] == before["samples"] + RAW_BATCHES["batch-01"] + MANIFEST_FILES["cat"]
+
+    again, ctx = played.apply(specs)
+    assert errors_of(again) == [] and ctx.client.stats.writes == 0, ctx.client.stats.calls
+    planned, _ = played.plan(specs)
+    assert [r.decision and r.decision.action for r in planned] == ["in-sync", "in-sync"]
+    assert played.objects("import")["import_tasks"] == 2
+    assert played.state_of("import")["samples"] == after["samples"]
+    # refresh of an import that does not exist: gone (400/404, or 200 with status NOT_EXIST)
+    dataset_id = after["dataset_id"]
+    assert KINDS["modelarts:ImportTask"].read(ctx, dataset_id, f"{dataset_id}_nope") is None
+
+
+@every_reading
+def test_a_lost_import_answer_ends_with_one_import(played: Played, tmp_path: Path) -> None:
+    """A second POST would import the batch twice (reading reimport): the lost answer is resolved by looking."""
+    specs = write(
+        tmp_path,
+        """\
+resources:
+  raw:
+    type: modelarts:ImportTask
+    properties:
+      dataset_name: import-lost
+      import_path: /bucket/import-lost/raw/batch-01/
+""",
+    )
+    before = played.state_of("import-lost")["samples"]
+    played.emulator.set_faults([{"action": "drop_after_commit", "method": "POST", "route": IMPORT_TASKS, "times": 1}])
+    try:
+        first, ctx = played.apply(specs)
+    finally:
+        played.emulator.clear_faults()
+    assert errors_of(first) == [] and ctx.client.stats[f"POST {IMPORT_TASKS}"] == 1
+    assert played.objects("import-lost")["import_tasks"] == 1
+    again, ctx = played.apply(specs)
+    assert errors_of(again) == [] and ctx.client.stats.writes == 0
+    assert played.state_of("import-lost")["samples"] == before + RAW_BATCHES["batch-01"]
+
+
+def pipeline(batch: str) -> str:
+    return f"""\
+resources:
+  intake:
+    type: modelarts:ImportTask
+    properties:
+      dataset_name: pipeline
+      import_path: /bucket/pipeline/raw/{batch}/
+  label:
+    type: modelarts:IntelligentTask
+    properties:
+      dataset_name: pipeline
+      task_type: auto-label
+      config:
+        algorithm_type: fast
+      accept:
+        min_score: 0.5
+      triggers: ["${{intake.task_id}}"]
+"""
+
+
+@every_reading
+def test_a_new_batch_reruns_auto_labeling_after_its_import(played: Played, tmp_path: Path) -> None:
+    """The triggers carry the import's id, so a new batch starts a new auto-label task, in the same apply, once
+    the import has completed; re-applying writes nothing, also where the API echoes no task name."""
+    first, _ = played.apply(write(tmp_path / "one", pipeline("batch-01")))
+    assert errors_of(first) == []
+    again, ctx = played.apply(write(tmp_path / "one", pipeline("batch-01")))
+    assert errors_of(again) == [] and ctx.client.stats.writes == 0, ctx.client.stats.calls
+
+    second, ctx = played.apply(write(tmp_path / "two", pipeline("batch-02")))
+    assert errors_of(second) == []
+    assert ctx.client.stats[f"POST {IMPORT_TASKS}"] == 1 and ctx.client.stats[f"POST {TASKS}"] == 1
+    outputs = {r.name: r.outputs or {} for r in second}
+    dataset_id = outputs["intake"]["dataset_id"]
+    imported = ctx.client.get_import_task(dataset_id, outputs["intake"]["task_id"])
+    task = ctx.client.get_task(dataset_id, outputs["label"]["task_id"])
+    assert task["status"] == 3 and imported["status"] == "COMPLETED"
+    assert outputs["label"]["task_id"] != (first[1].outputs or {})["task_id"]
+    assert played.objects("pipeline") == {"tasks": 2, "export_tasks": 0, "import_tasks": 2, "versions": 1}
+    settled, ctx = played.apply(write(tmp_path / "two", pipeline("batch-02")))
+    assert errors_of(settled) == [] and ctx.client.stats.writes == 0, ctx.client.stats.calls
+
+
+@every_reading
+def test_an_import_with_nothing_to_import_fails_quoting_the_api(played: Played, tmp_path: Path) -> None:
+    """Refused at the POST, or a task that FAILED (reading import_path_check): an error with ModelArts' words."""
+    specs = write(
+        tmp_path,
+        """\
+resources:
+  nothing:
+    type: modelarts:ImportTask
+    properties:
+      dataset_name: import-fail
+      import_path: /bucket/import-fail/raw/nothing-here/
+""",
+    )
+    results, _ = played.apply(specs)
+    assert results[0].error is not None and "ModelArts.4374" in results[0].error, results[0].error
+    assert "Invalid path" in results[0].error

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
-from pulumi_modelarts.reconcile import echo, export, intelligent, versions
+from pulumi_modelarts.reconcile import echo, export, identity, imports, intelligent, versions
 from pulumi_modelarts.reconcile.decision import Decision
+from pulumi_modelarts.reconcile.kinds import KINDS
+from pulumi_modelarts.reconcile.unknown import Unknown
 
 DS = "ds1"
 
@@ -366,3 +368,229 @@ def test_schema_defaults_we_send_are_not_compared_with_the_servers_echo() -> Non
     assert echo.export_matches(echoed, export_spec_.request_body())
     elsewhere = {**echoed, "export_params": {"export_dest": "NEW_DATASET"}}
     assert not echo.export_matches(elsewhere, export_spec_.request_body())
+
+
+# --- ImportTask --------------------------------------------------------------------------------------
+
+
+def import_spec(**overrides: Any) -> imports.ImportTaskSpec:
+    inputs = {"dataset_id": DS, "import_path": "/b/raw/batch-01/", "wait": True, "timeout_seconds": 60}
+    return imports.ImportTaskSpec("intake", {**inputs, **overrides})
+
+
+def an_import(spec: imports.ImportTaskSpec, status: Any, **fields: Any) -> dict[str, Any]:
+    return {"task_id": f"i-{status}", "status": status, **spec.request_body(), **fields}
+
+
+def import_decision(spec: imports.ImportTaskSpec, live: list[dict[str, Any]]) -> Decision:
+    return imports.decide(imports.classify(DS, spec.request_body(), live), spec)
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "kinds"),
+    [
+        ("QUEUING", "wait", []),
+        ("STARTING", "wait", []),
+        ("RUNNING", "wait", []),
+        ("COMPLETED", "in-sync", []),
+        ("FAILED", "retry", ["start-import"]),  # a failed import is not adopted: imported again
+        ("PAUSED", "wait", []),  # unknown: not finished, never success
+        (None, "wait", []),
+        ("NOT_EXIST", "create", ["start-import"]),  # the documented "not found" is no import at all
+    ],
+)
+def test_import_status_table(status: Any, action: str, kinds: list[str]) -> None:
+    spec = import_spec()
+    decision = import_decision(spec, [an_import(spec, status)])
+    assert (decision.action, writes(decision)) == (action, kinds)
+    assert decision.pending == bool(kinds)
+
+
+def test_a_missing_import_is_started_with_the_request_as_its_body() -> None:
+    spec = import_spec()
+    decision = import_decision(spec, [])
+    assert (decision.action, writes(decision)) == ("create", ["start-import"])
+    start = decision.writes[0]
+    assert start.target is None and start.dataset_id == DS
+    assert start.body == spec.request_body() and start.body["import_type"] == "dir"
+    assert start.text == "start import of /b/raw/batch-01/ (dir)"
+
+
+def test_unknown_import_status_is_quoted_and_a_failure_carries_the_apis_message() -> None:
+    spec = import_spec()
+    assert "unknown status 'PAUSED'" in import_decision(spec, [an_import(spec, "PAUSED")]).summary
+    failed = an_import(spec, "FAILED", error_code="ModelArts.4374", error_msg="Invalid path")
+    assert "ModelArts.4374 Invalid path" in import_decision(spec, [failed]).summary
+
+
+@pytest.mark.parametrize(
+    "echoed", ["obs://b/raw/batch-01/", "s3://b/raw/batch-01/", "/b/raw/batch-01", "obs://b/raw/batch-01"]
+)
+def test_an_import_path_in_any_spelling_is_the_same_path(echoed: str) -> None:
+    spec = import_spec()
+    assert import_decision(spec, [an_import(spec, "COMPLETED", import_path=echoed)]).action == "in-sync"
+    elsewhere = an_import(spec, "COMPLETED", import_path=echoed.replace("batch-01", "batch-02"))
+    assert import_decision(spec, [elsewhere]).action == "create"
+
+
+def test_only_what_the_api_echoes_is_compared() -> None:
+    """The documented answer echoes import_path, import_type and data_source alone."""
+    spec = import_spec(import_annotations=False, final_annotation=False, import_folder="batch-01")
+    documented = {"task_id": "i1", "status": "COMPLETED", "import_path": "obs://b/raw/batch-01/", "import_type": "dir"}
+    assert import_decision(spec, [documented]).action == "in-sync"
+    as_manifest = {**documented, "import_type": "manifest"}
+    assert import_decision(spec, [as_manifest]).action == "create"
+
+
+def test_an_echoed_request_field_that_differs_is_another_import() -> None:
+    spec = import_spec()
+    assert import_decision(spec, [an_import(spec, "COMPLETED", import_annotations=False)]).action == "create"
+    # a field we did not send is another request, unless it is a documented default the server echoes
+    assert import_decision(spec, [an_import(spec, "COMPLETED", import_folder="other")]).action == "create"
+    minimal = imports.ImportTaskSpec("intake", {"dataset_id": DS, "import_path": "/b/raw/batch-01/"})
+    with_defaults = an_import(minimal, "COMPLETED", **echo.IMPORT_DEFAULTS)
+    assert import_decision(minimal, [with_defaults]).action == "in-sync"
+
+
+def test_import_type_follows_the_path_when_omitted_and_label_names_become_objects() -> None:
+    manifest = import_spec(import_path="s3://b/labelled/batch-01.manifest", included_labels=["cat", {"name": "dog"}])
+    body = manifest.request_body()
+    assert body["import_type"] == "manifest"
+    assert body["included_labels"] == [{"name": "cat"}, {"name": "dog"}]
+    assert import_spec(import_type="manifest").request_body()["import_type"] == "manifest"
+
+
+def test_an_import_waits_for_another_running_import_of_the_dataset() -> None:
+    """ModelArts runs one import per dataset (ModelArts.4356): ours starts after the running one ends."""
+    spec = import_spec()
+    other = an_import(import_spec(import_path="/b/raw/batch-09/"), "RUNNING", task_id="someone-else")
+    decision = import_decision(spec, [other])
+    assert (decision.action, writes(decision)) == ("create", ["start-import"])
+    assert decision.waits_for == other and "after the running import someone-else" in decision.summary
+    no_wait = import_decision(import_spec(wait=False), [other])
+    assert no_wait.action == "blocked" and no_wait.blocked == "conflict" and not no_wait.writes
+    finished = {**other, "status": "COMPLETED"}
+    assert import_decision(spec, [finished]).waits_for is None
+
+
+def test_import_wait_false_follows_a_running_import_without_waiting() -> None:
+    spec = import_spec(wait=False)
+    decision = import_decision(spec, [an_import(spec, "RUNNING")])
+    assert decision.action == "in-sync" and "does not wait" in decision.summary and not decision.writes
+
+
+@pytest.mark.parametrize(
+    ("adopted", "action"),
+    [
+        (None, "blocked"),
+        ({"status": "COMPLETED"}, "adopt"),
+        ({"status": "RUNNING"}, "wait"),
+        ({"status": "FAILED"}, "blocked"),
+        ({"status": "COMPLETED", "import_path": "/b/raw/batch-02/"}, "blocked"),  # not the declared request
+    ],
+)
+def test_import_adopt_task_id_table(adopted: dict[str, Any] | None, action: str) -> None:
+    spec = import_spec(adopt_task_id="i9")
+    live = None if adopted is None else {**spec.request_body(), "task_id": "i9", **adopted}
+    decision = imports.decide(imports.ImportObservation(DS, adopt_requested=True, adopted=live), spec)
+    assert decision.action == action and not decision.writes
+
+
+def test_an_import_with_unknown_inputs_lists_its_one_import() -> None:
+    spec = import_spec(dataset_id=Unknown("raw.dataset_id"), import_path=Unknown("raw.path"))
+    decision = imports.deferred(spec)
+    assert writes(decision) == ["start-import"]
+    assert isinstance(decision.writes[0].body["import_type"], Unknown)  # follows the path, not known yet
+
+
+def test_two_imports_of_one_path_in_two_spellings_are_one_identity() -> None:
+    kind = KINDS["modelarts:ImportTask"]
+    first = kind.request_identities("a", {"dataset_name": "pets", "import_path": "/b/raw/batch-01/"})
+    second = kind.request_identities("b", {"dataset_name": "pets", "import_path": "obs://b/raw/batch-01"})
+    assert first == second
+    other = kind.request_identities("c", {"dataset_name": "pets", "import_path": "/b/raw/batch-02/"})
+    assert first != other
+
+
+# --- IntelligentTask triggers -------------------------------------------------------------------------
+
+
+def test_no_triggers_keep_the_identity_of_a_task_declared_without_them() -> None:
+    assert task_spec(triggers=[]).fingerprint == task_spec().fingerprint
+    assert task_spec(triggers=["a"]).fingerprint != task_spec().fingerprint
+    assert task_spec(triggers=[1.0]).fingerprint == task_spec(triggers=[1]).fingerprint  # canonical values
+
+
+def test_triggers_go_into_the_description_after_the_declared_one() -> None:
+    fingerprint = identity.fingerprint(["batch-01"])
+    plain = task_spec(triggers=["batch-01"]).request_body()
+    assert plain["config"]["description"] == f"triggers {fingerprint}"
+    described = task_spec(config={"algorithm_type": "fast", "description": "nightly"}, triggers=["batch-01"])
+    assert described.request_body()["config"]["description"] == f"nightly (triggers {fingerprint})"
+
+
+@pytest.mark.parametrize(("status", "kinds"), [(1, ["stop-task", "start-task"]), (3, ["start-task"])])
+def test_a_change_of_triggers_starts_a_new_task(status: int, kinds: list[str]) -> None:
+    """A replace: the task of the old triggers is stopped first when it still runs (one auto-label per dataset)."""
+    old, new = task_spec(triggers=["import-1"]), task_spec(triggers=["import-2"])
+    decision = tasks_decision(new, [task(old, status)])
+    assert (decision.action, writes(decision)) == ("replace", kinds)
+    assert [c.path for c in decision.changes] == ["config.description"]
+    assert tasks_decision(old, [task(old, status)]).action in ("wait", "in-sync")
+
+
+def test_the_task_of_the_current_triggers_is_recognized_where_the_api_echoes_no_name() -> None:
+    old, new = task_spec(triggers=["import-1"]), task_spec(triggers=["import-2"])
+    nameless = []
+    for spec, task_id in ((old, "t-old"), (new, "t-new")):
+        live = task(spec, 3, task_id=task_id, task_name="")
+        live["config"] = {**live["config"], "name": "ouIsrAuG226MgMknu9j"}  # replaced by the server's own
+        nameless.append(live)
+    assert tasks_decision(new, nameless).target_id == "t-new"
+    assert tasks_decision(new, nameless[:1]).action == "create"  # only the old triggers' task: not ours
+
+
+class _Listed:
+    """What a deferred decision observes: one dataset's tasks (the observer's two reads it uses)."""
+
+    def __init__(self, tasks: list[dict[str, Any]]) -> None:
+        self.observer = self
+        self._tasks = tasks
+
+    def dataset_id_for(self, dataset_id: str | None, dataset_name: str | None) -> str:
+        return dataset_id or DS
+
+    def tasks(self, dataset_id: str, task_type: str) -> list[dict[str, Any]]:
+        return self._tasks
+
+
+@pytest.mark.parametrize(
+    ("status_at_plan", "status_at_apply", "planned_kinds", "moved"),
+    [
+        (1, 1, ["stop-task", "start-task", "accept-labels"], False),  # runs: its stop is listed, with its id
+        (1, 3, ["stop-task", "start-task", "accept-labels"], False),  # ended meanwhile: fewer writes
+        (3, 3, ["start-task", "accept-labels"], False),  # ended: nothing to stop, none listed
+        (None, 3, ["start-task", "accept-labels"], False),
+        (3, 1, ["start-task", "accept-labels"], True),  # runs again since the plan: a stop it never listed
+    ],
+)
+def test_an_unknown_trigger_is_decided_after_apply_within_the_listed_writes(
+    status_at_plan: int | None, status_at_apply: int, planned_kinds: list[str], moved: bool
+) -> None:
+    """The plan of `triggers: ["${intake.task_id}"]` before the import exists, and the decision once it does."""
+    from pulumi_modelarts.reconcile.contract import Approved
+
+    old, new = task_spec(triggers=["import-1"], accept=ACCEPT), task_spec(triggers=["import-2"], accept=ACCEPT)
+    earlier = [] if status_at_plan is None else [task(old, status_at_plan, task_id="t-old")]
+    planned = intelligent.deferred(_Listed(earlier), task_spec(triggers=[Unknown("intake.task_id")], accept=ACCEPT))  # type: ignore[arg-type]
+    assert writes(planned) == planned_kinds
+    assert all(write.target == "t-old" for write in planned.writes if write.kind == "stop-task")
+    fresh = tasks_decision(new, [task(old, status_at_apply, task_id="t-old")])
+    assert bool(Approved.of(planned).moved(fresh)) is moved, fresh.summary
+
+
+def test_a_deferred_task_on_a_dataset_known_only_after_apply_lists_its_stop_without_a_target() -> None:
+    spec = task_spec(dataset_id=Unknown("copy.dataset_id"), triggers=[Unknown("intake.task_id")])
+    planned = intelligent.deferred(_Listed([]), spec)  # type: ignore[arg-type]
+    (stop,) = [write for write in planned.writes if write.kind == "stop-task"]
+    assert isinstance(stop.target, Unknown)

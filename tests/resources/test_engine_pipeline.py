@@ -52,7 +52,7 @@ def test_autolabel_accept_release_export_pipeline(host: ProviderHost, pipeline_e
                 timeout_seconds=60,
             ),
             modelarts.DatasetVersionRef(
-                "pets-v002",
+                "pets-version",
                 dataset_name="pets-detection",
                 version_name="V002",
                 release={"description": "confirmed", "train_evaluate_sample_ratio": "0.80"},
@@ -78,7 +78,7 @@ def test_autolabel_accept_release_export_pipeline(host: ProviderHost, pipeline_e
     assert task_out["accepted_count"] > 0
     assert set(task_out["skipped_counts"]) <= {"low_score", "hard_example", "label_not_allowed", "no_labels"}
 
-    ref = captured["pets-v002"]
+    ref = captured["pets-version"]
     ref_inputs, _ = host.check(ref, _inputs(ref))
     version_id, ref_out = host.create(ref, ref_inputs)
     assert ref_out["released"] is True and ref_out["annotated_ratio"] >= 0.6

@@ -64,6 +64,23 @@ EXPECTED_OUTPUTS = {
         "error_code",
         "error_msg",
     },
+    "modelarts:ImportTask": {
+        "dataset_id",
+        "task_id",
+        "status",
+        "status_name",
+        "progress",
+        "total_sample_count",
+        "imported_sample_count",
+        "annotated_sample_count",
+        "unconfirmed_sample_count",
+        "create_time",
+        "elapsed_time",
+        "error_code",
+        "error_msg",
+        "fingerprint",
+        "adopted",
+    },
     "modelarts:DatasetVersionRef": {
         "dataset_id",
         "version_id",
@@ -149,6 +166,7 @@ def test_api_fields_are_the_request_bodies() -> None:
     ]
     assert "export_params" in api_fields_of("modelarts:ExportTask")
     assert api_fields_of("modelarts:DatasetVersionRef") == ["version_name", "release"]
+    assert api_fields_of("modelarts:ImportTask")[:2] == ["import_path", "import_type"]
 
 
 def test_unknown_type_tokens_are_refused() -> None:

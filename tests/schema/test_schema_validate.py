@@ -19,6 +19,7 @@ from pulumi_modelarts.schema import (
 IT = "modelarts:IntelligentTask"
 ET = "modelarts:ExportTask"
 DV = "modelarts:DatasetVersionRef"
+IM = "modelarts:ImportTask"
 
 # The example request bodies of the API reference.
 AUTO_LABEL_BODY, PRE_LABEL_BODY, AUTO_GROUPING_BODY = (
@@ -516,6 +517,7 @@ def test_exactly_one_of_dataset_id_and_dataset_name(type_token: str) -> None:
         IT: {"task_type": "auto-label"},
         ET: {"path": "/b/"},
         DV: {"selector": "latest"},
+        IM: {"import_path": "/b/raw/"},
     }[type_token]
     assert problems(type_token, extra) == ["exactly one of dataset_id, dataset_name is required (got none)"]
     assert problems(type_token, {**extra, "dataset_id": "d", "dataset_name": "n"}) == [

@@ -27,7 +27,8 @@ EXPECTED: dict[str, list[str]] = {
     "unknown_type.yaml": [
         "3:11: resource 'label': unknown type 'modelarts:IntelligentTsk'; allowed: "
         "modelarts:IntelligentTask, "
-        "modelarts:ExportTask, modelarts:DatasetVersionRef; did you mean 'modelarts:IntelligentTask'?",
+        "modelarts:ExportTask, modelarts:ImportTask, modelarts:DatasetVersionRef; did you mean"
+        " 'modelarts:IntelligentTask'?",
     ],
     "unknown_property.yaml": [
         "8:9: resource 'label', property config.algoritm_type: unknown property 'algoritm_type'; "

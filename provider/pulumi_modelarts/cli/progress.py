@@ -11,10 +11,21 @@ from typing import Any, TextIO
 from pulumi_modelarts.reconcile.waiting import Probe
 
 
+def _is_import(item: dict[str, Any]) -> bool:
+    return "import_type" in item  # every import task answer carries it (docs/api.md §11.2)
+
+
 def _status_of(item: dict[str, Any]) -> str:
-    from pulumi_modelarts.reconcile.status import export_status_name, task_status_name, version_status_name
+    from pulumi_modelarts.reconcile.status import (
+        export_status_name,
+        import_status_name,
+        task_status_name,
+        version_status_name,
+    )
 
     status = item.get("status")
+    if _is_import(item):
+        return import_status_name(status)
     if isinstance(status, str):
         return export_status_name(status)
 
@@ -24,9 +35,11 @@ def _status_of(item: dict[str, Any]) -> str:
 
 
 def describe_item(item: dict[str, Any]) -> str:
-    """A task, export or version as one phrase: what it is, its id and its status (progress if known)."""
+    """A task, export, import or version as one phrase: what it is, its id and its status (progress if known)."""
     if "version_name" in item:
         what = f"version {item.get('version_name')} ({item.get('version_id')})"
+    elif _is_import(item):
+        what = f"import {item.get('task_id')}"
     elif isinstance(item.get("status"), str):
         what = f"export {item.get('task_id')}"
     else:

@@ -185,7 +185,7 @@ class Runner:
             spec = self._spec(resource)
             result.inputs = spec.inputs
             if contains_unknown(spec.inputs):
-                result.decision = kind.deferred(spec)
+                result.decision = kind.deferred(self.ctx, spec)
                 self._publish(resource.name, spec.inputs, None, None)
             else:
                 decision = kind.decision(self.ctx, spec)

@@ -130,6 +130,13 @@ def object_id(item: Mapping[str, Any] | None) -> str | None:
     return str(value) if value else None
 
 
+def deferred(awaited: unknown.Unknown, writes: Sequence[Write] = ()) -> Decision:
+    """The decision of a resource whose inputs are known only after apply: every write it may make then
+    (the upper bound; decided then, and held to these writes)."""
+    summary = f"inputs known after apply ({awaited.reference}); decided then, within the writes listed"
+    return Decision("create", summary, None, tuple(writes))
+
+
 def blocked(
     summary: str,
     reason: BlockReason,

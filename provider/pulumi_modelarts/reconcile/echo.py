@@ -37,6 +37,32 @@ EXPORT_PARAMS_DEFAULTS: dict[str, Any] = {
     "ratio_sample_usage": False,
     "train_sample_ratio": "1.00",
 }
+# The request fields of an import task, in the order of the request table (docs/api.md §11.1).
+IMPORT_REQUEST_FIELDS = (
+    "import_path",
+    "import_type",
+    "import_annotations",
+    "import_samples",
+    "import_folder",
+    "final_annotation",
+    "difficult_only",
+    "included_labels",
+    "excluded_labels",
+    "label_format",
+    "data_source",
+    "import_origin",
+    "with_column_header",
+)
+# Documented defaults of an import request (our schema fills them in, a server may echo them unasked).
+IMPORT_DEFAULTS: dict[str, Any] = {
+    "import_annotations": True,
+    "import_samples": True,
+    "final_annotation": True,
+    "difficult_only": False,
+    "with_column_header": False,
+    "import_origin": "obs",
+}
+_OBS_SCHEMES = ("s3://", "obs://")
 
 
 def _number(value: Any) -> float | None:
@@ -93,6 +119,31 @@ def export_matches(task: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
     if isinstance(ours.get("export_params"), Mapping):
         ours["export_params"] = without_defaults(ours["export_params"], EXPORT_PARAMS_DEFAULTS)
     return all(same(value, task.get(key)) for key, value in ours.items())
+
+
+def obs_path(path: Any) -> Any:
+    """One spelling of an OBS path: ``/bucket/key`` for ``/bucket/key``, ``s3://bucket/key`` and
+    ``obs://bucket/key``, without trailing slashes (a folder is the same folder with or without one)."""
+    if not isinstance(path, str):
+        return path
+    for scheme in _OBS_SCHEMES:
+        if path.startswith(scheme):
+            path = "/" + path[len(scheme) :]
+            break
+    return path.rstrip("/") or "/"
+
+
+def import_matches(task: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """Whether an import task's echo is our request: the path as one OBS path, every other field we sent
+    equal where it comes back, and nothing echoed that we did not send but a documented default."""
+    if obs_path(task.get("import_path")) != obs_path(body.get("import_path")):
+        return False
+    ours = {key: value for key, value in body.items() if key != "import_path"}
+    theirs = {key: value for key, value in task.items() if key in IMPORT_REQUEST_FIELDS and key != "import_path"}
+    if not all(same(value, theirs.get(key)) for key, value in ours.items()):
+        return False
+    unasked = [key for key in extras(ours, theirs, frozenset()) if not same(IMPORT_DEFAULTS.get(key), theirs[key])]
+    return not unasked
 
 
 def without_server_filled(config: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:

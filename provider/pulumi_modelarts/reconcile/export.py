@@ -16,13 +16,13 @@ from pulumi_modelarts.reconcile import echo, follow, identity
 from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.changes import diff_values
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.decision import Action, Decision, Write, adopt_blocked, blocked
-from pulumi_modelarts.reconcile.errors import ConflictError, TaskFailedError
+from pulumi_modelarts.reconcile.decision import Decision, Write, blocked
+from pulumi_modelarts.reconcile.decision import deferred as deferred_decision
+from pulumi_modelarts.reconcile.errors import TaskFailedError
 from pulumi_modelarts.reconcile.importing import fit_inputs
 from pulumi_modelarts.reconcile.observe import fetch_adopted
 from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import EXPORT_FAILED, EXPORT_SUCCEEDED, export_status_name
-from pulumi_modelarts.reconcile.unknown import Text, Unknown, first_unknown
 from pulumi_modelarts.reconcile.waiting import Probe
 
 API_FIELDS = (
@@ -138,42 +138,31 @@ def observe(ctx: ReconcileContext, spec: ExportTaskSpec, *, fresh: bool = False)
     return ExportObservation(dataset_id, tuple(matching), tuple(previous), name_taken_by=taken, version_missing=missing)
 
 
-def _echoed_body(task: Mapping[str, Any], keys: Any) -> dict[str, Any]:
-    return {key: task.get(key) for key in keys if task.get(key) is not None}
-
-
 def _destination_text(spec: ExportTaskSpec) -> str:
     if spec.new_dataset_name:
         return f"new dataset '{spec.new_dataset_name}'"
     return f"OBS path {spec.inputs.get('path')}"
 
 
-def _follow(spec: ExportTaskSpec, dataset_id: str, task: Mapping[str, Any], adopting: bool) -> Decision:
-    verb = "adopt export" if adopting else "export"
-    if task.get("status") == EXPORT_FAILED:
-        return blocked(
-            f"{verb} {describe_export(task)} failed: {follow.failure_reason(task)}", "failed", dataset_id, target=task
-        )
-    if is_active(task) and spec.wait:
-        return Decision("wait", f"wait for {verb} {describe_export(task)}", dataset_id, target=task)
-    note = " (wait: false, so apply does not wait for it)" if is_active(task) else ""
-    action: Action = "adopt" if adopting else "in-sync"
-    return Decision(action, f"{verb} {describe_export(task)}{note}", dataset_id, target=task)
+def _failed(task: Mapping[str, Any]) -> bool:
+    return task.get("status") == EXPORT_FAILED
 
 
 def decide(observed: ExportObservation, spec: ExportTaskSpec) -> Decision:
     """The one decision for this export; the CLI renders and carries it out, the Pulumi adapters map it."""
     dataset_id = observed.dataset_id
     body = spec.request_body()
-    if observed.adopt_requested:
-        task = observed.adopted
-        if task is None or not echo.export_matches(task, body):
-            changes = diff_values(_echoed_body(task, body), body) if task is not None else []
-            return adopt_blocked(str(spec.adopt_task_id), dataset_id, task, changes)
-        return _follow(spec, dataset_id, task, adopting=True)
-    found = observed.adoptable
-    if found is not None:
-        return _follow(spec, dataset_id, found, adopting=False)
+    known = follow.existing(
+        EXPORTS,
+        observed,
+        body=body,
+        matches=echo.export_matches,
+        failed=_failed,
+        wait=spec.wait,
+        adopt_task_id=spec.adopt_task_id,
+    )
+    if known is not None:
+        return known
     if observed.version_missing:
         return blocked(
             f"version_id {spec.inputs.get('version_id')} is no version of dataset {dataset_id}; nothing to export",
@@ -200,7 +189,7 @@ def decide(observed: ExportObservation, spec: ExportTaskSpec) -> Decision:
             f"{start.text}, replacing export {describe_export(old)}",
             dataset_id,
             (start,),
-            changes=tuple(diff_values(_echoed_body(old, body), body)),
+            changes=tuple(diff_values(follow.echoed(old, body), body)),
             replaces=old,
         )
     return Decision("create", start.text, dataset_id, (start,))
@@ -255,10 +244,7 @@ def _start(ctx: ReconcileContext, spec: ExportTaskSpec, write: Write) -> str:
 
 def execute(ctx: ReconcileContext, spec: ExportTaskSpec, decision: Decision) -> dict[str, Any]:
     """Carry out ``decision``: exactly its writes, then follow the export; returns the outputs."""
-    if decision.action == "blocked":
-        raise (TaskFailedError if decision.blocked == "failed" else ConflictError)(
-            f"{spec.resource_name}: {decision.summary}"
-        )
+    follow.refuse_if_blocked(spec.resource_name, decision)
     dataset_id = str(decision.dataset_id)
     start = decision.first("start-export")
     initial: dict[str, Any] | None = dict(decision.target) if decision.target is not None else None
@@ -310,11 +296,8 @@ def read(ctx: ReconcileContext, dataset_id: str, task_id: str) -> dict[str, Any]
 
 def deferred(spec: ExportTaskSpec) -> Decision:
     """Inputs known only after apply: the one export this resource may start then."""
-    reference = first_unknown(spec.inputs) or Unknown(spec.resource_name)
-    dataset_id: Text | None = spec.dataset_id or Unknown(f"{spec.resource_name}.dataset_id")
-    start = Write("start-export", f"start export to {_destination_text(spec)}", dataset_id, None, spec.request_body())
-    summary = f"inputs known after apply ({reference.reference}); decided then, within the writes listed"
-    return Decision("create", summary, None, (start,))
+    text = f"start export to {_destination_text(spec)}"
+    return deferred_decision(spec.awaited, (Write("start-export", text, spec.dataset_text, None, spec.request_body()),))
 
 
 def import_inputs(

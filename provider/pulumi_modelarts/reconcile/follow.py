@@ -11,6 +11,9 @@ The kinds differ only in their endpoints and status fields; this module holds wh
 What a create is answered with and what a wait sees last are noted in the shared observation
 (``observe.DatasetObserver.note``), so the decisions that follow see them without reading the list again.
 * ``read``: the live object, or None when the API says it is gone.
+* ``followed``: the decision for an object of this resource that exists (failed, running or done);
+  ``existing``: the same for kinds whose identity is their request (exports, imports), ``adopt_task_id``
+  included; ``refuse_if_blocked``: what executing a blocked decision raises.
 """
 
 from __future__ import annotations
@@ -18,15 +21,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pulumi_modelarts.api.errors import NotFoundError, ServerError, TransportError
-from pulumi_modelarts.reconcile.errors import ReconcileError
+from pulumi_modelarts.reconcile.changes import diff_values
+from pulumi_modelarts.reconcile.decision import Action, Decision, adopt_blocked, blocked
+from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError, WaitTimeoutError
 from pulumi_modelarts.reconcile.waiting import Probe
 
 if TYPE_CHECKING:
     from pulumi_modelarts.api.client import ModelArtsClient
     from pulumi_modelarts.reconcile.context import ReconcileContext
+    from pulumi_modelarts.reconcile.locks import Deadline
 
 Item = dict[str, Any]
 
@@ -136,6 +142,94 @@ def wait(
     if family.observed_as is not None:
         ctx.observer.note(dataset_id, (family.observed_as, sub_kind), item)
     return item
+
+
+def wait_for_other(
+    ctx: ReconcileContext,
+    family: Family,
+    label: str,
+    dataset_id: str,
+    other: Mapping[str, Any],
+    deadline: Deadline,
+    *,
+    sub_kind: str | None = None,
+) -> None:
+    """Wait until someone else's object ends (ModelArts runs one of its kind per dataset); nothing is started
+    when it does not end within the deadline."""
+    running = f"the running {family.noun} {family.describe(other)}"
+    ctx.log(f"{label}: waiting for {running} to end before starting")
+    try:
+        wait(ctx, family, label, dataset_id, str(other["task_id"]), deadline.remaining, sub_kind=sub_kind)
+    except WaitTimeoutError:
+        raise ConflictError(
+            f"{label}: {running} did not end within timeout_seconds ({deadline.seconds:.0f}s); nothing was started"
+        ) from None
+
+
+def followed(
+    family: Family, dataset_id: str, item: Mapping[str, Any], *, failed: bool, wait: bool, adopting: bool
+) -> Decision:
+    """The decision for an object of this resource that exists: failed (blocked, quoting the API), running
+    (waited for, unless ``wait`` is false), or done."""
+    verb = f"adopt {family.noun}" if adopting else family.noun
+    described = family.describe(item)
+    if failed:
+        return blocked(f"{verb} {described} failed: {failure_reason(item)}", "failed", dataset_id, target=item)
+    active = family.is_active(item)
+    if active and wait:
+        return Decision("wait", f"wait for {verb} {described}", dataset_id, target=item)
+    note = " (wait: false, so apply does not wait for it)" if active else ""
+    action: Action = "adopt" if adopting else "in-sync"
+    return Decision(action, f"{verb} {described}{note}", dataset_id, target=item)
+
+
+def echoed(item: Mapping[str, Any], keys: Any) -> dict[str, Any]:
+    """The fields of ``keys`` a live object echoes (what a reviewer compares with the declared request)."""
+    return {key: item.get(key) for key in keys if item.get(key) is not None}
+
+
+class RequestObservation(Protocol):
+    """What a kind identified by its request observed (``export.ExportObservation``, ``imports.ImportObservation``)."""
+
+    @property
+    def dataset_id(self) -> str: ...
+    @property
+    def adopt_requested(self) -> bool: ...
+    @property
+    def adopted(self) -> Mapping[str, Any] | None: ...
+    @property
+    def adoptable(self) -> Mapping[str, Any] | None: ...
+
+
+def existing(
+    family: Family,
+    observed: RequestObservation,
+    *,
+    body: Mapping[str, Any],
+    matches: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
+    failed: Callable[[Mapping[str, Any]], bool],
+    wait: bool,
+    adopt_task_id: str | None,
+) -> Decision | None:
+    """The decision about what exists of a request (``body``): the object ``adopt_task_id`` names (blocked when
+    it is missing or another request), else the newest adoptable match; None when there is nothing to follow."""
+    dataset_id = observed.dataset_id
+    if observed.adopt_requested:
+        item = observed.adopted
+        if item is None or not matches(item, body):
+            changes = diff_values(echoed(item, body), body) if item is not None else []
+            return adopt_blocked(str(adopt_task_id), dataset_id, item, changes)
+        return followed(family, dataset_id, item, failed=failed(item), wait=wait, adopting=True)
+    found = observed.adoptable
+    if found is None:
+        return None
+    return followed(family, dataset_id, found, failed=failed(found), wait=wait, adopting=False)
+
+
+def refuse_if_blocked(label: str, decision: Decision) -> None:
+    """A blocked decision is carried out by raising: a failed object's error, else a conflict."""
+    if decision.action == "blocked":
+        raise (TaskFailedError if decision.blocked == "failed" else ConflictError)(f"{label}: {decision.summary}")
 
 
 def read(ctx: ReconcileContext, family: Family, dataset_id: str, object_id: str) -> Item | None:

@@ -9,6 +9,12 @@ attempt is never adopted: the next attempt is named ``...-r2``, ``...-r3``.
 
 Tasks named before namespaces existed (``identity.legacy_tag``) are adopted when their fingerprint is
 this request's, and never stopped or replaced: nothing in such a name says which stack owns it.
+
+``triggers`` (any values, as pulumi-command's) are part of the identity: their fingerprint goes into the
+request, in ``config.description`` (``triggers <fingerprint>``, after the user's own description), so
+it is in the task name's fingerprint and in the echoed request alike. A change of triggers is a new
+request (a replace, the old task stopped if it runs), and the task started for the current triggers is
+recognized under every reading, also where the API echoes no name.
 """
 
 from __future__ import annotations
@@ -26,12 +32,12 @@ from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.changes import diff_values
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.decision import Action, Decision, Write, adopt_blocked, blocked
+from pulumi_modelarts.reconcile.decision import deferred as deferred_decision
 from pulumi_modelarts.reconcile.errors import (
     ChangedSinceApprovalError,
     ConflictError,
     ReconcileError,
     TaskFailedError,
-    WaitTimeoutError,
 )
 from pulumi_modelarts.reconcile.importing import fit_inputs
 from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
@@ -48,6 +54,7 @@ from pulumi_modelarts.reconcile.unknown import Text, Unknown, first_unknown
 from pulumi_modelarts.reconcile.waiting import Probe
 
 API_FIELDS = ("task_type", "collect_key_sample", "model_id", "config")
+TRIGGERS_NOTE = "triggers"
 # One task of each of these types runs per dataset at a time (ModelArts.4386, 4387; 4964 or 4409 for grouping).
 EXCLUSIVE_TYPES = frozenset({"auto-label", "pre-label", "auto-grouping"})
 _SERVER_NAME = re.compile(r"[A-Za-z0-9]{16,24}")
@@ -71,13 +78,30 @@ class IntelligentTaskSpec(ResourceSpec):
         name = (self.inputs.get("config") or {}).get("name")
         return str(name) if name else None
 
+    @property
+    def triggers_note(self) -> Text | None:
+        """``triggers <fingerprint>`` of the declared triggers (None without any; unknown while one is)."""
+        triggers = self.inputs.get("triggers")
+        if triggers is None or triggers == []:
+            return None
+        pending = first_unknown(triggers)
+        if pending is not None:
+            return Unknown(f"{pending.reference} (in triggers)")
+        return f"{TRIGGERS_NOTE} {identity.fingerprint(triggers)}"
+
     def request_body(self, name: Text | None = None) -> dict[str, Any]:
-        """The POST body; ``name`` goes into ``config.name``, the task's identity."""
+        """The POST body; ``name`` goes into ``config.name``, the task's identity, and the triggers' note
+        into ``config.description`` (after the declared description, if any)."""
         body: dict[str, Any] = identity.canonical(
             {key: copy.deepcopy(self.inputs[key]) for key in API_FIELDS if key in self.inputs}
         )
         config = dict(body.get("config") or {})
         config.pop("name", None)
+        note = self.triggers_note
+        if isinstance(note, Unknown):
+            config["description"] = note
+        elif note is not None:
+            config["description"] = f"{config['description']} ({note})" if config.get("description") else note
         if name is not None:
             config["name"] = name
         if config or "config" in body:
@@ -460,29 +484,6 @@ def _start(ctx: ReconcileContext, spec: IntelligentTaskSpec, write: Write, deadl
             ctx.observer.invalidate(dataset_id, "tasks")  # what a failed start left is not known
 
 
-def _wait_for_other(
-    ctx: ReconcileContext, spec: IntelligentTaskSpec, other: Mapping[str, Any], deadline: Deadline
-) -> None:
-    dataset_id = str(other.get("dataset_id") or spec.dataset_id or "")
-    message = f"{spec.resource_name}: waiting for the running task {describe_task(other)} to end before starting"
-    ctx.log(message)
-    try:
-        follow.wait(
-            ctx,
-            TASKS,
-            spec.resource_name,
-            dataset_id,
-            str(other["task_id"]),
-            deadline.remaining,
-            sub_kind=spec.task_type,
-        )
-    except WaitTimeoutError:
-        raise ConflictError(
-            f"{spec.resource_name}: the running task {describe_task(other)} did not end within timeout_seconds"
-            f" ({deadline.seconds:.0f}s); nothing was started"
-        ) from None
-
-
 def stop_task(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: float) -> None:
     """Stop a task and wait until it has stopped; one that ends at the same moment counts as stopped."""
     try:
@@ -498,10 +499,7 @@ def stop_task(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: flo
 
 def execute(ctx: ReconcileContext, spec: IntelligentTaskSpec, decision: Decision) -> dict[str, Any]:
     """Carry out ``decision``: exactly its writes, in order, then follow the task; returns the outputs."""
-    if decision.action == "blocked":
-        raise (TaskFailedError if decision.blocked == "failed" else ConflictError)(
-            f"{spec.resource_name}: {decision.summary}"
-        )
+    follow.refuse_if_blocked(spec.resource_name, decision)
     deadline = Deadline(ctx, spec.timeout_seconds)
     dataset_id = str(decision.dataset_id)
     task_id = decision.target_id
@@ -513,7 +511,10 @@ def execute(ctx: ReconcileContext, spec: IntelligentTaskSpec, decision: Decision
             stop_task(ctx, dataset_id, str(write.target), deadline.remaining)
         elif write.kind == "start-task":
             if decision.waits_for is not None:
-                _wait_for_other(ctx, spec, {"dataset_id": dataset_id, **decision.waits_for}, deadline)
+                label = spec.resource_name
+                follow.wait_for_other(
+                    ctx, TASKS, label, dataset_id, decision.waits_for, deadline, sub_kind=spec.task_type
+                )
             task_id, adopted = _start(ctx, spec, write, deadline), False
             initial = TASKS.as_listed(task_id, write.body) if spec.wait else None
     if task_id is None:
@@ -610,10 +611,15 @@ def stop_if_owned(
     return f"stopped {describe_task(task)}"
 
 
-def deferred(spec: IntelligentTaskSpec) -> Decision:
-    """Inputs known only after apply: every write this resource may make then, and nothing else."""
-    dataset_id: Text | None = spec.dataset_id or Unknown(f"{spec.resource_name}.dataset_id")
-    name = first_unknown(spec.inputs) or Unknown(spec.resource_name)
+def deferred(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> Decision:
+    """Inputs known only after apply: every write this resource may make then, and nothing else.
+
+    The stops are of this resource's tasks that run now (a changed trigger makes a new request, and the
+    earlier one is stopped). A task of this resource that starts running after the plan is not listed: apply
+    then refuses ("changed since the plan"). Only when the dataset, type or name are themselves unknown is
+    the stop listed without its target.
+    """
+    dataset_id, name = spec.dataset_text, spec.awaited
     start = Write(
         "start-task",
         f"start {spec.task_type} task (named from inputs known after apply)",
@@ -621,10 +627,32 @@ def deferred(spec: IntelligentTaskSpec) -> Decision:
         name,
         spec.request_body(name),
     )
-    stop = Write("stop-task", "stop this resource's earlier task, if one still runs", dataset_id, Unknown("task_id"))
     accept = (Write("accept-labels", "accept auto-labels by the rule", dataset_id, name),) if spec.accept_rule else ()
-    summary = f"inputs known after apply ({name.reference}); decided then, within the writes listed"
-    return Decision("create", summary, None, (stop, start, *(accept if spec.wait else ())))
+    stops = _running_earlier(ctx, spec)
+    after = (start, *(accept if spec.wait else ()))
+    writes = (*stops, *after) if spec.task_type in EXCLUSIVE_TYPES else (*after, *stops)
+    return deferred_decision(name, writes)
+
+
+def _running_earlier(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> tuple[Write, ...]:
+    """Stops a deferred decision may make: of this resource's running tasks, observed now when it can be."""
+    if spec.adopt_task_id is not None:  # an adopted task is followed; nothing of this resource is stopped
+        return ()
+    identity_inputs = (spec.dataset_id, spec.dataset_name, spec.inputs.get("task_type"), spec.explicit_name)
+    if any(isinstance(value, Unknown) for value in identity_inputs):
+        unseen = Unknown("task_id")
+        return (Write("stop-task", "stop this resource's earlier task, if one still runs", spec.dataset_text, unseen),)
+    dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
+    return tuple(
+        Write(
+            "stop-task",
+            f"stop task {describe_task(task)} (this resource's earlier request), if it still runs then",
+            dataset_id,
+            str(task["task_id"]),
+        )
+        for task in ctx.observer.tasks(dataset_id, spec.task_type)
+        if spec.owns(task) and is_active(task) and task.get("task_id")
+    )
 
 
 _TASK_TYPE_CODES = {0: "auto-label", 1: "pre-label"}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_modelarts.reconcile import export, identity, intelligent, versions
+from pulumi_modelarts.reconcile import export, identity, imports, intelligent, versions
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.decision import Decision
 from pulumi_modelarts.reconcile.observe import ListKey
@@ -32,13 +32,18 @@ CONTROL_KEYS = ("wait", "timeout_seconds")
 Imported = tuple[dict[str, Any], dict[str, Any]]
 
 
+def _unobserved(deferred: Callable[[Any], Decision]) -> Callable[[ReconcileContext, Any], Decision]:
+    """A deferred decision that needs no observation (its writes follow from the spec alone)."""
+    return lambda _ctx, spec: deferred(spec)
+
+
 @dataclass(frozen=True)
 class Kind:
     type_token: str
     spec_class: type[ResourceSpec]
     observe: Callable[[ReconcileContext, Any], Any]
     decide: Callable[[Any, Any], Decision]
-    deferred: Callable[[Any], Decision]
+    deferred: Callable[[ReconcileContext, Any], Decision]  # may observe (never decides from the unknowns)
     execute: Callable[[ReconcileContext, Any, Decision], dict[str, Any]]
     read: Callable[[ReconcileContext, str, str], dict[str, Any] | None]
     import_inputs: Callable[[ReconcileContext, str, str, str, str], Imported | None]
@@ -95,6 +100,20 @@ def _export_identities(spec: export.ExportTaskSpec) -> tuple[str, ...]:
     return (f"request {identity.canonical_json(spec.request_body())}",)
 
 
+def _import_identities(spec: imports.ImportTaskSpec) -> tuple[str, ...]:
+    # Only the path, the type and the data source surely come back (docs/api.md §11.2): two imports that share
+    # them cannot be told apart in the API.
+    return (f"import {imports.identity_key(spec)}",)
+
+
+def _import_exclusive_key(inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    return (str(inputs.get("dataset_id") or inputs.get("dataset_name")), "import")
+
+
+def _import_lists(_inputs: Mapping[str, Any]) -> tuple[ListKey, ...]:
+    return (("imports", None),)
+
+
 def _version_identities(spec: versions.VersionRefSpec) -> tuple[str, ...]:
     if spec.release is not None and spec.inputs.get("version_name"):
         return (f"release of version '{spec.inputs['version_name']}'",)
@@ -137,7 +156,7 @@ KINDS: dict[str, Kind] = {
             identities=_task_identities,
             lists=_task_lists,
             id_output="task_id",
-            replace_keys=(*DATASET_KEYS, *intelligent.API_FIELDS, "adopt_task_id"),
+            replace_keys=(*DATASET_KEYS, *intelligent.API_FIELDS, "triggers", "adopt_task_id"),
             update_keys=(*CONTROL_KEYS, "accept"),
             kept_on_read=("fingerprint", "adopted", "accepted_count", "skipped_counts"),
             stables=("task_id", "task_name", "dataset_id", "fingerprint", "create_time"),
@@ -149,7 +168,7 @@ KINDS: dict[str, Kind] = {
             spec_class=export.ExportTaskSpec,
             observe=export.observe,
             decide=export.decide,
-            deferred=export.deferred,
+            deferred=_unobserved(export.deferred),
             execute=export.execute,
             read=export.read,
             import_inputs=export.import_inputs,
@@ -163,11 +182,30 @@ KINDS: dict[str, Kind] = {
             stables=("task_id", "dataset_id", "fingerprint", "create_time"),
         ),
         Kind(
+            type_token=imports.TYPE_TOKEN,
+            spec_class=imports.ImportTaskSpec,
+            observe=imports.observe,
+            decide=imports.decide,
+            deferred=_unobserved(imports.deferred),
+            execute=imports.execute,
+            read=imports.read,
+            import_inputs=imports.import_inputs,
+            live_outputs=imports.import_outputs,
+            identities=_import_identities,
+            lists=_import_lists,
+            id_output="task_id",
+            replace_keys=(*DATASET_KEYS, *imports.API_FIELDS, "adopt_task_id"),
+            update_keys=CONTROL_KEYS,
+            kept_on_read=("fingerprint", "adopted"),
+            stables=("task_id", "dataset_id", "fingerprint", "create_time"),
+            exclusive_key=_import_exclusive_key,
+        ),
+        Kind(
             type_token="modelarts:DatasetVersionRef",
             spec_class=versions.VersionRefSpec,
             observe=versions.observe,
             decide=versions.decide,
-            deferred=versions.deferred,
+            deferred=_unobserved(versions.deferred),
             execute=versions.execute,
             read=versions.read,
             import_inputs=versions.import_inputs,

@@ -1,4 +1,5 @@
-"""Waiting out the dataset lock of a running version release (ModelArts.4381 / 4821), within a deadline."""
+"""Waiting out the dataset lock of a running version release (ModelArts.4381 / 4821; 4343 for an import),
+within a deadline."""
 
 from __future__ import annotations
 
@@ -26,14 +27,21 @@ class Deadline:
         return max(0.0, self._end - self._ctx.clock())
 
 
-def while_release_locked(ctx: ReconcileContext, label: str, deadline: Deadline, call: Callable[[], T]) -> T:
-    """``call()``, repeated while the dataset is locked by a release, until the deadline."""
+def while_release_locked(
+    ctx: ReconcileContext,
+    label: str,
+    deadline: Deadline,
+    call: Callable[[], T],
+    locked: Meaning = Meaning.RELEASE_LOCK,
+) -> T:
+    """``call()``, repeated while the dataset is locked by a release (an error of meaning ``locked``: the call
+    was refused, so repeating it is safe), until the deadline."""
     delay = LOCK_RETRY_SECONDS / 4
     while True:
         try:
             return call()
         except APIError as error:
-            if meaning_of(error) is not Meaning.RELEASE_LOCK:
+            if meaning_of(error) is not locked:
                 raise
             if deadline.remaining <= 0:
                 raise ReconcileError(

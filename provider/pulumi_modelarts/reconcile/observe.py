@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from pulumi_modelarts.api.errors import NotFoundError
 
-ListKey = tuple[str, "str | None"]  # ("tasks", task type), ("exports", None), ("versions", None)
+ListKey = tuple[str, "str | None"]  # ("tasks", task type), ("exports", None), ("imports", None), ("versions", None)
 Key = tuple[str, ...]  # (kind, dataset id or name[, sub-kind])
 
 
@@ -40,6 +40,7 @@ class Client(Protocol):
         self, dataset_id: str, *, type: str | None = None, task_name: str | None = None, page_size: int = 100
     ) -> Iterator[dict[str, Any]]: ...
     def iter_export_tasks(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]: ...
+    def iter_import_tasks(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]: ...
     def iter_versions(self, dataset_id: str) -> Iterator[dict[str, Any]]: ...
     def iter_auto_annotation_samples(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]: ...
 
@@ -194,6 +195,12 @@ class DatasetObserver:
         )
         return result
 
+    def import_tasks(self, dataset_id: str, *, max_age: float | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._get(
+            ("imports", dataset_id), lambda: list(self.client.iter_import_tasks(dataset_id)), max_age
+        )
+        return result
+
     def versions(self, dataset_id: str, *, max_age: float | None = None) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._get(
             ("versions", dataset_id), lambda: list(self.client.iter_versions(dataset_id)), max_age
@@ -207,6 +214,8 @@ class DatasetObserver:
             self.tasks(dataset_id, sub_kind)
         elif kind == "exports":
             self.export_tasks(dataset_id)
+        elif kind == "imports":
+            self.import_tasks(dataset_id)
         elif kind == "versions":
             self.versions(dataset_id)
         else:

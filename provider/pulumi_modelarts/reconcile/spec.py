@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi_modelarts.reconcile.unknown import Text, Unknown, first_unknown
+
 DEFAULT_TIMEOUT_SECONDS = 3600
 DEFAULT_NAMESPACE = "default"
 
@@ -38,3 +40,13 @@ class ResourceSpec:
     @property
     def adopt_task_id(self) -> str | None:
         return self.inputs.get("adopt_task_id")
+
+    @property
+    def awaited(self) -> Unknown:
+        """The first input known only after apply (what a deferred decision waits for)."""
+        return first_unknown(self.inputs) or Unknown(self.resource_name)
+
+    @property
+    def dataset_text(self) -> Text:
+        """The dataset's id, or the reference it will come from (a deferred decision's writes name it)."""
+        return self.dataset_id or Unknown(f"{self.resource_name}.dataset_id")

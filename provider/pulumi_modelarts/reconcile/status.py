@@ -1,4 +1,4 @@
-"""Status enums of the API (NOTES §1.1, §2.1, §3.1) and readable names for them."""
+"""Status enums of the API (NOTES §1.1, §2.1, §3.1, §11.2) and readable names for them."""
 
 from __future__ import annotations
 
@@ -18,6 +18,18 @@ TASK_STOPPED = 5
 
 EXPORT_SUCCEEDED = "SUCCESSED"  # the API's own spelling
 EXPORT_FAILED = "FAILED"
+
+# Import tasks: strings (docs/api.md §11.2); NOT_EXIST is "not found" (the client raises NotFoundError for it).
+IMPORT_STATUS_NAMES = {
+    "QUEUING": "queuing",
+    "STARTING": "starting",
+    "RUNNING": "running",
+    "COMPLETED": "completed",
+    "FAILED": "failed",
+}
+IMPORT_COMPLETED = "COMPLETED"
+IMPORT_FAILED = "FAILED"
+IMPORT_NOT_EXIST = "NOT_EXIST"
 
 VERSION_STATUS_NAMES = {0: "creating", 1: "ready", 2: "deleting", 3: "deleted", 4: "error"}
 VERSION_CREATING = 0
@@ -43,3 +55,7 @@ def export_status_name(status: object) -> str:
     return {"INIT": "initializing", "RUNNING": "running", "SUCCESSED": "succeeded", "FAILED": "failed"}.get(
         str(status), "unknown"
     )
+
+
+def import_status_name(status: object) -> str:
+    return IMPORT_STATUS_NAMES.get(str(status), "unknown")

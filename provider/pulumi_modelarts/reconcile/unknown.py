@@ -16,7 +16,7 @@ JSON_KEY = "$unknown"
 
 @dataclass(frozen=True)
 class Unknown:
-    """A value known only after apply; ``reference`` says whose output it is (``pets-v002.version_id``)."""
+    """A value known only after apply; ``reference`` says whose output it is (``pets-version.version_id``)."""
 
     reference: str = "another resource's output"
 

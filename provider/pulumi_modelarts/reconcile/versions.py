@@ -23,6 +23,7 @@ from pulumi_modelarts.api.errors import (
 from pulumi_modelarts.reconcile import identity
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.decision import Decision, Write, blocked
+from pulumi_modelarts.reconcile.decision import deferred as deferred_decision
 from pulumi_modelarts.reconcile.errors import (
     ChangedSinceApprovalError,
     ReconcileError,
@@ -40,7 +41,6 @@ from pulumi_modelarts.reconcile.status import (
     VERSION_SETTLED,
     version_status_name,
 )
-from pulumi_modelarts.reconcile.unknown import Text, Unknown, first_unknown
 from pulumi_modelarts.reconcile.waiting import Probe
 
 RELEASE_RETRY_SECONDS = 15.0  # when the API does not say how long to wait
@@ -373,17 +373,12 @@ def read(ctx: ReconcileContext, dataset_id: str, version_id: str) -> dict[str, A
 
 def deferred(spec: VersionRefSpec) -> Decision:
     """Inputs known only after apply: the release this resource may make then (a pin makes no write)."""
-    reference = first_unknown(spec.inputs) or Unknown(spec.resource_name)
-    summary = f"inputs known after apply ({reference.reference}); decided then, within the writes listed"
     if spec.release is None:
-        return Decision("create", summary)
-    dataset_id: Text | None = spec.dataset_id or Unknown(f"{spec.resource_name}.dataset_id")
+        return deferred_decision(spec.awaited)
     name = spec.inputs.get("version_name")
     body = {"version_name": name, **dict(spec.release)}
-    write = Write(
-        "release-version", f"release version '{name}' if missing, requirements judged first", dataset_id, name, body
-    )
-    return Decision("create", summary, None, (write,))
+    text = f"release version '{name}' if missing, requirements judged first"
+    return deferred_decision(spec.awaited, (Write("release-version", text, spec.dataset_text, name, body),))
 
 
 def import_inputs(

@@ -2,6 +2,7 @@
 
 from pulumi_modelarts.resources.dataset_version_ref import DatasetVersionRef, DatasetVersionRefProvider
 from pulumi_modelarts.resources.export_task import ExportTask, ExportTaskProvider
+from pulumi_modelarts.resources.import_task import ImportTask, ImportTaskProvider
 from pulumi_modelarts.resources.intelligent_task import IntelligentTask, IntelligentTaskProvider
 
 __all__ = [
@@ -9,6 +10,8 @@ __all__ = [
     "DatasetVersionRefProvider",
     "ExportTask",
     "ExportTaskProvider",
+    "ImportTask",
+    "ImportTaskProvider",
     "IntelligentTask",
     "IntelligentTaskProvider",
 ]

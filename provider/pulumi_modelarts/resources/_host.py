@@ -124,28 +124,22 @@ class _Engine:
 
 
 def install_in_dynamic_host(main: ModuleType | None = None) -> bool:
-    """Inside ``python -m pulumi.dynamic`` (and nowhere else): one-line errors for ours, and the watchdog.
+    """Inside ``python -m pulumi.dynamic`` (and nowhere else): the watchdog, and one-line errors for ours where
+    the host formats errors itself (older SDKs let gRPC report them).
 
     Returns whether it installed anything (once per process).
     """
     main = main if main is not None else sys.modules.get("__main__")
-    if _installed or not _is_dynamic_host(main):
+    spec = getattr(main, "__spec__", None)
+    if _installed or main is None or spec is None or spec.name != "pulumi.dynamic.__main__":
         return False
-    assert main is not None
     _installed.append("dynamic")
-    main.traceback = _OwnErrorsInOneLine(main.traceback)  # type: ignore[attr-defined]
+    if isinstance(getattr(main, "traceback", None), ModuleType) and callable(
+        getattr(main, "_abort_with_traceback", None)
+    ):
+        main.traceback = _OwnErrorsInOneLine(main.traceback)  # type: ignore[attr-defined]
     watch_engine(engine_address(sys.argv[1:]))
     return True
-
-
-def _is_dynamic_host(main: ModuleType | None) -> bool:
-    spec = getattr(main, "__spec__", None)
-    return (
-        spec is not None
-        and spec.name == "pulumi.dynamic.__main__"
-        and isinstance(getattr(main, "traceback", None), ModuleType)
-        and callable(getattr(main, "_abort_with_traceback", None))
-    )
 
 
 class _OwnErrorsInOneLine:

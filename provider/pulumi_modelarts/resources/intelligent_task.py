@@ -65,6 +65,7 @@ class IntelligentTask(Resource, module="modelarts", name="IntelligentTask"):
         model_id: pulumi.Input[str] | None = None,
         config: pulumi.Input[dict[str, Any]] | None = None,
         accept: pulumi.Input[AcceptArgs] | None = None,
+        triggers: pulumi.Input[list[Any]] | None = None,
         adopt_task_id: pulumi.Input[str] | None = None,
         wait: pulumi.Input[bool] | None = None,
         timeout_seconds: pulumi.Input[int] | None = None,
@@ -75,6 +76,8 @@ class IntelligentTask(Resource, module="modelarts", name="IntelligentTask"):
         :param dataset_id: the dataset's id; or give ``dataset_name`` instead.
         :param config: the SmartTaskConfig body, with the API's field names (``algorithm_type``, ...).
         :param accept: confirm auto-labels after success: ``min_score``, ``skip_hard``, ``labels``.
+        :param triggers: any values; a change starts a new task (a replace), e.g. ``[intake.task_id]`` re-runs
+            auto-labeling after each new import.
         :param adopt_task_id: adopt this existing task instead of starting one (stand-in for import).
         :param wait: follow the task to a terminal state (default true).
         :param timeout_seconds: how long to wait (default 3600); the task keeps running after that.
@@ -87,6 +90,7 @@ class IntelligentTask(Resource, module="modelarts", name="IntelligentTask"):
             "model_id": model_id,
             "config": config,
             "accept": accept,
+            "triggers": triggers,
             "adopt_task_id": adopt_task_id,
             "wait": wait,
             "timeout_seconds": timeout_seconds,

@@ -3,7 +3,7 @@
 Shipped documents (package data, loaded with ``importlib.resources``):
 
 * ``common.json``: objects shared by several types (ExportParams, SearchCondition, ...);
-* ``intelligent_task.json``, ``export_task.json``, ``dataset_version_ref.json``: the input
+* ``intelligent_task.json``, ``export_task.json``, ``import_task.json``, ``dataset_version_ref.json``: the input
   properties of each resource type, with ``x-outputs`` (output names) and ``x-api-fields``
   (the inputs that are sent to the API);
 * ``spec_file.json``: a YAML spec file (``resources: {name: {type, properties, options}}``);

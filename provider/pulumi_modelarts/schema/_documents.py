@@ -15,6 +15,7 @@ SCHEMA_NAMES: tuple[str, ...] = (
     "common",
     "intelligent_task",
     "export_task",
+    "import_task",
     "dataset_version_ref",
     "spec_file",
 )
@@ -24,6 +25,7 @@ TYPE_TOKENS: Mapping[str, str] = MappingProxyType(
     {
         "modelarts:IntelligentTask": "intelligent_task",
         "modelarts:ExportTask": "export_task",
+        "modelarts:ImportTask": "import_task",
         "modelarts:DatasetVersionRef": "dataset_version_ref",
     }
 )
@@ -33,6 +35,7 @@ TYPE_SCHEMAS = TYPE_TOKENS
 _BUNDLED_ROOT_NAMES: dict[str, str] = {
     "intelligent_task": "IntelligentTask",
     "export_task": "ExportTask",
+    "import_task": "ImportTask",
     "dataset_version_ref": "DatasetVersionRef",
 }
 

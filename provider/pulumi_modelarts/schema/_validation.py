@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pulumi_modelarts.schema._documents import (
+    TYPE_TOKENS,
     documents_by_id,
     raw_schema,
     resolve_ref,
@@ -650,7 +651,7 @@ def validate_inputs(
     anywhere; an ``UnknownString`` is accepted wherever a string is.
     """
     name = schema_name(type_token)
-    if name not in {"intelligent_task", "export_task", "dataset_version_ref"}:
+    if name not in TYPE_TOKENS.values():
         raise ValueError(f"{type_token!r} is not a resource type")
     state = _State(is_unknown)
     if state.kind(props) != _KNOWN:

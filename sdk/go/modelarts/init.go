@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &DatasetVersionRef{}
 	case "modelarts:index:ExportTask":
 		r = &ExportTask{}
+	case "modelarts:index:ImportTask":
+		r = &ImportTask{}
 	case "modelarts:index:IntelligentTask":
 		r = &IntelligentTask{}
 	default:

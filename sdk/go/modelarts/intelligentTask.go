@@ -49,9 +49,11 @@ type IntelligentTask struct {
 	// auto-label: active learning; pre-label: labeling with a model (needs modelId); auto-grouping: clustering.
 	TaskType pulumi.StringPtrOutput `pulumi:"taskType"`
 	// How long to wait, in seconds (at most 7 days).
-	TimeoutSeconds         pulumi.IntPtrOutput    `pulumi:"timeoutSeconds"`
-	TotalSampleCount       pulumi.IntPtrOutput    `pulumi:"totalSampleCount"`
-	TrainJobId             pulumi.StringPtrOutput `pulumi:"trainJobId"`
+	TimeoutSeconds   pulumi.IntPtrOutput    `pulumi:"timeoutSeconds"`
+	TotalSampleCount pulumi.IntPtrOutput    `pulumi:"totalSampleCount"`
+	TrainJobId       pulumi.StringPtrOutput `pulumi:"trainJobId"`
+	// Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
+	Triggers               pulumi.ArrayOutput     `pulumi:"triggers"`
 	UnconfirmedSampleCount pulumi.IntPtrOutput    `pulumi:"unconfirmedSampleCount"`
 	VersionId              pulumi.StringPtrOutput `pulumi:"versionId"`
 	// Wait until the operation has finished before the resource counts as created.
@@ -140,6 +142,8 @@ type intelligentTaskArgs struct {
 	TaskType string `pulumi:"taskType"`
 	// How long to wait, in seconds (at most 7 days).
 	TimeoutSeconds *int `pulumi:"timeoutSeconds"`
+	// Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
+	Triggers []interface{} `pulumi:"triggers"`
 	// Wait until the operation has finished before the resource counts as created.
 	Wait *bool `pulumi:"wait"`
 }
@@ -164,6 +168,8 @@ type IntelligentTaskArgs struct {
 	TaskType pulumi.StringInput
 	// How long to wait, in seconds (at most 7 days).
 	TimeoutSeconds pulumi.IntPtrInput
+	// Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
+	Triggers pulumi.ArrayInput
 	// Wait until the operation has finished before the resource counts as created.
 	Wait pulumi.BoolPtrInput
 }
@@ -370,6 +376,11 @@ func (o IntelligentTaskOutput) TotalSampleCount() pulumi.IntPtrOutput {
 
 func (o IntelligentTaskOutput) TrainJobId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *IntelligentTask) pulumi.StringPtrOutput { return v.TrainJobId }).(pulumi.StringPtrOutput)
+}
+
+// Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
+func (o IntelligentTaskOutput) Triggers() pulumi.ArrayOutput {
+	return o.ApplyT(func(v *IntelligentTask) pulumi.ArrayOutput { return v.Triggers }).(pulumi.ArrayOutput)
 }
 
 func (o IntelligentTaskOutput) UnconfirmedSampleCount() pulumi.IntPtrOutput {

@@ -222,6 +222,203 @@ func (o AcceptPtrOutput) SkipHard() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
+// Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+type DataSource struct {
+	// Path of the data.
+	DataPath *string `pulumi:"dataPath"`
+	// 0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+	DataType *int `pulumi:"dataType"`
+	// Column name mappings.
+	SchemaMaps []SchemaMap `pulumi:"schemaMaps"`
+	// The first row names the columns.
+	WithColumnHeader *bool `pulumi:"withColumnHeader"`
+}
+
+// DataSourceInput is an input type that accepts DataSourceArgs and DataSourceOutput values.
+// You can construct a concrete instance of `DataSourceInput` via:
+//
+//	DataSourceArgs{...}
+type DataSourceInput interface {
+	pulumi.Input
+
+	ToDataSourceOutput() DataSourceOutput
+	ToDataSourceOutputWithContext(context.Context) DataSourceOutput
+}
+
+// Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+type DataSourceArgs struct {
+	// Path of the data.
+	DataPath pulumi.StringPtrInput `pulumi:"dataPath"`
+	// 0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+	DataType pulumi.IntPtrInput `pulumi:"dataType"`
+	// Column name mappings.
+	SchemaMaps SchemaMapArrayInput `pulumi:"schemaMaps"`
+	// The first row names the columns.
+	WithColumnHeader pulumi.BoolPtrInput `pulumi:"withColumnHeader"`
+}
+
+func (DataSourceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataSource)(nil)).Elem()
+}
+
+func (i DataSourceArgs) ToDataSourceOutput() DataSourceOutput {
+	return i.ToDataSourceOutputWithContext(context.Background())
+}
+
+func (i DataSourceArgs) ToDataSourceOutputWithContext(ctx context.Context) DataSourceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataSourceOutput)
+}
+
+func (i DataSourceArgs) ToDataSourcePtrOutput() DataSourcePtrOutput {
+	return i.ToDataSourcePtrOutputWithContext(context.Background())
+}
+
+func (i DataSourceArgs) ToDataSourcePtrOutputWithContext(ctx context.Context) DataSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataSourceOutput).ToDataSourcePtrOutputWithContext(ctx)
+}
+
+// DataSourcePtrInput is an input type that accepts DataSourceArgs, DataSourcePtr and DataSourcePtrOutput values.
+// You can construct a concrete instance of `DataSourcePtrInput` via:
+//
+//	        DataSourceArgs{...}
+//
+//	or:
+//
+//	        nil
+type DataSourcePtrInput interface {
+	pulumi.Input
+
+	ToDataSourcePtrOutput() DataSourcePtrOutput
+	ToDataSourcePtrOutputWithContext(context.Context) DataSourcePtrOutput
+}
+
+type dataSourcePtrType DataSourceArgs
+
+func DataSourcePtr(v *DataSourceArgs) DataSourcePtrInput {
+	return (*dataSourcePtrType)(v)
+}
+
+func (*dataSourcePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**DataSource)(nil)).Elem()
+}
+
+func (i *dataSourcePtrType) ToDataSourcePtrOutput() DataSourcePtrOutput {
+	return i.ToDataSourcePtrOutputWithContext(context.Background())
+}
+
+func (i *dataSourcePtrType) ToDataSourcePtrOutputWithContext(ctx context.Context) DataSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataSourcePtrOutput)
+}
+
+// Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+type DataSourceOutput struct{ *pulumi.OutputState }
+
+func (DataSourceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataSource)(nil)).Elem()
+}
+
+func (o DataSourceOutput) ToDataSourceOutput() DataSourceOutput {
+	return o
+}
+
+func (o DataSourceOutput) ToDataSourceOutputWithContext(ctx context.Context) DataSourceOutput {
+	return o
+}
+
+func (o DataSourceOutput) ToDataSourcePtrOutput() DataSourcePtrOutput {
+	return o.ToDataSourcePtrOutputWithContext(context.Background())
+}
+
+func (o DataSourceOutput) ToDataSourcePtrOutputWithContext(ctx context.Context) DataSourcePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v DataSource) *DataSource {
+		return &v
+	}).(DataSourcePtrOutput)
+}
+
+// Path of the data.
+func (o DataSourceOutput) DataPath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DataSource) *string { return v.DataPath }).(pulumi.StringPtrOutput)
+}
+
+// 0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+func (o DataSourceOutput) DataType() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v DataSource) *int { return v.DataType }).(pulumi.IntPtrOutput)
+}
+
+// Column name mappings.
+func (o DataSourceOutput) SchemaMaps() SchemaMapArrayOutput {
+	return o.ApplyT(func(v DataSource) []SchemaMap { return v.SchemaMaps }).(SchemaMapArrayOutput)
+}
+
+// The first row names the columns.
+func (o DataSourceOutput) WithColumnHeader() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v DataSource) *bool { return v.WithColumnHeader }).(pulumi.BoolPtrOutput)
+}
+
+type DataSourcePtrOutput struct{ *pulumi.OutputState }
+
+func (DataSourcePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**DataSource)(nil)).Elem()
+}
+
+func (o DataSourcePtrOutput) ToDataSourcePtrOutput() DataSourcePtrOutput {
+	return o
+}
+
+func (o DataSourcePtrOutput) ToDataSourcePtrOutputWithContext(ctx context.Context) DataSourcePtrOutput {
+	return o
+}
+
+func (o DataSourcePtrOutput) Elem() DataSourceOutput {
+	return o.ApplyT(func(v *DataSource) DataSource {
+		if v != nil {
+			return *v
+		}
+		var ret DataSource
+		return ret
+	}).(DataSourceOutput)
+}
+
+// Path of the data.
+func (o DataSourcePtrOutput) DataPath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *DataSource) *string {
+		if v == nil {
+			return nil
+		}
+		return v.DataPath
+	}).(pulumi.StringPtrOutput)
+}
+
+// 0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+func (o DataSourcePtrOutput) DataType() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *DataSource) *int {
+		if v == nil {
+			return nil
+		}
+		return v.DataType
+	}).(pulumi.IntPtrOutput)
+}
+
+// Column name mappings.
+func (o DataSourcePtrOutput) SchemaMaps() SchemaMapArrayOutput {
+	return o.ApplyT(func(v *DataSource) []SchemaMap {
+		if v == nil {
+			return nil
+		}
+		return v.SchemaMaps
+	}).(SchemaMapArrayOutput)
+}
+
+// The first row names the columns.
+func (o DataSourcePtrOutput) WithColumnHeader() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *DataSource) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.WithColumnHeader
+	}).(pulumi.BoolPtrOutput)
+}
+
 // Parameters of a dataset export (ExportParams).
 type ExportParams struct {
 	// Clear hard-example attributes (default true).
@@ -730,6 +927,88 @@ func (o FlavorPtrOutput) Code() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// A label (Label).
+type ImportLabelObject struct {
+	// Label attributes (LabelAttribute objects, as the API takes them).
+	Attributes []map[string]interface{} `pulumi:"attributes"`
+	// Label name.
+	Name string `pulumi:"name"`
+	// Label properties, such as @modelarts:color.
+	Property map[string]string `pulumi:"property"`
+	// Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+	Type *int `pulumi:"type"`
+}
+
+// ImportLabelObjectInput is an input type that accepts ImportLabelObjectArgs and ImportLabelObjectOutput values.
+// You can construct a concrete instance of `ImportLabelObjectInput` via:
+//
+//	ImportLabelObjectArgs{...}
+type ImportLabelObjectInput interface {
+	pulumi.Input
+
+	ToImportLabelObjectOutput() ImportLabelObjectOutput
+	ToImportLabelObjectOutputWithContext(context.Context) ImportLabelObjectOutput
+}
+
+// A label (Label).
+type ImportLabelObjectArgs struct {
+	// Label attributes (LabelAttribute objects, as the API takes them).
+	Attributes pulumi.MapArrayInput `pulumi:"attributes"`
+	// Label name.
+	Name pulumi.StringInput `pulumi:"name"`
+	// Label properties, such as @modelarts:color.
+	Property pulumi.StringMapInput `pulumi:"property"`
+	// Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+	Type pulumi.IntPtrInput `pulumi:"type"`
+}
+
+func (ImportLabelObjectArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ImportLabelObject)(nil)).Elem()
+}
+
+func (i ImportLabelObjectArgs) ToImportLabelObjectOutput() ImportLabelObjectOutput {
+	return i.ToImportLabelObjectOutputWithContext(context.Background())
+}
+
+func (i ImportLabelObjectArgs) ToImportLabelObjectOutputWithContext(ctx context.Context) ImportLabelObjectOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ImportLabelObjectOutput)
+}
+
+// A label (Label).
+type ImportLabelObjectOutput struct{ *pulumi.OutputState }
+
+func (ImportLabelObjectOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ImportLabelObject)(nil)).Elem()
+}
+
+func (o ImportLabelObjectOutput) ToImportLabelObjectOutput() ImportLabelObjectOutput {
+	return o
+}
+
+func (o ImportLabelObjectOutput) ToImportLabelObjectOutputWithContext(ctx context.Context) ImportLabelObjectOutput {
+	return o
+}
+
+// Label attributes (LabelAttribute objects, as the API takes them).
+func (o ImportLabelObjectOutput) Attributes() pulumi.MapArrayOutput {
+	return o.ApplyT(func(v ImportLabelObject) []map[string]interface{} { return v.Attributes }).(pulumi.MapArrayOutput)
+}
+
+// Label name.
+func (o ImportLabelObjectOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v ImportLabelObject) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Label properties, such as @modelarts:color.
+func (o ImportLabelObjectOutput) Property() pulumi.StringMapOutput {
+	return o.ApplyT(func(v ImportLabelObject) map[string]string { return v.Property }).(pulumi.StringMapOutput)
+}
+
+// Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+func (o ImportLabelObjectOutput) Type() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v ImportLabelObject) *int { return v.Type }).(pulumi.IntPtrOutput)
+}
+
 // Inference configuration (InfConfig).
 type InfConfig struct {
 	// Environment variables for running the model (no secrets).
@@ -864,6 +1143,184 @@ func (o InfConfigArrayOutput) Index(i pulumi.IntInput) InfConfigOutput {
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) InfConfig {
 		return vs[0].([]InfConfig)[vs[1].(int)]
 	}).(InfConfigOutput)
+}
+
+// How labels are written in text files (LabelFormat; text datasets only).
+type LabelFormat struct {
+	// "0": label separated from the text; "1": default labels.
+	LabelType *string `pulumi:"labelType"`
+	// Separator between text and label (one character).
+	TextLabelSeparator *string `pulumi:"textLabelSeparator"`
+	// Separator between samples (one character).
+	TextSampleSeparator *string `pulumi:"textSampleSeparator"`
+}
+
+// LabelFormatInput is an input type that accepts LabelFormatArgs and LabelFormatOutput values.
+// You can construct a concrete instance of `LabelFormatInput` via:
+//
+//	LabelFormatArgs{...}
+type LabelFormatInput interface {
+	pulumi.Input
+
+	ToLabelFormatOutput() LabelFormatOutput
+	ToLabelFormatOutputWithContext(context.Context) LabelFormatOutput
+}
+
+// How labels are written in text files (LabelFormat; text datasets only).
+type LabelFormatArgs struct {
+	// "0": label separated from the text; "1": default labels.
+	LabelType pulumi.StringPtrInput `pulumi:"labelType"`
+	// Separator between text and label (one character).
+	TextLabelSeparator pulumi.StringPtrInput `pulumi:"textLabelSeparator"`
+	// Separator between samples (one character).
+	TextSampleSeparator pulumi.StringPtrInput `pulumi:"textSampleSeparator"`
+}
+
+func (LabelFormatArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LabelFormat)(nil)).Elem()
+}
+
+func (i LabelFormatArgs) ToLabelFormatOutput() LabelFormatOutput {
+	return i.ToLabelFormatOutputWithContext(context.Background())
+}
+
+func (i LabelFormatArgs) ToLabelFormatOutputWithContext(ctx context.Context) LabelFormatOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LabelFormatOutput)
+}
+
+func (i LabelFormatArgs) ToLabelFormatPtrOutput() LabelFormatPtrOutput {
+	return i.ToLabelFormatPtrOutputWithContext(context.Background())
+}
+
+func (i LabelFormatArgs) ToLabelFormatPtrOutputWithContext(ctx context.Context) LabelFormatPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LabelFormatOutput).ToLabelFormatPtrOutputWithContext(ctx)
+}
+
+// LabelFormatPtrInput is an input type that accepts LabelFormatArgs, LabelFormatPtr and LabelFormatPtrOutput values.
+// You can construct a concrete instance of `LabelFormatPtrInput` via:
+//
+//	        LabelFormatArgs{...}
+//
+//	or:
+//
+//	        nil
+type LabelFormatPtrInput interface {
+	pulumi.Input
+
+	ToLabelFormatPtrOutput() LabelFormatPtrOutput
+	ToLabelFormatPtrOutputWithContext(context.Context) LabelFormatPtrOutput
+}
+
+type labelFormatPtrType LabelFormatArgs
+
+func LabelFormatPtr(v *LabelFormatArgs) LabelFormatPtrInput {
+	return (*labelFormatPtrType)(v)
+}
+
+func (*labelFormatPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**LabelFormat)(nil)).Elem()
+}
+
+func (i *labelFormatPtrType) ToLabelFormatPtrOutput() LabelFormatPtrOutput {
+	return i.ToLabelFormatPtrOutputWithContext(context.Background())
+}
+
+func (i *labelFormatPtrType) ToLabelFormatPtrOutputWithContext(ctx context.Context) LabelFormatPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LabelFormatPtrOutput)
+}
+
+// How labels are written in text files (LabelFormat; text datasets only).
+type LabelFormatOutput struct{ *pulumi.OutputState }
+
+func (LabelFormatOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LabelFormat)(nil)).Elem()
+}
+
+func (o LabelFormatOutput) ToLabelFormatOutput() LabelFormatOutput {
+	return o
+}
+
+func (o LabelFormatOutput) ToLabelFormatOutputWithContext(ctx context.Context) LabelFormatOutput {
+	return o
+}
+
+func (o LabelFormatOutput) ToLabelFormatPtrOutput() LabelFormatPtrOutput {
+	return o.ToLabelFormatPtrOutputWithContext(context.Background())
+}
+
+func (o LabelFormatOutput) ToLabelFormatPtrOutputWithContext(ctx context.Context) LabelFormatPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v LabelFormat) *LabelFormat {
+		return &v
+	}).(LabelFormatPtrOutput)
+}
+
+// "0": label separated from the text; "1": default labels.
+func (o LabelFormatOutput) LabelType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v LabelFormat) *string { return v.LabelType }).(pulumi.StringPtrOutput)
+}
+
+// Separator between text and label (one character).
+func (o LabelFormatOutput) TextLabelSeparator() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v LabelFormat) *string { return v.TextLabelSeparator }).(pulumi.StringPtrOutput)
+}
+
+// Separator between samples (one character).
+func (o LabelFormatOutput) TextSampleSeparator() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v LabelFormat) *string { return v.TextSampleSeparator }).(pulumi.StringPtrOutput)
+}
+
+type LabelFormatPtrOutput struct{ *pulumi.OutputState }
+
+func (LabelFormatPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**LabelFormat)(nil)).Elem()
+}
+
+func (o LabelFormatPtrOutput) ToLabelFormatPtrOutput() LabelFormatPtrOutput {
+	return o
+}
+
+func (o LabelFormatPtrOutput) ToLabelFormatPtrOutputWithContext(ctx context.Context) LabelFormatPtrOutput {
+	return o
+}
+
+func (o LabelFormatPtrOutput) Elem() LabelFormatOutput {
+	return o.ApplyT(func(v *LabelFormat) LabelFormat {
+		if v != nil {
+			return *v
+		}
+		var ret LabelFormat
+		return ret
+	}).(LabelFormatOutput)
+}
+
+// "0": label separated from the text; "1": default labels.
+func (o LabelFormatPtrOutput) LabelType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *LabelFormat) *string {
+		if v == nil {
+			return nil
+		}
+		return v.LabelType
+	}).(pulumi.StringPtrOutput)
+}
+
+// Separator between text and label (one character).
+func (o LabelFormatPtrOutput) TextLabelSeparator() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *LabelFormat) *string {
+		if v == nil {
+			return nil
+		}
+		return v.TextLabelSeparator
+	}).(pulumi.StringPtrOutput)
+}
+
+// Separator between samples (one character).
+func (o LabelFormatPtrOutput) TextSampleSeparator() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *LabelFormat) *string {
+		if v == nil {
+			return nil
+		}
+		return v.TextSampleSeparator
+	}).(pulumi.StringPtrOutput)
 }
 
 // Release settings (the version create body) used when versionName does not exist yet.
@@ -1672,6 +2129,115 @@ func (o SampleLabelsArrayOutput) Index(i pulumi.IntInput) SampleLabelsOutput {
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) SampleLabels {
 		return vs[0].([]SampleLabels)[vs[1].(int)]
 	}).(SampleLabelsOutput)
+}
+
+// A column name mapping (SchemaMap).
+type SchemaMap struct {
+	// Column name in the dataset.
+	DestName *string `pulumi:"destName"`
+	// Column name in the source.
+	SrcName *string `pulumi:"srcName"`
+}
+
+// SchemaMapInput is an input type that accepts SchemaMap and SchemaMapOutput values.
+// You can construct a concrete instance of `SchemaMapInput` via:
+//
+//	SchemaMap{ "key": SchemaArgs{...} }
+type SchemaMapInput interface {
+	pulumi.Input
+
+	ToSchemaMapOutput() SchemaMapOutput
+	ToSchemaMapOutputWithContext(context.Context) SchemaMapOutput
+}
+
+// A column name mapping (SchemaMap).
+type SchemaMapArgs struct {
+	// Column name in the dataset.
+	DestName pulumi.StringPtrInput `pulumi:"destName"`
+	// Column name in the source.
+	SrcName pulumi.StringPtrInput `pulumi:"srcName"`
+}
+
+func (SchemaMapArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SchemaMap)(nil)).Elem()
+}
+
+func (i SchemaMapArgs) ToSchemaMapOutput() SchemaMapOutput {
+	return i.ToSchemaMapOutputWithContext(context.Background())
+}
+
+func (i SchemaMapArgs) ToSchemaMapOutputWithContext(ctx context.Context) SchemaMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SchemaMapOutput)
+}
+
+// SchemaMapArrayInput is an input type that accepts SchemaMapArray and SchemaMapArrayOutput values.
+// You can construct a concrete instance of `SchemaMapArrayInput` via:
+//
+//	SchemaMapArray{ SchemaMapArgs{...} }
+type SchemaMapArrayInput interface {
+	pulumi.Input
+
+	ToSchemaMapArrayOutput() SchemaMapArrayOutput
+	ToSchemaMapArrayOutputWithContext(context.Context) SchemaMapArrayOutput
+}
+
+type SchemaMapArray []SchemaMapInput
+
+func (SchemaMapArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]SchemaMap)(nil)).Elem()
+}
+
+func (i SchemaMapArray) ToSchemaMapArrayOutput() SchemaMapArrayOutput {
+	return i.ToSchemaMapArrayOutputWithContext(context.Background())
+}
+
+func (i SchemaMapArray) ToSchemaMapArrayOutputWithContext(ctx context.Context) SchemaMapArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SchemaMapArrayOutput)
+}
+
+// A column name mapping (SchemaMap).
+type SchemaMapOutput struct{ *pulumi.OutputState }
+
+func (SchemaMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SchemaMap)(nil)).Elem()
+}
+
+func (o SchemaMapOutput) ToSchemaMapOutput() SchemaMapOutput {
+	return o
+}
+
+func (o SchemaMapOutput) ToSchemaMapOutputWithContext(ctx context.Context) SchemaMapOutput {
+	return o
+}
+
+// Column name in the dataset.
+func (o SchemaMapOutput) DestName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SchemaMap) *string { return v.DestName }).(pulumi.StringPtrOutput)
+}
+
+// Column name in the source.
+func (o SchemaMapOutput) SrcName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SchemaMap) *string { return v.SrcName }).(pulumi.StringPtrOutput)
+}
+
+type SchemaMapArrayOutput struct{ *pulumi.OutputState }
+
+func (SchemaMapArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]SchemaMap)(nil)).Elem()
+}
+
+func (o SchemaMapArrayOutput) ToSchemaMapArrayOutput() SchemaMapArrayOutput {
+	return o
+}
+
+func (o SchemaMapArrayOutput) ToSchemaMapArrayOutputWithContext(ctx context.Context) SchemaMapArrayOutput {
+	return o
+}
+
+func (o SchemaMapArrayOutput) Index(i pulumi.IntInput) SchemaMapOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) SchemaMap {
+		return vs[0].([]SchemaMap)[vs[1].(int)]
+	}).(SchemaMapOutput)
 }
 
 // A sample search condition (SearchCondition).
@@ -3365,12 +3931,17 @@ func (o TrainingParameterArrayOutput) Index(i pulumi.IntInput) TrainingParameter
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AcceptInput)(nil)).Elem(), AcceptArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AcceptPtrInput)(nil)).Elem(), AcceptArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataSourceInput)(nil)).Elem(), DataSourceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataSourcePtrInput)(nil)).Elem(), DataSourceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ExportParamsInput)(nil)).Elem(), ExportParamsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ExportParamsPtrInput)(nil)).Elem(), ExportParamsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FlavorInput)(nil)).Elem(), FlavorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FlavorPtrInput)(nil)).Elem(), FlavorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ImportLabelObjectInput)(nil)).Elem(), ImportLabelObjectArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*InfConfigInput)(nil)).Elem(), InfConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*InfConfigArrayInput)(nil)).Elem(), InfConfigArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LabelFormatInput)(nil)).Elem(), LabelFormatArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LabelFormatPtrInput)(nil)).Elem(), LabelFormatArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ReleaseInput)(nil)).Elem(), ReleaseArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ReleasePtrInput)(nil)).Elem(), ReleaseArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RequirementsInput)(nil)).Elem(), RequirementsArgs{})
@@ -3379,6 +3950,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*SampleLabelArrayInput)(nil)).Elem(), SampleLabelArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SampleLabelsInput)(nil)).Elem(), SampleLabelsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SampleLabelsArrayInput)(nil)).Elem(), SampleLabelsArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SchemaMapInput)(nil)).Elem(), SchemaMapArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SchemaMapArrayInput)(nil)).Elem(), SchemaMapArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SearchConditionInput)(nil)).Elem(), SearchConditionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SearchConditionArrayInput)(nil)).Elem(), SearchConditionArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SearchLabelInput)(nil)).Elem(), SearchLabelArgs{})
@@ -3393,12 +3966,17 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*TrainingParameterArrayInput)(nil)).Elem(), TrainingParameterArray{})
 	pulumi.RegisterOutputType(AcceptOutput{})
 	pulumi.RegisterOutputType(AcceptPtrOutput{})
+	pulumi.RegisterOutputType(DataSourceOutput{})
+	pulumi.RegisterOutputType(DataSourcePtrOutput{})
 	pulumi.RegisterOutputType(ExportParamsOutput{})
 	pulumi.RegisterOutputType(ExportParamsPtrOutput{})
 	pulumi.RegisterOutputType(FlavorOutput{})
 	pulumi.RegisterOutputType(FlavorPtrOutput{})
+	pulumi.RegisterOutputType(ImportLabelObjectOutput{})
 	pulumi.RegisterOutputType(InfConfigOutput{})
 	pulumi.RegisterOutputType(InfConfigArrayOutput{})
+	pulumi.RegisterOutputType(LabelFormatOutput{})
+	pulumi.RegisterOutputType(LabelFormatPtrOutput{})
 	pulumi.RegisterOutputType(ReleaseOutput{})
 	pulumi.RegisterOutputType(ReleasePtrOutput{})
 	pulumi.RegisterOutputType(RequirementsOutput{})
@@ -3407,6 +3985,8 @@ func init() {
 	pulumi.RegisterOutputType(SampleLabelArrayOutput{})
 	pulumi.RegisterOutputType(SampleLabelsOutput{})
 	pulumi.RegisterOutputType(SampleLabelsArrayOutput{})
+	pulumi.RegisterOutputType(SchemaMapOutput{})
+	pulumi.RegisterOutputType(SchemaMapArrayOutput{})
 	pulumi.RegisterOutputType(SearchConditionOutput{})
 	pulumi.RegisterOutputType(SearchConditionArrayOutput{})
 	pulumi.RegisterOutputType(SearchLabelOutput{})

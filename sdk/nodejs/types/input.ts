@@ -36,6 +36,28 @@ export function acceptArgsProvideDefaults(val: AcceptArgs): AcceptArgs {
 }
 
 /**
+ * Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+ */
+export interface DataSourceArgs {
+    /**
+     * Path of the data.
+     */
+    dataPath?: pulumi.Input<string | undefined>;
+    /**
+     * 0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+     */
+    dataType?: pulumi.Input<number | undefined>;
+    /**
+     * Column name mappings.
+     */
+    schemaMaps?: pulumi.Input<pulumi.Input<inputs.SchemaMapArgs>[] | undefined>;
+    /**
+     * The first row names the columns.
+     */
+    withColumnHeader?: pulumi.Input<boolean | undefined>;
+}
+
+/**
  * Parameters of a dataset export (ExportParams).
  */
 export interface ExportParamsArgs {
@@ -107,6 +129,28 @@ export interface FlavorArgs {
 }
 
 /**
+ * A label (Label).
+ */
+export interface ImportLabelObjectArgs {
+    /**
+     * Label attributes (LabelAttribute objects, as the API takes them).
+     */
+    attributes?: pulumi.Input<pulumi.Input<{[key: string]: any}>[] | undefined>;
+    /**
+     * Label name.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * Label properties, such as @modelarts:color.
+     */
+    property?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+     */
+    type?: pulumi.Input<number | undefined>;
+}
+
+/**
  * Inference configuration (InfConfig).
  */
 export interface InfConfigArgs {
@@ -130,6 +174,24 @@ export interface InfConfigArgs {
      * Traffic weight (weights add up to 100).
      */
     weight?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * How labels are written in text files (LabelFormat; text datasets only).
+ */
+export interface LabelFormatArgs {
+    /**
+     * "0": label separated from the text; "1": default labels.
+     */
+    labelType?: pulumi.Input<string | undefined>;
+    /**
+     * Separator between text and label (one character).
+     */
+    textLabelSeparator?: pulumi.Input<string | undefined>;
+    /**
+     * Separator between samples (one character).
+     */
+    textSampleSeparator?: pulumi.Input<string | undefined>;
 }
 
 /**
@@ -254,6 +316,20 @@ export interface SampleLabelsArgs {
      * ID of a labeling team member.
      */
     workerId?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * A column name mapping (SchemaMap).
+ */
+export interface SchemaMapArgs {
+    /**
+     * Column name in the dataset.
+     */
+    destName?: pulumi.Input<string | undefined>;
+    /**
+     * Column name in the source.
+     */
+    srcName?: pulumi.Input<string | undefined>;
 }
 
 /**

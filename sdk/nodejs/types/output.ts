@@ -36,6 +36,28 @@ export function acceptProvideDefaults(val: Accept): Accept {
 }
 
 /**
+ * Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+ */
+export interface DataSource {
+    /**
+     * Path of the data.
+     */
+    dataPath?: string;
+    /**
+     * 0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+     */
+    dataType?: number;
+    /**
+     * Column name mappings.
+     */
+    schemaMaps?: outputs.SchemaMap[];
+    /**
+     * The first row names the columns.
+     */
+    withColumnHeader?: boolean;
+}
+
+/**
  * Parameters of a dataset export (ExportParams).
  */
 export interface ExportParams {
@@ -107,6 +129,28 @@ export interface Flavor {
 }
 
 /**
+ * A label (Label).
+ */
+export interface ImportLabelObject {
+    /**
+     * Label attributes (LabelAttribute objects, as the API takes them).
+     */
+    attributes?: {[key: string]: any}[];
+    /**
+     * Label name.
+     */
+    name: string;
+    /**
+     * Label properties, such as @modelarts:color.
+     */
+    property?: {[key: string]: string};
+    /**
+     * Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+     */
+    type?: number;
+}
+
+/**
  * Inference configuration (InfConfig).
  */
 export interface InfConfig {
@@ -130,6 +174,24 @@ export interface InfConfig {
      * Traffic weight (weights add up to 100).
      */
     weight?: number;
+}
+
+/**
+ * How labels are written in text files (LabelFormat; text datasets only).
+ */
+export interface LabelFormat {
+    /**
+     * "0": label separated from the text; "1": default labels.
+     */
+    labelType?: string;
+    /**
+     * Separator between text and label (one character).
+     */
+    textLabelSeparator?: string;
+    /**
+     * Separator between samples (one character).
+     */
+    textSampleSeparator?: string;
 }
 
 /**
@@ -254,6 +316,20 @@ export interface SampleLabels {
      * ID of a labeling team member.
      */
     workerId?: string;
+}
+
+/**
+ * A column name mapping (SchemaMap).
+ */
+export interface SchemaMap {
+    /**
+     * Column name in the dataset.
+     */
+    destName?: string;
+    /**
+     * Column name in the source.
+     */
+    srcName?: string;
 }
 
 /**

@@ -10,6 +10,7 @@ from .dataset_version_ref import *
 from .export_task import *
 from .get_dataset import *
 from .get_dataset_version import *
+from .import_task import *
 from .intelligent_task import *
 from .provider import *
 from ._inputs import *
@@ -32,6 +33,7 @@ _utilities.register(
   "classes": {
    "modelarts:index:DatasetVersionRef": "DatasetVersionRef",
    "modelarts:index:ExportTask": "ExportTask",
+   "modelarts:index:ImportTask": "ImportTask",
    "modelarts:index:IntelligentTask": "IntelligentTask"
   }
  }

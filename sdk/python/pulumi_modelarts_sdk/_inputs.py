@@ -17,12 +17,18 @@ from . import _utilities
 __all__ = [
     'AcceptArgs',
     'AcceptArgsDict',
+    'DataSourceArgs',
+    'DataSourceArgsDict',
     'ExportParamsArgs',
     'ExportParamsArgsDict',
     'FlavorArgs',
     'FlavorArgsDict',
+    'ImportLabelObjectArgs',
+    'ImportLabelObjectArgsDict',
     'InfConfigArgs',
     'InfConfigArgsDict',
+    'LabelFormatArgs',
+    'LabelFormatArgsDict',
     'ReleaseArgs',
     'ReleaseArgsDict',
     'RequirementsArgs',
@@ -31,6 +37,8 @@ __all__ = [
     'SampleLabelArgsDict',
     'SampleLabelsArgs',
     'SampleLabelsArgsDict',
+    'SchemaMapArgs',
+    'SchemaMapArgsDict',
     'SearchConditionArgs',
     'SearchConditionArgsDict',
     'SearchLabelArgs',
@@ -121,6 +129,100 @@ class AcceptArgs:
     @skip_hard.setter
     def skip_hard(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "skip_hard", value)
+
+
+class DataSourceArgsDict(TypedDict):
+    """
+    Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+    """
+    data_path: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Path of the data.
+    """
+    data_type: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+    """
+    schema_maps: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['SchemaMapArgsDict']]]]]
+    """
+    Column name mappings.
+    """
+    with_column_header: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    The first row names the columns.
+    """
+
+@pulumi.input_type
+class DataSourceArgs:
+    def __init__(__self__, *,
+                 data_path: pulumi.Input[Optional[_builtins.str]] = None,
+                 data_type: pulumi.Input[Optional[_builtins.int]] = None,
+                 schema_maps: pulumi.Input[Optional[Sequence[pulumi.Input['SchemaMapArgs']]]] = None,
+                 with_column_header: pulumi.Input[Optional[_builtins.bool]] = None):
+        """
+        Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+
+        :param pulumi.Input[_builtins.str] data_path: Path of the data.
+        :param pulumi.Input[_builtins.int] data_type: 0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+        :param pulumi.Input[Sequence[pulumi.Input['SchemaMapArgs']]] schema_maps: Column name mappings.
+        :param pulumi.Input[_builtins.bool] with_column_header: The first row names the columns.
+        """
+        if data_path is not None:
+            pulumi.set(__self__, "data_path", data_path)
+        if data_type is not None:
+            pulumi.set(__self__, "data_type", data_type)
+        if schema_maps is not None:
+            pulumi.set(__self__, "schema_maps", schema_maps)
+        if with_column_header is not None:
+            pulumi.set(__self__, "with_column_header", with_column_header)
+
+    @_builtins.property
+    @pulumi.getter(name="dataPath")
+    def data_path(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Path of the data.
+        """
+        return pulumi.get(self, "data_path")
+
+    @data_path.setter
+    def data_path(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "data_path", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dataType")
+    def data_type(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+        """
+        return pulumi.get(self, "data_type")
+
+    @data_type.setter
+    def data_type(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "data_type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="schemaMaps")
+    def schema_maps(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['SchemaMapArgs']]]]:
+        """
+        Column name mappings.
+        """
+        return pulumi.get(self, "schema_maps")
+
+    @schema_maps.setter
+    def schema_maps(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['SchemaMapArgs']]]]):
+        pulumi.set(self, "schema_maps", value)
+
+    @_builtins.property
+    @pulumi.getter(name="withColumnHeader")
+    def with_column_header(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        The first row names the columns.
+        """
+        return pulumi.get(self, "with_column_header")
+
+    @with_column_header.setter
+    def with_column_header(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "with_column_header", value)
 
 
 class ExportParamsArgsDict(TypedDict):
@@ -397,6 +499,99 @@ class FlavorArgs:
         pulumi.set(self, "code", value)
 
 
+class ImportLabelObjectArgsDict(TypedDict):
+    """
+    A label (Label).
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Label name.
+    """
+    attributes: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[Mapping[str, Any]]]]]]
+    """
+    Label attributes (LabelAttribute objects, as the API takes them).
+    """
+    property: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
+    """
+    Label properties, such as @modelarts:color.
+    """
+    type: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+    """
+
+@pulumi.input_type
+class ImportLabelObjectArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 attributes: pulumi.Input[Optional[Sequence[pulumi.Input[Mapping[str, Any]]]]] = None,
+                 property: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 type: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        A label (Label).
+
+        :param pulumi.Input[_builtins.str] name: Label name.
+        :param pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] attributes: Label attributes (LabelAttribute objects, as the API takes them).
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] property: Label properties, such as @modelarts:color.
+        :param pulumi.Input[_builtins.int] type: Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+        """
+        pulumi.set(__self__, "name", name)
+        if attributes is not None:
+            pulumi.set(__self__, "attributes", attributes)
+        if property is not None:
+            pulumi.set(__self__, "property", property)
+        if type is not None:
+            pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Label name.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def attributes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[Mapping[str, Any]]]]]:
+        """
+        Label attributes (LabelAttribute objects, as the API takes them).
+        """
+        return pulumi.get(self, "attributes")
+
+    @attributes.setter
+    def attributes(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[Mapping[str, Any]]]]]):
+        pulumi.set(self, "attributes", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def property(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        Label properties, such as @modelarts:color.
+        """
+        return pulumi.get(self, "property")
+
+    @property.setter
+    def property(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "property", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+        """
+        return pulumi.get(self, "type")
+
+    @type.setter
+    def type(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "type", value)
+
+
 class InfConfigArgsDict(TypedDict):
     """
     Inference configuration (InfConfig).
@@ -509,6 +704,80 @@ class InfConfigArgs:
     @weight.setter
     def weight(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "weight", value)
+
+
+class LabelFormatArgsDict(TypedDict):
+    """
+    How labels are written in text files (LabelFormat; text datasets only).
+    """
+    label_type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    "0": label separated from the text; "1": default labels.
+    """
+    text_label_separator: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Separator between text and label (one character).
+    """
+    text_sample_separator: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Separator between samples (one character).
+    """
+
+@pulumi.input_type
+class LabelFormatArgs:
+    def __init__(__self__, *,
+                 label_type: pulumi.Input[Optional[_builtins.str]] = None,
+                 text_label_separator: pulumi.Input[Optional[_builtins.str]] = None,
+                 text_sample_separator: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        How labels are written in text files (LabelFormat; text datasets only).
+
+        :param pulumi.Input[_builtins.str] label_type: "0": label separated from the text; "1": default labels.
+        :param pulumi.Input[_builtins.str] text_label_separator: Separator between text and label (one character).
+        :param pulumi.Input[_builtins.str] text_sample_separator: Separator between samples (one character).
+        """
+        if label_type is not None:
+            pulumi.set(__self__, "label_type", label_type)
+        if text_label_separator is not None:
+            pulumi.set(__self__, "text_label_separator", text_label_separator)
+        if text_sample_separator is not None:
+            pulumi.set(__self__, "text_sample_separator", text_sample_separator)
+
+    @_builtins.property
+    @pulumi.getter(name="labelType")
+    def label_type(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        "0": label separated from the text; "1": default labels.
+        """
+        return pulumi.get(self, "label_type")
+
+    @label_type.setter
+    def label_type(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "label_type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="textLabelSeparator")
+    def text_label_separator(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Separator between text and label (one character).
+        """
+        return pulumi.get(self, "text_label_separator")
+
+    @text_label_separator.setter
+    def text_label_separator(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "text_label_separator", value)
+
+    @_builtins.property
+    @pulumi.getter(name="textSampleSeparator")
+    def text_sample_separator(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Separator between samples (one character).
+        """
+        return pulumi.get(self, "text_sample_separator")
+
+    @text_sample_separator.setter
+    def text_sample_separator(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "text_sample_separator", value)
 
 
 class ReleaseArgsDict(TypedDict):
@@ -1015,6 +1284,60 @@ class SampleLabelsArgs:
     @worker_id.setter
     def worker_id(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "worker_id", value)
+
+
+class SchemaMapArgsDict(TypedDict):
+    """
+    A column name mapping (SchemaMap).
+    """
+    dest_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Column name in the dataset.
+    """
+    src_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Column name in the source.
+    """
+
+@pulumi.input_type
+class SchemaMapArgs:
+    def __init__(__self__, *,
+                 dest_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 src_name: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A column name mapping (SchemaMap).
+
+        :param pulumi.Input[_builtins.str] dest_name: Column name in the dataset.
+        :param pulumi.Input[_builtins.str] src_name: Column name in the source.
+        """
+        if dest_name is not None:
+            pulumi.set(__self__, "dest_name", dest_name)
+        if src_name is not None:
+            pulumi.set(__self__, "src_name", src_name)
+
+    @_builtins.property
+    @pulumi.getter(name="destName")
+    def dest_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Column name in the dataset.
+        """
+        return pulumi.get(self, "dest_name")
+
+    @dest_name.setter
+    def dest_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "dest_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="srcName")
+    def src_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Column name in the source.
+        """
+        return pulumi.get(self, "src_name")
+
+    @src_name.setter
+    def src_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "src_name", value)
 
 
 class SearchConditionArgsDict(TypedDict):

@@ -30,6 +30,7 @@ class IntelligentTaskArgs:
                  dataset_name: pulumi.Input[Optional[_builtins.str]] = None,
                  model_id: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  wait: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a IntelligentTask resource.
@@ -43,6 +44,7 @@ class IntelligentTaskArgs:
         :param pulumi.Input[_builtins.str] dataset_name: Name of the dataset; it is looked up to find the dataset ID. Give either datasetId or datasetName.
         :param pulumi.Input[_builtins.str] model_id: ID of the model used for pre-labeling (required when taskType is pre-label).
         :param pulumi.Input[_builtins.int] timeout_seconds: How long to wait, in seconds (at most 7 days).
+        :param pulumi.Input[Sequence[Any]] triggers: Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
         :param pulumi.Input[_builtins.bool] wait: Wait until the operation has finished before the resource counts as created.
         """
         pulumi.set(__self__, "task_type", task_type)
@@ -66,6 +68,8 @@ class IntelligentTaskArgs:
             timeout_seconds = 3600
         if timeout_seconds is not None:
             pulumi.set(__self__, "timeout_seconds", timeout_seconds)
+        if triggers is not None:
+            pulumi.set(__self__, "triggers", triggers)
         if wait is None:
             wait = True
         if wait is not None:
@@ -181,6 +185,18 @@ class IntelligentTaskArgs:
 
     @_builtins.property
     @pulumi.getter
+    def triggers(self) -> pulumi.Input[Optional[Sequence[Any]]]:
+        """
+        Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
+        """
+        return pulumi.get(self, "triggers")
+
+    @triggers.setter
+    def triggers(self, value: pulumi.Input[Optional[Sequence[Any]]]):
+        pulumi.set(self, "triggers", value)
+
+    @_builtins.property
+    @pulumi.getter
     def wait(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
         Wait until the operation has finished before the resource counts as created.
@@ -207,6 +223,7 @@ class IntelligentTask(pulumi.CustomResource):
                  model_id: pulumi.Input[Optional[_builtins.str]] = None,
                  task_type: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  wait: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
@@ -223,6 +240,7 @@ class IntelligentTask(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] model_id: ID of the model used for pre-labeling (required when taskType is pre-label).
         :param pulumi.Input[_builtins.str] task_type: auto-label: active learning; pre-label: labeling with a model (needs modelId); auto-grouping: clustering.
         :param pulumi.Input[_builtins.int] timeout_seconds: How long to wait, in seconds (at most 7 days).
+        :param pulumi.Input[Sequence[Any]] triggers: Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
         :param pulumi.Input[_builtins.bool] wait: Wait until the operation has finished before the resource counts as created.
         """
         ...
@@ -258,6 +276,7 @@ class IntelligentTask(pulumi.CustomResource):
                  model_id: pulumi.Input[Optional[_builtins.str]] = None,
                  task_type: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  wait: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -283,6 +302,7 @@ class IntelligentTask(pulumi.CustomResource):
             if timeout_seconds is None:
                 timeout_seconds = 3600
             __props__.__dict__["timeout_seconds"] = timeout_seconds
+            __props__.__dict__["triggers"] = triggers
             if wait is None:
                 wait = True
             __props__.__dict__["wait"] = wait
@@ -355,6 +375,7 @@ class IntelligentTask(pulumi.CustomResource):
         __props__.__dict__["timeout_seconds"] = None
         __props__.__dict__["total_sample_count"] = None
         __props__.__dict__["train_job_id"] = None
+        __props__.__dict__["triggers"] = None
         __props__.__dict__["unconfirmed_sample_count"] = None
         __props__.__dict__["version_id"] = None
         __props__.__dict__["wait"] = None
@@ -527,6 +548,14 @@ class IntelligentTask(pulumi.CustomResource):
     @pulumi.getter(name="trainJobId")
     def train_job_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         return pulumi.get(self, "train_job_id")
+
+    @_builtins.property
+    @pulumi.getter
+    def triggers(self) -> pulumi.Output[Optional[Sequence[Any]]]:
+        """
+        Values (any) whose change starts a new task, such as ["${intake.taskId}"]: a reference orders the task after that resource and re-runs it when the output changes. Part of the task's identity: their fingerprint is sent in config.description ("triggers <fingerprint>", after your own description).
+        """
+        return pulumi.get(self, "triggers")
 
     @_builtins.property
     @pulumi.getter(name="unconfirmedSampleCount")

@@ -17,13 +17,17 @@ from . import outputs
 
 __all__ = [
     'Accept',
+    'DataSource',
     'ExportParams',
     'Flavor',
+    'ImportLabelObject',
     'InfConfig',
+    'LabelFormat',
     'Release',
     'Requirements',
     'SampleLabel',
     'SampleLabels',
+    'SchemaMap',
     'SearchCondition',
     'SearchLabel',
     'SearchLabels',
@@ -101,6 +105,89 @@ class Accept(dict):
         Leave hard examples unconfirmed (default true).
         """
         return pulumi.get(self, "skip_hard")
+
+
+@pulumi.output_type
+class DataSource(dict):
+    """
+    Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "dataPath":
+            suggest = "data_path"
+        elif key == "dataType":
+            suggest = "data_type"
+        elif key == "schemaMaps":
+            suggest = "schema_maps"
+        elif key == "withColumnHeader":
+            suggest = "with_column_header"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in DataSource. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        DataSource.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        DataSource.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 data_path: Optional[_builtins.str] = None,
+                 data_type: Optional[_builtins.int] = None,
+                 schema_maps: Optional[Sequence['outputs.SchemaMap']] = None,
+                 with_column_header: Optional[_builtins.bool] = None):
+        """
+        Where table data comes from (DataSource). source_info (the connection of a DWS/DLI/RDS/MRS source, with its password) is not accepted: it would be written into plans and state.
+
+        :param _builtins.str data_path: Path of the data.
+        :param _builtins.int data_type: 0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+        :param Sequence['SchemaMap'] schema_maps: Column name mappings.
+        :param _builtins.bool with_column_header: The first row names the columns.
+        """
+        if data_path is not None:
+            pulumi.set(__self__, "data_path", data_path)
+        if data_type is not None:
+            pulumi.set(__self__, "data_type", data_type)
+        if schema_maps is not None:
+            pulumi.set(__self__, "schema_maps", schema_maps)
+        if with_column_header is not None:
+            pulumi.set(__self__, "with_column_header", with_column_header)
+
+    @_builtins.property
+    @pulumi.getter(name="dataPath")
+    def data_path(self) -> Optional[_builtins.str]:
+        """
+        Path of the data.
+        """
+        return pulumi.get(self, "data_path")
+
+    @_builtins.property
+    @pulumi.getter(name="dataType")
+    def data_type(self) -> Optional[_builtins.int]:
+        """
+        0 OBS, 1 DWS, 2 DLI, 3 RDS, 4 MRS, 5 AI Gallery, 6 inference service.
+        """
+        return pulumi.get(self, "data_type")
+
+    @_builtins.property
+    @pulumi.getter(name="schemaMaps")
+    def schema_maps(self) -> Optional[Sequence['outputs.SchemaMap']]:
+        """
+        Column name mappings.
+        """
+        return pulumi.get(self, "schema_maps")
+
+    @_builtins.property
+    @pulumi.getter(name="withColumnHeader")
+    def with_column_header(self) -> Optional[_builtins.bool]:
+        """
+        The first row names the columns.
+        """
+        return pulumi.get(self, "with_column_header")
 
 
 @pulumi.output_type
@@ -313,6 +400,65 @@ class Flavor(dict):
 
 
 @pulumi.output_type
+class ImportLabelObject(dict):
+    """
+    A label (Label).
+    """
+    def __init__(__self__, *,
+                 name: _builtins.str,
+                 attributes: Optional[Sequence[Mapping[str, Any]]] = None,
+                 property: Optional[Mapping[str, _builtins.str]] = None,
+                 type: Optional[_builtins.int] = None):
+        """
+        A label (Label).
+
+        :param _builtins.str name: Label name.
+        :param Sequence[Mapping[str, Any]] attributes: Label attributes (LabelAttribute objects, as the API takes them).
+        :param Mapping[str, _builtins.str] property: Label properties, such as @modelarts:color.
+        :param _builtins.int type: Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+        """
+        pulumi.set(__self__, "name", name)
+        if attributes is not None:
+            pulumi.set(__self__, "attributes", attributes)
+        if property is not None:
+            pulumi.set(__self__, "property", property)
+        if type is not None:
+            pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Label name.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def attributes(self) -> Optional[Sequence[Mapping[str, Any]]]:
+        """
+        Label attributes (LabelAttribute objects, as the API takes them).
+        """
+        return pulumi.get(self, "attributes")
+
+    @_builtins.property
+    @pulumi.getter
+    def property(self) -> Optional[Mapping[str, _builtins.str]]:
+        """
+        Label properties, such as @modelarts:color.
+        """
+        return pulumi.get(self, "property")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> Optional[_builtins.int]:
+        """
+        Label type: 0 image classification, 1 object detection, 3 image segmentation, 100 text classification, 101 named entity recognition, 102 text triplet relationship, 103 text triplet entity, 200 sound classification, 201 speech content, 202 speech paragraph labeling, 600 video labeling.
+        """
+        return pulumi.get(self, "type")
+
+
+@pulumi.output_type
 class InfConfig(dict):
     """
     Inference configuration (InfConfig).
@@ -401,6 +547,75 @@ class InfConfig(dict):
         Traffic weight (weights add up to 100).
         """
         return pulumi.get(self, "weight")
+
+
+@pulumi.output_type
+class LabelFormat(dict):
+    """
+    How labels are written in text files (LabelFormat; text datasets only).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "labelType":
+            suggest = "label_type"
+        elif key == "textLabelSeparator":
+            suggest = "text_label_separator"
+        elif key == "textSampleSeparator":
+            suggest = "text_sample_separator"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in LabelFormat. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        LabelFormat.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        LabelFormat.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 label_type: Optional[_builtins.str] = None,
+                 text_label_separator: Optional[_builtins.str] = None,
+                 text_sample_separator: Optional[_builtins.str] = None):
+        """
+        How labels are written in text files (LabelFormat; text datasets only).
+
+        :param _builtins.str label_type: "0": label separated from the text; "1": default labels.
+        :param _builtins.str text_label_separator: Separator between text and label (one character).
+        :param _builtins.str text_sample_separator: Separator between samples (one character).
+        """
+        if label_type is not None:
+            pulumi.set(__self__, "label_type", label_type)
+        if text_label_separator is not None:
+            pulumi.set(__self__, "text_label_separator", text_label_separator)
+        if text_sample_separator is not None:
+            pulumi.set(__self__, "text_sample_separator", text_sample_separator)
+
+    @_builtins.property
+    @pulumi.getter(name="labelType")
+    def label_type(self) -> Optional[_builtins.str]:
+        """
+        "0": label separated from the text; "1": default labels.
+        """
+        return pulumi.get(self, "label_type")
+
+    @_builtins.property
+    @pulumi.getter(name="textLabelSeparator")
+    def text_label_separator(self) -> Optional[_builtins.str]:
+        """
+        Separator between text and label (one character).
+        """
+        return pulumi.get(self, "text_label_separator")
+
+    @_builtins.property
+    @pulumi.getter(name="textSampleSeparator")
+    def text_sample_separator(self) -> Optional[_builtins.str]:
+        """
+        Separator between samples (one character).
+        """
+        return pulumi.get(self, "text_sample_separator")
 
 
 @pulumi.output_type
@@ -813,6 +1028,61 @@ class SampleLabels(dict):
         ID of a labeling team member.
         """
         return pulumi.get(self, "worker_id")
+
+
+@pulumi.output_type
+class SchemaMap(dict):
+    """
+    A column name mapping (SchemaMap).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "destName":
+            suggest = "dest_name"
+        elif key == "srcName":
+            suggest = "src_name"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in SchemaMap. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        SchemaMap.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        SchemaMap.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 dest_name: Optional[_builtins.str] = None,
+                 src_name: Optional[_builtins.str] = None):
+        """
+        A column name mapping (SchemaMap).
+
+        :param _builtins.str dest_name: Column name in the dataset.
+        :param _builtins.str src_name: Column name in the source.
+        """
+        if dest_name is not None:
+            pulumi.set(__self__, "dest_name", dest_name)
+        if src_name is not None:
+            pulumi.set(__self__, "src_name", src_name)
+
+    @_builtins.property
+    @pulumi.getter(name="destName")
+    def dest_name(self) -> Optional[_builtins.str]:
+        """
+        Column name in the dataset.
+        """
+        return pulumi.get(self, "dest_name")
+
+    @_builtins.property
+    @pulumi.getter(name="srcName")
+    def src_name(self) -> Optional[_builtins.str]:
+        """
+        Column name in the source.
+        """
+        return pulumi.get(self, "src_name")
 
 
 @pulumi.output_type
