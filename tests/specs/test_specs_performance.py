@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pulumi_modelarts.specs import load_specs
+import pytest
+
+from pulumi_modelarts.specs import SpecError, load_specs
 
 TEMPLATES = [
     """\
@@ -64,3 +66,44 @@ def test_500_resources_load_validate_and_order(tmp_path: Path) -> None:
     assert len(spec_set) == 500
     assert spec_set.order.index("v0") < spec_set.order.index("t1") < spec_set.order.index("e2")
     assert spec_set.resources["e2"].dependencies == {"v0", "t1"}
+
+
+def test_15000_resources_in_one_file_load(tmp_path: Path) -> None:
+    # Issue 18: past 100,000 YAML values in one document the loader raised KeyError: ('resources', ...);
+    # only values that aliases add count against that budget now.
+    parts = ["resources:\n"]
+    for i in range(15_000):
+        parts.append(
+            f"  e{i}:\n    type: modelarts:ExportTask\n    properties:\n      dataset_name: dataset{i % 7}\n"
+            f"      path: /bucket/export-{i}/\n      export_type: {i % 4}\n"
+            '      export_params: {export_dest: DIR, sample_state: ""}\n'
+        )
+    (tmp_path / "big.yaml").write_text("".join(parts), encoding="utf-8")
+    spec_set = load_specs([tmp_path])
+    assert len(spec_set) == 15_000
+    last = spec_set.resources["e14999"]
+    assert last.properties["path"] == "/bucket/export-14999/"
+    assert last.location.line == 1 + 14_999 * 7 + 1
+    assert last.property_locations["export_params.export_dest"].line == last.location.line + 6
+
+
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}' if previous else 'x'] * 10)}]\n"
+    for previous, name in zip(["", "a", "b", "c", "d", "e"], ["a", "b", "c", "d", "e", "f"], strict=True)
+)
+
+
+def test_aliases_that_expand_too_far_are_one_problem_and_the_resources_after_them_are_still_read(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "bomb.yaml").write_text(
+        ALIAS_BOMB
+        + "resources:\n"
+        + "  v:\n    type: modelarts:DatasetVersionRef\n    properties: {dataset_name: flowers, selector: bad}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError) as caught:
+        load_specs([tmp_path])
+    texts = [problem.text for problem in caught.value.problems]
+    assert texts.count("document is too large (aliases expand to too many values)") == 1
+    assert any(text.startswith("resource 'v', property selector: must be one of") for text in texts), texts
