@@ -14,6 +14,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pulumi_modelarts.schema._compiled import (
+    CONTENT_KEYWORDS,
+    KNOWN,
+    STRUCTURAL_KEYWORDS,
+    UNKNOWN,
+    UNKNOWN_STRING,
+    Check,
+    Undecided,
+    compile_check,
+)
 from pulumi_modelarts.schema._documents import (
     documents_by_id,
     raw_schema,
@@ -75,24 +85,7 @@ def format_path(parts: Sequence[PathPart]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Unknown values during validation
-
-_KNOWN, _UNKNOWN, _UNKNOWN_STRING = 0, 1, 2
-
-# Rules about a value's content; they say nothing about an UnknownString.
-_CONTENT_KEYWORDS = frozenset(
-    {"enum", "const", "pattern", "minLength", "maxLength", "format", "minimum", "maximum"}
-    | {"exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
-)
-
-
-# Rules that only descend into a mapping's or list's members, or check which keys a mapping has: on a value
-# that is not a mapping or list (every unknown value) they do nothing, so they need no unknown-value check
-# (which costs a call per rule and value).
-_STRUCTURAL_KEYWORDS = frozenset(
-    {"properties", "additionalProperties", "patternProperties", "propertyNames", "required", "dependentRequired"}
-    | {"items", "prefixItems", "allOf", "$ref"}
-)
+# Unknown values during validation (what is known, and which keywords read values: ``_compiled``)
 
 
 @dataclass
@@ -103,13 +96,13 @@ class _State:
 
     def kind(self, value: Any) -> int:
         if isinstance(value, UnknownString):
-            return _UNKNOWN_STRING
+            return UNKNOWN_STRING
         if self.is_unknown is None:
-            return _KNOWN
+            return KNOWN
         try:
-            return _UNKNOWN if self.is_unknown(value) else _KNOWN
+            return UNKNOWN if self.is_unknown(value) else KNOWN
         except Exception:
-            return _KNOWN
+            return KNOWN
 
 
 _STATE: contextvars.ContextVar[_State | None] = contextvars.ContextVar("_STATE", default=None)
@@ -120,19 +113,19 @@ _Keyword = Callable[[Any, Any, Any, Any], Any]
 def _wrap_keyword(keyword: str, function: _Keyword) -> _Keyword:
     from jsonschema.exceptions import ValidationError
 
-    content = keyword in _CONTENT_KEYWORDS
+    content = keyword in CONTENT_KEYWORDS
 
     def wrapped(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
         state = _STATE.get()
         if state is not None:
             kind = state.kind(instance)
-            if kind != _KNOWN:
+            if kind != KNOWN:
                 if state.conditions:
                     # Inside an "if": a condition that looks at an unknown value is undecided.
                     state.touched = True
                     yield ValidationError("depends on a value that is not known yet")
                     return
-                if kind == _UNKNOWN or content:
+                if kind == UNKNOWN or content:
                     return
         yield from function(validator, value, instance, schema) or ()
 
@@ -147,7 +140,7 @@ def _if_keyword(validator: Any, if_schema: Any, instance: Any, schema: Any) -> I
     if state is None:
         ok = validator.evolve(schema=if_schema).is_valid(instance)
     else:
-        if state.kind(instance) != _KNOWN:
+        if state.kind(instance) != KNOWN:
             if state.conditions:
                 state.touched = True
                 yield ValidationError("depends on a value that is not known yet")
@@ -174,7 +167,7 @@ def _validator_class() -> Any:
     from jsonschema import Draft202012Validator, validators
 
     keywords = {
-        k: f if k in _STRUCTURAL_KEYWORDS else _wrap_keyword(k, f) for k, f in Draft202012Validator.VALIDATORS.items()
+        k: f if k in STRUCTURAL_KEYWORDS else _wrap_keyword(k, f) for k, f in Draft202012Validator.VALIDATORS.items()
     }
     keywords["if"] = _if_keyword
     return validators.extend(Draft202012Validator, keywords)  # type: ignore[no-untyped-call]
@@ -230,11 +223,35 @@ _ANNOTATIONS = frozenset({"description", "title", "$comment", "examples", "defau
 
 
 @functools.cache
+def _inlined(name: str) -> Any:
+    root = raw_schema(name)
+    return _inline_refs(root, root["$id"], {})
+
+
+@functools.cache
 def validator_for(name: str) -> Validator:
     """The cached validator for a shipped schema (short name), with its references inlined."""
-    root = raw_schema(name)
-    validator: Validator = _validator_class()(_inline_refs(root, root["$id"], {}), registry=_registry())
+    validator: Validator = _validator_class()(_inlined(name), registry=_registry())
     return validator
+
+
+@functools.cache
+def _check_for(name: str) -> Check | None:
+    """The compiled check of a shipped schema (``_compiled``), or None when it cannot be compiled."""
+    return compile_check(_inlined(name))
+
+
+def _surely_valid(name: str, value: Any, state: _State) -> bool:
+    """True only when the validator would find no error in ``value``; False sends it to the validator."""
+    check = _check_for(name)
+    if check is None:
+        return False
+    try:
+        return check(value, state.kind)
+    except Undecided:
+        return False
+    except Exception:  # a value the check does not expect: the validator decides (and reports)
+        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -319,7 +336,7 @@ def _normalize(
     violations: list[Violation],
     parts: tuple[PathPart, ...],
 ) -> Any:
-    if state.kind(value) != _KNOWN:
+    if state.kind(value) != KNOWN:
         return value
     if shape is None:
         return _copy(value)
@@ -597,7 +614,7 @@ _NOT_PLAIN = object()
 def _memo_key(value: Any, state: _State) -> Any:
     """A hashable copy of plain JSON data (types kept apart: 1, 1.0 and true differ), or ``_NOT_PLAIN``
     when a value is of another type or unknown (the result would depend on ``is_unknown``)."""
-    if state.kind(value) != _KNOWN:
+    if state.kind(value) != KNOWN:
         return _NOT_PLAIN
     kind = type(value)
     if kind is str:
@@ -653,7 +670,7 @@ def validate_inputs(
     if name not in {"intelligent_task", "export_task", "dataset_version_ref"}:
         raise ValueError(f"{type_token!r} is not a resource type")
     state = _State(is_unknown)
-    if state.kind(props) != _KNOWN:
+    if state.kind(props) != KNOWN:
         return props, []
     if not isinstance(props, Mapping):
         return {}, [Violation("", f"must be a mapping (got {_show(props)})", (), "type")]
@@ -676,12 +693,13 @@ def _validate(name: str, props: Mapping[str, Any], state: _State) -> tuple[dict[
     root = raw_schema(name)
     violations: list[Violation] = []
     normalized = _normalize(_shape(root, root["$id"]), props, state, violations, ())
-    token = _STATE.set(state)
-    try:
-        errors = list(validator_for(name).iter_errors(normalized))
-    finally:
-        _STATE.reset(token)
-    for error in errors:
-        violations.extend(_translate(error))
+    if not _surely_valid(name, normalized, state):
+        token = _STATE.set(state)
+        try:
+            errors = list(validator_for(name).iter_errors(normalized))
+        finally:
+            _STATE.reset(token)
+        for error in errors:
+            violations.extend(_translate(error))
     result: dict[str, Any] = normalized
     return result, _finish(violations)

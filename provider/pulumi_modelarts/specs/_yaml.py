@@ -41,6 +41,7 @@ _ALIAS_BUDGET = 100_000
 
 # key -> (key node, value node): the keys of one mapping that the builder accepted, first one of duplicates.
 _Keys = dict[str, tuple[Any, Any]]
+_Path = tuple[PathPart, ...]
 
 
 @dataclass
@@ -53,14 +54,34 @@ class RawProblem:
 
 
 @dataclass
+class _Source:
+    """The text documents came from. A loaded spec set keeps no YAML nodes (hundreds of thousands of
+    objects for the garbage collector to scan again and again), so positions asked for after a load are
+    found in the text again."""
+
+    file: str
+    text: str
+    documents: list[Document] | None = None  # parsed again on first use
+
+
+@dataclass
 class Document:
     """One YAML document: its value, and the positions of its keys and values by path from the root."""
 
     value: Any
     location: Location
-    file: str = ""
+    source: _Source = field(repr=False)
+    index: int = 0  # among the documents of its text
     root: Any = field(default=None, repr=False)
     mappings: dict[int, _Keys] = field(default_factory=dict, repr=False)  # id(mapping node) -> its keys
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+    def locations_below(self, path: tuple[PathPart, ...]) -> ValueLocations:
+        """:meth:`value_locations` of ``path``, found when first asked for (holding the text, not the nodes)."""
+        return ValueLocations(self.source, self.index, path)
 
     def _nodes(self, path: tuple[PathPart, ...]) -> tuple[Any, Any] | None:
         """(key node, value node) at ``path`` (the key node is None for the root and list items)."""
@@ -100,7 +121,7 @@ class Document:
             return {}
         return {format_path(parts): _location(self.file, node.start_mark) for parts, node in self._walk(nodes[1], ())}
 
-    def _walk(self, node: Any, parts: tuple[PathPart, ...], depth: int = 0) -> Iterator[tuple[tuple[PathPart, ...], Any]]:
+    def _walk(self, node: Any, parts: _Path, depth: int = 0) -> Iterator[tuple[_Path, Any]]:
         yield parts, node
         if depth > 100:  # only a recursive alias goes this deep, and it fails the load
             return
@@ -116,16 +137,21 @@ class ValueLocations(Mapping[str, Location]):
     """Where each value at or below one path of a document is written, by dotted path relative to it
     (``""`` for the value itself); found when first asked for."""
 
-    __slots__ = ("_document", "_found", "_path")
+    __slots__ = ("_found", "_index", "_path", "_source")
 
-    def __init__(self, document: Document, path: tuple[PathPart, ...]) -> None:
-        self._document = document
+    def __init__(self, source: _Source, index: int, path: tuple[PathPart, ...]) -> None:
+        self._source = source
+        self._index = index
         self._path = path
         self._found: dict[str, Location] | None = None
 
     def _all(self) -> dict[str, Location]:
         if self._found is None:
-            self._found = self._document.value_locations(self._path)
+            source = self._source
+            if source.documents is None:
+                source.documents = parse_yaml(source.text, source.file).documents
+            documents = source.documents
+            self._found = documents[self._index].value_locations(self._path) if self._index < len(documents) else {}
         return self._found
 
     def __getitem__(self, key: str) -> Location:
@@ -158,18 +184,19 @@ def _show_key(value: Any) -> str:
 
 
 class _Builder:
-    def __init__(self, file: str, problems: list[RawProblem]) -> None:
-        self.file = file
+    def __init__(self, source: _Source, problems: list[RawProblem]) -> None:
+        self.source = source
+        self.file = source.file
         self.problems = problems
         self.constructor = SafeConstructor()
-        self.constructors: Mapping[str, Any] = SafeConstructor.yaml_constructors
+        self.constructors: Mapping[Any, Any] = SafeConstructor.yaml_constructors
         self.active: set[int] = set()  # the collections being built: an alias to one of them is recursive
         self.built: set[int] = set()  # the collections built so far: building one again is an alias's expansion
         self.budget = _ALIAS_BUDGET
-        self.document = Document(None, Location(file, 1, 1), file)
+        self.document = Document(None, Location(self.file, 1, 1), source)
 
-    def start(self, node: Any) -> Document:
-        self.document = Document(None, _location(self.file, node.start_mark), self.file, node)
+    def start(self, node: Any, index: int) -> Document:
+        self.document = Document(None, _location(self.file, node.start_mark), self.source, index, node)
         self.budget = _ALIAS_BUDGET
         self.built.clear()
         self.document.value = self.build(node, ())
@@ -259,10 +286,10 @@ def parse_yaml(text: str, file: str) -> ParsedFile:
     documents: list[Document] = []
     problems: list[RawProblem] = []
     failed = False
-    builder = _Builder(file, problems)
+    builder = _Builder(_Source(file, text), problems)
     try:
-        for node in yaml.compose_all(text, Loader=_Loader):
-            documents.append(builder.start(node))
+        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
+            documents.append(builder.start(node, index))
     except yaml.MarkedYAMLError as error:
         failed = True
         mark = error.problem_mark or error.context_mark

@@ -22,7 +22,7 @@ from pulumi_modelarts.schema import (
     outputs_of,
     validate_inputs,
 )
-from pulumi_modelarts.specs._yaml import Document, RawProblem, ValueLocations, parse_yaml
+from pulumi_modelarts.specs._yaml import Document, RawProblem, parse_yaml
 from pulumi_modelarts.specs.duplicates import duplicate_requests
 from pulumi_modelarts.specs.model import (
     DeclaredResource,
@@ -559,7 +559,7 @@ class _Loader:
                 location=entry.location,
                 references=entry.references,
                 dependencies=frozenset(edges[name]),
-                property_locations=ValueLocations(entry.document, (*entry.base, "properties")),
+                property_locations=entry.document.locations_below((*entry.base, "properties")),
             )
         return SpecSet(resources=resources, order=order, files=files)
 

@@ -1,0 +1,332 @@
+"""A fast yes/no answer to "would the validator find no error?", compiled once per shipped schema.
+
+``jsonschema`` builds a validator object for every sub-schema and value it descends into, about 25
+per resource: most of the time spent loading thousands of resources, nearly all of them valid. The
+schemas are fixed, so each is compiled here once into plain Python checks. A check answers exactly
+as ``jsonschema`` (with the unknown-value rules of ``_validation``) would: True when it would report no
+error, False when it would report one; where it cannot tell (a value of a kind it does not compare, a
+condition that depends on an unknown value) it raises ``Undecided``. Anything but True sends the inputs
+to ``jsonschema``, which then produces the messages, so a check makes validation faster and never more
+lenient; tests/schema/test_schema_compiled.py holds the two to the same answers.
+
+Unknown values (see ``_validation``): a keyword that reads a value does nothing on an unknown value,
+and content keywords do nothing on an ``UnknownString``; keywords that only descend or look at keys
+apply as usual. Inside an ``if`` condition, a value that is not known makes the condition undecided
+(neither branch applies); a check cannot tell which keyword ``jsonschema`` reaches first there, so
+it gives the answer up to ``jsonschema`` whenever a condition meets an unknown value at all.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# What a value is during validation (``_validation._State.kind``).
+KNOWN, UNKNOWN, UNKNOWN_STRING = 0, 1, 2
+
+# Rules about a value's content; they say nothing about an UnknownString.
+CONTENT_KEYWORDS = frozenset(
+    {"enum", "const", "pattern", "minLength", "maxLength", "format", "minimum", "maximum"}
+    | {"exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+)
+
+# Rules that only descend into a mapping's or list's members, or check which keys a mapping has: on a value
+# that is not a mapping or list (every unknown value) they do nothing, so they need no unknown-value check.
+STRUCTURAL_KEYWORDS = frozenset(
+    {"properties", "additionalProperties", "patternProperties", "propertyNames", "required", "dependentRequired"}
+    | {"items", "prefixItems", "allOf", "$ref"}
+)
+
+# Keywords that never make a value invalid (``then``/``else`` belong to ``if``).
+_ANNOTATIONS = frozenset(
+    {"description", "title", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"}
+    | {"then", "else", "$id", "$schema", "$defs"}
+)
+
+Kind = Callable[[Any], int]
+Check = Callable[[Any, Kind], bool]
+
+
+class Unsupported(Exception):
+    """A schema uses a keyword the compiler does not handle: it is validated by ``jsonschema`` alone."""
+
+
+class Undecided(Exception):
+    """The check cannot answer (an ``if`` condition met a value that is not known, or a value of a kind it does
+    not compare): ``jsonschema`` decides."""
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Number)
+
+
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "array": lambda value: isinstance(value, list),
+    "boolean": lambda value: isinstance(value, bool),
+    "integer": _is_integer,
+    "null": lambda value: value is None,
+    "number": _is_number,
+    "object": lambda value: isinstance(value, dict),
+    "string": lambda value: isinstance(value, str),
+}
+
+
+def _equals_any(members: list[Any]) -> Callable[[Any], bool]:
+    """``jsonschema``'s equality (booleans apart from numbers) against ``members``, for plain scalars
+    (anything else is undecided)."""
+    strings = {member for member in members if isinstance(member, str)}
+    numbers_ = [m for m in members if isinstance(m, int | float) and not isinstance(m, bool)]
+    others = [member for member in members if member is None or isinstance(member, bool)]
+
+    def equals(value: Any) -> bool:
+        kind = type(value)
+        if kind is str:
+            return value in strings
+        if kind is int or kind is float:
+            return any(value == member for member in numbers_)
+        if value is None or kind is bool:
+            return any(value is member for member in others)
+        raise Undecided
+
+    return equals
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.done: dict[tuple[int, bool], Check] = {}
+        self.keep: list[Any] = []  # the compiled schemas stay alive, so their ids stay theirs
+
+    def compile(self, schema: Any, strict: bool) -> Check:
+        """``strict``: inside an ``if`` condition (an unknown value a keyword reads makes it undecided)."""
+        key = (id(schema), strict)
+        if key not in self.done:
+            self.keep.append(schema)
+            self.done[key] = self._compile(schema, strict)
+        return self.done[key]
+
+    def _compile(self, schema: Any, strict: bool) -> Check:
+        if schema is True:
+            return lambda value, kind: True
+        if schema is False:
+            return lambda value, kind: False
+        if not isinstance(schema, dict):
+            raise Unsupported(f"a schema must be a mapping or a boolean, not {schema!r}")
+        structural: list[Check] = []
+        reading: list[Check] = []  # run on known values and, except content keywords, on an UnknownString
+        content: list[Check] = []  # run on known values only
+        condition: Check | None = None
+        for keyword, value in schema.items():
+            if keyword in _ANNOTATIONS or keyword.startswith("x-"):
+                continue
+            if keyword == "if":
+                condition = self._if(schema, strict)
+                continue
+            check = self._keyword(keyword, value, schema, strict)
+            if keyword in STRUCTURAL_KEYWORDS:
+                structural.append(check)
+            elif keyword in CONTENT_KEYWORDS:
+                content.append(check)
+            else:
+                reading.append(check)
+        if strict:
+            return self._strict_node(structural, reading + content, condition)
+        return self._node(structural, reading, content, condition)
+
+    @staticmethod
+    def _node(structural: list[Check], reading: list[Check], content: list[Check], condition: Check | None) -> Check:
+        known = reading + content + ([condition] if condition is not None else [])
+
+        def node(value: Any, kind: Kind) -> bool:
+            for check in structural:
+                if not check(value, kind):
+                    return False
+            state = kind(value)
+            if state == KNOWN:
+                for check in known:
+                    if not check(value, kind):
+                        return False
+            elif state == UNKNOWN_STRING:
+                for check in reading:
+                    if not check(value, kind):
+                        return False
+            return True
+
+        return node
+
+    @staticmethod
+    def _strict_node(structural: list[Check], reading: list[Check], condition: Check | None) -> Check:
+        # Every keyword is evaluated (no early exit): jsonschema may reach an unknown value that an early
+        # exit here would not, and that must give the answer up, not decide it.
+        known = reading + ([condition] if condition is not None else [])
+
+        def node(value: Any, kind: Kind) -> bool:
+            ok = True
+            for check in structural:
+                ok = check(value, kind) and ok
+            if known and kind(value) != KNOWN:
+                raise Undecided
+            for check in known:
+                ok = check(value, kind) and ok
+            return ok
+
+        return node
+
+    def _if(self, schema: dict[str, Any], strict: bool) -> Check:
+        test = self.compile(schema["if"], True)
+        then = self.compile(schema["then"], strict) if "then" in schema else None
+        otherwise = self.compile(schema["else"], strict) if "else" in schema else None
+
+        def condition(value: Any, kind: Kind) -> bool:
+            branch = then if test(value, kind) else otherwise
+            return branch is None or branch(value, kind)
+
+        return condition
+
+    def _keyword(self, keyword: str, value: Any, schema: dict[str, Any], strict: bool) -> Check:
+        compile_ = getattr(self, "k_" + keyword, None)
+        if compile_ is None:
+            raise Unsupported(f"keyword {keyword!r}")
+        check: Check = compile_(value, schema, strict)
+        return check
+
+    # --- keywords -------------------------------------------------------------------------------
+
+    def k_type(self, types: Any, schema: dict[str, Any], strict: bool) -> Check:
+        names = [types] if isinstance(types, str) else list(types)
+        if any(name not in _TYPES for name in names):
+            raise Unsupported(f"type {types!r}")
+        tests = [_TYPES[name] for name in names]
+        if len(tests) == 1:
+            only = tests[0]
+            return lambda value, kind: only(value)
+        return lambda value, kind: any(test(value) for test in tests)
+
+    def k_enum(self, members: Any, schema: dict[str, Any], strict: bool) -> Check:
+        equals = _equals_any(list(members))
+        return lambda value, kind: equals(value)
+
+    def k_const(self, member: Any, schema: dict[str, Any], strict: bool) -> Check:
+        equals = _equals_any([member])
+        return lambda value, kind: equals(value)
+
+    def k_pattern(self, pattern: str, schema: dict[str, Any], strict: bool) -> Check:
+        search = re.compile(pattern).search
+        return lambda value, kind: not isinstance(value, str) or search(value) is not None
+
+    def k_minLength(self, limit: int, schema: dict[str, Any], strict: bool) -> Check:
+        return lambda value, kind: not isinstance(value, str) or len(value) >= limit
+
+    def k_maxLength(self, limit: int, schema: dict[str, Any], strict: bool) -> Check:
+        return lambda value, kind: not isinstance(value, str) or len(value) <= limit
+
+    def k_minimum(self, limit: Any, schema: dict[str, Any], strict: bool) -> Check:
+        return lambda value, kind: not _is_number(value) or not value < limit
+
+    def k_maximum(self, limit: Any, schema: dict[str, Any], strict: bool) -> Check:
+        return lambda value, kind: not _is_number(value) or not value > limit
+
+    def k_uniqueItems(self, unique: Any, schema: dict[str, Any], strict: bool) -> Check:
+        if not unique:
+            return lambda value, kind: True
+
+        def check(value: Any, kind: Kind) -> bool:
+            if not isinstance(value, list):
+                return True
+            if not all(type(item) is str for item in value):
+                raise Undecided  # jsonschema's own comparison decides
+            return len(set(value)) == len(value)
+
+        return check
+
+    def k_required(self, names: Any, schema: dict[str, Any], strict: bool) -> Check:
+        wanted = list(names)
+        return lambda value, kind: not isinstance(value, dict) or all(name in value for name in wanted)
+
+    def k_dependentRequired(self, rules: Any, schema: dict[str, Any], strict: bool) -> Check:
+        pairs = [(name, list(needed)) for name, needed in rules.items()]
+
+        def check(value: Any, kind: Kind) -> bool:
+            if not isinstance(value, dict):
+                return True
+            return all(name not in value or all(other in value for other in needed) for name, needed in pairs)
+
+        return check
+
+    def k_properties(self, properties: Mapping[str, Any], schema: dict[str, Any], strict: bool) -> Check:
+        checks = [(name, self.compile(sub, strict)) for name, sub in properties.items()]
+
+        def check(value: Any, kind: Kind) -> bool:
+            if not isinstance(value, dict):
+                return True
+            ok = True
+            for name, sub in checks:
+                if name in value and not sub(value[name], kind):
+                    if not strict:
+                        return False
+                    ok = False
+            return ok
+
+        return check
+
+    def k_additionalProperties(self, extra: Any, schema: dict[str, Any], strict: bool) -> Check:
+        if "patternProperties" in schema:
+            raise Unsupported("patternProperties")
+        declared = frozenset(schema.get("properties", ()))
+        if extra is False:
+            return lambda value, kind: not isinstance(value, dict) or declared.issuperset(value)
+        sub = self.compile(extra, strict)
+
+        def check(value: Any, kind: Kind) -> bool:
+            if not isinstance(value, dict):
+                return True
+            results = [sub(item, kind) for name, item in value.items() if name not in declared]
+            return all(results)
+
+        return check
+
+    def k_items(self, items: Any, schema: dict[str, Any], strict: bool) -> Check:
+        if "prefixItems" in schema:
+            raise Unsupported("prefixItems")
+        sub = self.compile(items, strict)
+
+        def check(value: Any, kind: Kind) -> bool:
+            if not isinstance(value, list):
+                return True
+            return all([sub(item, kind) for item in value] if strict else (sub(item, kind) for item in value))
+
+        return check
+
+    def k_allOf(self, branches: Any, schema: dict[str, Any], strict: bool) -> Check:
+        checks = [self.compile(branch, strict) for branch in branches]
+        if strict:
+            return lambda value, kind: all([check(value, kind) for check in checks])
+        return lambda value, kind: all(check(value, kind) for check in checks)
+
+    def k_anyOf(self, branches: Any, schema: dict[str, Any], strict: bool) -> Check:
+        checks = [self.compile(branch, strict) for branch in branches]
+        if strict:
+            return lambda value, kind: any([check(value, kind) for check in checks])
+        return lambda value, kind: any(check(value, kind) for check in checks)
+
+    def k_oneOf(self, branches: Any, schema: dict[str, Any], strict: bool) -> Check:
+        checks = [self.compile(branch, strict) for branch in branches]
+        return lambda value, kind: [check(value, kind) for check in checks].count(True) == 1
+
+
+_COMPILER = _Compiler()
+
+
+def compile_check(schema: Any) -> Check | None:
+    """The check of a schema whose references are inlined, or None when it uses a keyword not handled here."""
+    try:
+        return _COMPILER.compile(schema, False)
+    except Unsupported:
+        return None
