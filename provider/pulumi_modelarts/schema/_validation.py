@@ -97,10 +97,11 @@ class _State:
     def kind(self, value: Any) -> int:
         if isinstance(value, UnknownString):
             return UNKNOWN_STRING
-        if self.is_unknown is None:
+        is_unknown = self.is_unknown
+        if is_unknown is None:
             return KNOWN
         try:
-            return UNKNOWN if self.is_unknown(value) else KNOWN
+            return UNKNOWN if is_unknown(value) else KNOWN
         except Exception:
             return KNOWN
 
@@ -269,7 +270,16 @@ def _ratio_string(value: float) -> str:
 class _Shape:
     """What normalisation needs to know about one schema location (merged over $ref/allOf)."""
 
-    __slots__ = ("additional", "defaults", "integer_only", "items", "normalize", "number_only", "properties")
+    __slots__ = (
+        "additional",
+        "children",
+        "defaults",
+        "integer_only",
+        "items",
+        "normalize",
+        "number_only",
+        "properties",
+    )
 
     def __init__(self, schema: Any, base: str) -> None:
         parts: list[tuple[dict[str, Any], str]] = []
@@ -293,6 +303,7 @@ class _Shape:
                 self.additional = (node["additionalProperties"], node_base)
         self.integer_only = types is not None and "integer" in types and "number" not in types
         self.number_only = types == {"number"}
+        self.children: dict[str, _Shape] = {}
         self.defaults: dict[str, Any] = {}
         for name, (sub, sub_base) in self.properties.items():
             sub_parts: list[tuple[dict[str, Any], str]] = []
@@ -301,6 +312,21 @@ class _Shape:
                 if "default" in node:
                     self.defaults[name] = node["default"]
                     break
+
+
+    def child(self, key: str) -> _Shape | None:
+        """The shape of the value at ``key`` of a mapping of this shape (None: no schema there)."""
+        try:
+            return self.children[key]
+        except KeyError:
+            declared = self.properties.get(key)
+            if declared is None:  # not remembered: the keys of a mapping without schema are anyone's
+                return _shape(*self.additional) if self.additional is not None else None
+            found = self.children[key] = _shape(*declared)
+            return found
+
+    def item_shape(self) -> _Shape | None:
+        return _shape(*self.items) if self.items is not None else None
 
 
 def _flatten(schema: Any, base: str, out: list[tuple[dict[str, Any], str]], depth: int) -> None:
@@ -340,10 +366,20 @@ def _normalize(
         return value
     if shape is None:
         return _copy(value)
+    kind = type(value)
+    if kind is str:  # most values: only a string of digits may change
+        if shape.normalize == "integer-string" and _DIGITS.fullmatch(value):
+            try:
+                return int(value)
+            except ValueError:  # more digits than Python converts; validation reports it
+                return value
+        return value
+    if kind is dict:
+        return _normalize_mapping(shape, value, state, violations, parts)
     if shape.normalize == "integer-string" and isinstance(value, str) and _DIGITS.fullmatch(value):
         try:
             return int(value)
-        except ValueError:  # more digits than Python converts; validation reports it
+        except ValueError:
             return value
     if (
         shape.normalize == "ratio-string"
@@ -362,34 +398,39 @@ def _normalize(
     if isinstance(value, int):
         return float(value) if shape.number_only else value
     if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                violations.append(
-                    Violation(
-                        format_path(parts),
-                        f"property names must be strings (got {_show(key)})",
-                        parts,
-                        "propertyNames",
-                    )
-                )
-                continue
-            out[key] = _normalize(_child_shape(shape, key), item, state, violations, (*parts, key))
-        for key, default in shape.defaults.items():
-            if key not in out:
-                out[key] = _normalize(
-                    _child_shape(shape, key), copy.deepcopy(default), state, violations, (*parts, key)
-                )
-        return out
+        return _normalize_mapping(shape, value, state, violations, parts)
     if isinstance(value, list | tuple):
-        item_shape = _shape(*shape.items) if shape.items is not None else None
+        item_shape = shape.item_shape()
         return [_normalize(item_shape, item, state, violations, (*parts, index)) for index, item in enumerate(value)]
     return value
 
 
-def _child_shape(shape: _Shape, key: str) -> _Shape | None:
-    sub = shape.properties.get(key) or shape.additional
-    return _shape(*sub) if sub is not None else None
+def _normalize_mapping(
+    shape: _Shape,
+    value: Mapping[Any, Any],
+    state: _State,
+    violations: list[Violation],
+    parts: tuple[PathPart, ...],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            violations.append(
+                Violation(
+                    format_path(parts),
+                    f"property names must be strings (got {_show(key)})",
+                    parts,
+                    "propertyNames",
+                )
+            )
+            continue
+        out[key] = _normalize(shape.child(key), item, state, violations, (*parts, key))
+    for key, default in shape.defaults.items():
+        if key not in out:
+            if isinstance(default, dict | list):
+                default = copy.deepcopy(default)
+            out[key] = _normalize(shape.child(key), default, state, violations, (*parts, key))
+    return out
 
 
 def _copy(value: Any) -> Any:

@@ -97,6 +97,7 @@ class _Entry:
     options: ResourceOptionsSpec = field(default_factory=ResourceOptionsSpec)
     references: list[Reference] = field(default_factory=list)
     depends_on: list[tuple[str, Location]] = field(default_factory=list)
+    inputs: dict[str, Any] | None = None  # normalized, references as written; None when not valid
 
     @property
     def base(self) -> tuple[PathPart, ...]:
@@ -311,7 +312,9 @@ class _Loader:
         if entry.type_token is None:
             return
         view = _validation_view(properties)
-        _, violations = validate_inputs(entry.type_token, view, is_unknown=_is_unresolved)
+        normalized, violations = validate_inputs(entry.type_token, view, is_unknown=_is_unresolved)
+        if not violations and not errors:
+            entry.inputs = _as_written(normalized) if entry.references else normalized
         for violation in violations:
             if violation.keyword in {
                 "unknown",
@@ -538,7 +541,8 @@ class _Loader:
         for file in files:
             self.read_file(file)
         by_name = self.check_names_and_references()
-        for duplicate, message in duplicate_requests(by_name.values()):
+        valid = [(entry, entry.inputs) for entry in by_name.values() if entry.inputs is not None]
+        for duplicate, message in duplicate_requests(valid):
             self.add(duplicate.location, message, resource=duplicate.name)
         edges = {name: self.dependencies(entry, by_name) for name, entry in by_name.items()}
         order = self.order(by_name, edges)
@@ -582,6 +586,19 @@ def _validation_view(value: Any) -> Any:
         return {key: _validation_view(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_validation_view(item) for item in value]
+    return value
+
+
+def _as_written(value: Any) -> Any:
+    """Validated inputs with the stand-ins of :func:`_validation_view` back as the strings written."""
+    if isinstance(value, _Unresolved):
+        return value.reference
+    if isinstance(value, UnknownString):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _as_written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_written(item) for item in value]
     return value
 
 
