@@ -427,7 +427,7 @@ def _validate_profile(specs: Path) -> tuple[list[tuple[str, str]], dict[str, flo
         "total": total,
         "YAML (parse_yaml: libyaml compose + positions)": cumulative("parse_yaml", "specs"),
         "schema (validate_inputs: normalize + jsonschema)": cumulative("validate_inputs", "schema"),
-        "references (scan_references)": cumulative("scan_references", "specs"),
+        "references (read_references)": cumulative("read_references", "specs"),
     }
     rows = [(f"  {name}", f"{seconds / total:.0%}") for name, seconds in phases.items() if name != "total"]
     costliest = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:8]

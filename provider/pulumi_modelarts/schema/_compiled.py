@@ -130,6 +130,8 @@ class _Compiler:
                 condition = self._if(schema, strict)
                 continue
             check = self._keyword(keyword, value, schema, strict)
+            if check is None:
+                continue  # folded into another keyword's check
             if keyword in STRUCTURAL_KEYWORDS:
                 structural.append(check)
             elif keyword in CONTENT_KEYWORDS:
@@ -143,6 +145,12 @@ class _Compiler:
     @staticmethod
     def _node(structural: list[Check], reading: list[Check], content: list[Check], condition: Check | None) -> Check:
         known = reading + content + ([condition] if condition is not None else [])
+        if not known:
+
+            def descend(value: Any, kind: Kind) -> bool:
+                return all(check(value, kind) for check in structural)
+
+            return descend
 
         def node(value: Any, kind: Kind) -> bool:
             for check in structural:
@@ -190,11 +198,11 @@ class _Compiler:
 
         return condition
 
-    def _keyword(self, keyword: str, value: Any, schema: dict[str, Any], strict: bool) -> Check:
+    def _keyword(self, keyword: str, value: Any, schema: dict[str, Any], strict: bool) -> Check | None:
         compile_ = getattr(self, "k_" + keyword, None)
         if compile_ is None:
             raise Unsupported(f"keyword {keyword!r}")
-        check: Check = compile_(value, schema, strict)
+        check: Check | None = compile_(value, schema, strict)
         return check
 
     # --- keywords -------------------------------------------------------------------------------
@@ -260,25 +268,36 @@ class _Compiler:
 
         return check
 
+    @staticmethod
+    def _closed(schema: dict[str, Any]) -> bool:
+        """``additionalProperties: false`` beside ``properties``: checked with them, in one pass over the keys."""
+        if "patternProperties" in schema:
+            raise Unsupported("patternProperties")
+        return schema.get("additionalProperties") is False and "properties" in schema
+
     def k_properties(self, properties: Mapping[str, Any], schema: dict[str, Any], strict: bool) -> Check:
-        checks = [(name, self.compile(sub, strict)) for name, sub in properties.items()]
+        checks = {name: self.compile(sub, strict) for name, sub in properties.items()}
+        closed = self._closed(schema)
 
         def check(value: Any, kind: Kind) -> bool:
             if not isinstance(value, dict):
                 return True
             ok = True
-            for name, sub in checks:
-                if name in value and not sub(value[name], kind):
-                    if not strict:
-                        return False
+            for name, item in value.items():
+                sub = checks.get(name)
+                if sub is None:
+                    ok = not closed and ok
+                elif not sub(item, kind):
                     ok = False
+                if not ok and not strict:
+                    return False
             return ok
 
         return check
 
-    def k_additionalProperties(self, extra: Any, schema: dict[str, Any], strict: bool) -> Check:
-        if "patternProperties" in schema:
-            raise Unsupported("patternProperties")
+    def k_additionalProperties(self, extra: Any, schema: dict[str, Any], strict: bool) -> Check | None:
+        if self._closed(schema):
+            return None
         declared = frozenset(schema.get("properties", ()))
         if extra is False:
             return lambda value, kind: not isinstance(value, dict) or declared.issuperset(value)

@@ -88,22 +88,36 @@ def format_path(parts: Sequence[PathPart]) -> str:
 # Unknown values during validation (what is known, and which keywords read values: ``_compiled``)
 
 
-@dataclass
 class _State:
-    is_unknown: Callable[[Any], bool] | None
-    conditions: int = 0
-    touched: bool = False
+    """One validation: which values are unknown (``kind``), and whether an ``if`` condition touched one."""
 
-    def kind(self, value: Any) -> int:
+    __slots__ = ("conditions", "is_unknown", "kind", "touched")
+
+    def __init__(self, is_unknown: Callable[[Any], bool] | None) -> None:
+        self.is_unknown = is_unknown
+        self.conditions = 0
+        self.touched = False
+        self.kind: Callable[[Any], int] = _kind_of(is_unknown)
+
+
+def _kind_of(is_unknown: Callable[[Any], bool] | None) -> Callable[[Any], int]:
+    """KNOWN, UNKNOWN or UNKNOWN_STRING for a value (called for every value validated: kept lean)."""
+    if is_unknown is None:
+
+        def known_unless_string(value: Any) -> int:
+            return UNKNOWN_STRING if isinstance(value, UnknownString) else KNOWN
+
+        return known_unless_string
+
+    def kind(value: Any) -> int:
         if isinstance(value, UnknownString):
             return UNKNOWN_STRING
-        is_unknown = self.is_unknown
-        if is_unknown is None:
-            return KNOWN
         try:
             return UNKNOWN if is_unknown(value) else KNOWN
         except Exception:
             return KNOWN
+
+    return kind
 
 
 _STATE: contextvars.ContextVar[_State | None] = contextvars.ContextVar("_STATE", default=None)
@@ -313,7 +327,6 @@ class _Shape:
                     self.defaults[name] = node["default"]
                     break
 
-
     def child(self, key: str) -> _Shape | None:
         """The shape of the value at ``key`` of a mapping of this shape (None: no schema there)."""
         try:
@@ -434,9 +447,12 @@ def _normalize_mapping(
 
 
 def _copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        return {key: item if type(item) is str else _copy(item) for key, item in value.items()}
+    if kind is list or isinstance(value, tuple):
         return [_copy(item) for item in value]
     return value
 

@@ -34,7 +34,7 @@ from pulumi_modelarts.specs.model import (
     SpecProblem,
     SpecSet,
 )
-from pulumi_modelarts.specs.references import parse_string, scan_references
+from pulumi_modelarts.specs.references import Unresolved, read_references
 
 TOP_LEVEL_KEYS = ("$schema", "name", "description", "resources")
 RESOURCE_KEYS = ("type", "properties", "options")
@@ -68,20 +68,8 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-class _Unresolved:
-    """Stands for the value of a whole-string reference during validation."""
-
-    __slots__ = ("reference",)
-
-    def __init__(self, reference: str) -> None:
-        self.reference = reference
-
-    def __repr__(self) -> str:
-        return f"<unresolved {self.reference}>"
-
-
 def _is_unresolved(value: Any) -> bool:
-    return isinstance(value, _Unresolved)
+    return isinstance(value, Unresolved)
 
 
 @dataclass
@@ -300,7 +288,7 @@ class _Loader:
                     path=key,
                 )
         entry.properties = properties
-        references, errors = scan_references(properties)
+        view, references, errors = read_references(properties)
         entry.references = references
         for error in errors:
             self.add(
@@ -311,7 +299,6 @@ class _Loader:
             )
         if entry.type_token is None:
             return
-        view = _validation_view(properties)
         normalized, violations = validate_inputs(entry.type_token, view, is_unknown=_is_unresolved)
         if not violations and not errors:
             entry.inputs = _as_written(normalized) if entry.references else normalized
@@ -568,30 +555,9 @@ class _Loader:
         return SpecSet(resources=resources, order=order, files=files)
 
 
-def _validation_view(value: Any) -> Any:
-    """Properties as validation sees them: references are values that are not known yet."""
-    if isinstance(value, str):
-        if "${" not in value:
-            return value
-        try:
-            segments = parse_string(value)
-        except ValueError:
-            return _Unresolved(value)  # reported as a bad reference already
-        if len(segments) == 1 and isinstance(segments[0], str):
-            return segments[0]
-        if len(segments) == 1:
-            return _Unresolved(value)
-        return UnknownString(value)
-    if isinstance(value, dict):
-        return {key: _validation_view(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_validation_view(item) for item in value]
-    return value
-
-
 def _as_written(value: Any) -> Any:
-    """Validated inputs with the stand-ins of :func:`_validation_view` back as the strings written."""
-    if isinstance(value, _Unresolved):
+    """Validated inputs with the stand-ins of :func:`read_references` back as the strings written."""
+    if isinstance(value, Unresolved):
         return value.reference
     if isinstance(value, UnknownString):
         return str(value)
