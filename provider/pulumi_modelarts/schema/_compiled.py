@@ -46,7 +46,8 @@ _ANNOTATIONS = frozenset(
 )
 
 Kind = Callable[[Any], int]
-Check = Callable[[Any, Kind], bool]
+Check = Callable[[Any, Kind], bool]  # a schema's check of a value, told which values are unknown
+Test = Callable[[Any], bool]  # a keyword's test of a value alone
 
 
 class Unsupported(Exception):
@@ -99,6 +100,56 @@ def _equals_any(members: list[Any]) -> Callable[[Any], bool]:
     return equals
 
 
+def _type(types: Any) -> Test:
+    names = [types] if isinstance(types, str) else list(types)
+    if any(name not in _TYPES for name in names):
+        raise Unsupported(f"type {types!r}")
+    tests = [_TYPES[name] for name in names]
+    return tests[0] if len(tests) == 1 else lambda value: any(test(value) for test in tests)
+
+
+def _pattern(pattern: str) -> Test:
+    search = re.compile(pattern).search
+    return lambda value: not isinstance(value, str) or search(value) is not None
+
+
+def _unique(unique: Any) -> Test:
+    def test(value: Any) -> bool:
+        if not unique or not isinstance(value, list):
+            return True
+        if not all(type(item) is str for item in value):
+            raise Undecided  # jsonschema's own comparison decides
+        return len(set(value)) == len(value)
+
+    return test
+
+
+# Keywords that test a value alone (what is unknown decides only whether they run): their tests by keyword.
+_VALUE_KEYWORDS: dict[str, Callable[[Any], Test]] = {
+    "type": _type,
+    "enum": lambda members: _equals_any(list(members)),
+    "const": lambda member: _equals_any([member]),
+    "pattern": _pattern,
+    "minLength": lambda limit: lambda value: not isinstance(value, str) or len(value) >= limit,
+    "maxLength": lambda limit: lambda value: not isinstance(value, str) or len(value) <= limit,
+    "minimum": lambda limit: lambda value: not _is_number(value) or not value < limit,
+    "maximum": lambda limit: lambda value: not _is_number(value) or not value > limit,
+    "uniqueItems": _unique,
+}
+
+
+def _all(tests: list[Test]) -> Test | None:
+    """One test for several (None for none)."""
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda value: first(value) and second(value)
+    return lambda value: all(test(value) for test in tests)
+
+
 class _Compiler:
     def __init__(self) -> None:
         self.done: dict[tuple[int, bool], Check] = {}
@@ -120,37 +171,50 @@ class _Compiler:
         if not isinstance(schema, dict):
             raise Unsupported(f"a schema must be a mapping or a boolean, not {schema!r}")
         structural: list[Check] = []
-        reading: list[Check] = []  # run on known values and, except content keywords, on an UnknownString
-        content: list[Check] = []  # run on known values only
-        condition: Check | None = None
+        reading: list[Check] = []  # run on known values and on an UnknownString
+        condition: list[Check] = []  # run on known values only
+        tests: dict[bool, list[Test]] = {True: [], False: []}  # of the value alone; True: content keywords
         for keyword, value in schema.items():
             if keyword in _ANNOTATIONS or keyword.startswith("x-"):
                 continue
             if keyword == "if":
-                condition = self._if(schema, strict)
-                continue
-            check = self._keyword(keyword, value, schema, strict)
-            if check is None:
-                continue  # folded into another keyword's check
-            if keyword in STRUCTURAL_KEYWORDS:
-                structural.append(check)
-            elif keyword in CONTENT_KEYWORDS:
-                content.append(check)
+                condition.append(self._if(schema, strict))
+            elif keyword in _VALUE_KEYWORDS:
+                tests[keyword in CONTENT_KEYWORDS].append(_VALUE_KEYWORDS[keyword](value))
             else:
-                reading.append(check)
+                check = self._keyword(keyword, value, schema, strict)
+                if check is not None:  # None: folded into another keyword's check
+                    (structural if keyword in STRUCTURAL_KEYWORDS else reading).append(check)
+        known_test = _all(tests[False] + tests[True])
         if strict:
-            return self._strict_node(structural, reading + content, condition)
-        return self._node(structural, reading, content, condition)
+            return self._strict_node(structural, [*reading, *condition], known_test)
+        return self._node(structural, reading, condition, known_test, _all(tests[False]))
 
     @staticmethod
-    def _node(structural: list[Check], reading: list[Check], content: list[Check], condition: Check | None) -> Check:
-        known = reading + content + ([condition] if condition is not None else [])
-        if not known:
+    def _node(
+        structural: list[Check],
+        reading: list[Check],
+        condition: list[Check],
+        known_test: Test | None,
+        string_test: Test | None,
+    ) -> Check:
+        known_checks = reading + condition
+        if not known_checks and known_test is None:
 
             def descend(value: Any, kind: Kind) -> bool:
                 return all(check(value, kind) for check in structural)
 
             return descend
+
+        if not structural and not known_checks and known_test is not None:  # a leaf: most values
+
+            def leaf(value: Any, kind: Kind) -> bool:
+                state = kind(value)
+                if state == KNOWN:
+                    return known_test(value)
+                return state != UNKNOWN_STRING or string_test is None or string_test(value)
+
+            return leaf
 
         def node(value: Any, kind: Kind) -> bool:
             for check in structural:
@@ -158,10 +222,14 @@ class _Compiler:
                     return False
             state = kind(value)
             if state == KNOWN:
-                for check in known:
+                if known_test is not None and not known_test(value):
+                    return False
+                for check in known_checks:
                     if not check(value, kind):
                         return False
             elif state == UNKNOWN_STRING:
+                if string_test is not None and not string_test(value):
+                    return False
                 for check in reading:
                     if not check(value, kind):
                         return False
@@ -170,18 +238,18 @@ class _Compiler:
         return node
 
     @staticmethod
-    def _strict_node(structural: list[Check], reading: list[Check], condition: Check | None) -> Check:
+    def _strict_node(structural: list[Check], reading: list[Check], test: Test | None) -> Check:
         # Every keyword is evaluated (no early exit): jsonschema may reach an unknown value that an early
         # exit here would not, and that must give the answer up, not decide it.
-        known = reading + ([condition] if condition is not None else [])
-
         def node(value: Any, kind: Kind) -> bool:
             ok = True
             for check in structural:
                 ok = check(value, kind) and ok
-            if known and kind(value) != KNOWN:
-                raise Undecided
-            for check in known:
+            if reading or test is not None:
+                if kind(value) != KNOWN:
+                    raise Undecided
+                ok = (test is None or test(value)) and ok
+            for check in reading:
                 ok = check(value, kind) and ok
             return ok
 
@@ -206,53 +274,6 @@ class _Compiler:
         return check
 
     # --- keywords -------------------------------------------------------------------------------
-
-    def k_type(self, types: Any, schema: dict[str, Any], strict: bool) -> Check:
-        names = [types] if isinstance(types, str) else list(types)
-        if any(name not in _TYPES for name in names):
-            raise Unsupported(f"type {types!r}")
-        tests = [_TYPES[name] for name in names]
-        if len(tests) == 1:
-            only = tests[0]
-            return lambda value, kind: only(value)
-        return lambda value, kind: any(test(value) for test in tests)
-
-    def k_enum(self, members: Any, schema: dict[str, Any], strict: bool) -> Check:
-        equals = _equals_any(list(members))
-        return lambda value, kind: equals(value)
-
-    def k_const(self, member: Any, schema: dict[str, Any], strict: bool) -> Check:
-        equals = _equals_any([member])
-        return lambda value, kind: equals(value)
-
-    def k_pattern(self, pattern: str, schema: dict[str, Any], strict: bool) -> Check:
-        search = re.compile(pattern).search
-        return lambda value, kind: not isinstance(value, str) or search(value) is not None
-
-    def k_minLength(self, limit: int, schema: dict[str, Any], strict: bool) -> Check:
-        return lambda value, kind: not isinstance(value, str) or len(value) >= limit
-
-    def k_maxLength(self, limit: int, schema: dict[str, Any], strict: bool) -> Check:
-        return lambda value, kind: not isinstance(value, str) or len(value) <= limit
-
-    def k_minimum(self, limit: Any, schema: dict[str, Any], strict: bool) -> Check:
-        return lambda value, kind: not _is_number(value) or not value < limit
-
-    def k_maximum(self, limit: Any, schema: dict[str, Any], strict: bool) -> Check:
-        return lambda value, kind: not _is_number(value) or not value > limit
-
-    def k_uniqueItems(self, unique: Any, schema: dict[str, Any], strict: bool) -> Check:
-        if not unique:
-            return lambda value, kind: True
-
-        def check(value: Any, kind: Kind) -> bool:
-            if not isinstance(value, list):
-                return True
-            if not all(type(item) is str for item in value):
-                raise Undecided  # jsonschema's own comparison decides
-            return len(set(value)) == len(value)
-
-        return check
 
     def k_required(self, names: Any, schema: dict[str, Any], strict: bool) -> Check:
         wanted = list(names)
