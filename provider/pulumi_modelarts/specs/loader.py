@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import gc
 import heapq
 import os
 import re
@@ -22,7 +21,7 @@ from pulumi_modelarts.schema import (
     outputs_of,
     validate_inputs,
 )
-from pulumi_modelarts.specs._yaml import Document, RawProblem, parse_yaml
+from pulumi_modelarts.specs._yaml import Document, RawProblem, collector_paused, parse_yaml
 from pulumi_modelarts.specs.duplicates import duplicate_requests
 from pulumi_modelarts.specs.model import (
     DeclaredResource,
@@ -666,12 +665,5 @@ def load_specs(paths: Sequence[str | Path] = ("specs",)) -> SpecSet:
     """
     if isinstance(paths, str | Path):
         paths = (paths,)
-    # Loading allocates a few objects per YAML node and frees them by reference counting; the cyclic
-    # collector would only rescan the growing heap again and again (a third of the time at 5,000 resources).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _Loader().run(paths)
-    finally:
-        if collecting:
-            gc.enable()
