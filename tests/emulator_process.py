@@ -51,6 +51,11 @@ class EmulatorProcess:
     def stats(self) -> dict[str, Any]:
         return self.admin.get("/stats").raise_for_status().json()
 
+    def writes(self) -> list[dict[str, Any]]:
+        """Every write since the last reset of the stats: ``{"route", "params", "body"}``, oldest first."""
+        result: list[dict[str, Any]] = self.admin.get("/writes").raise_for_status().json()["writes"]
+        return result
+
     def reset_stats(self) -> None:
         self.admin.delete("/stats").raise_for_status()
 

@@ -61,10 +61,10 @@ class _CaptureMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
-def capture_resources(build: Callable[[], list[pulumi.Resource]]) -> list[CapturedResource]:
-    """Run ``build`` as a Pulumi program under mocks and return what each resource registered."""
+def capture_resources(build: Callable[[], list[pulumi.Resource]], *, stack: str = "dev") -> list[CapturedResource]:
+    """Run ``build`` as a Pulumi program of stack ``stack`` under mocks and return what each resource registered."""
     mocks = _CaptureMocks()
-    pulumi.runtime.set_mocks(mocks, project="proj", stack="dev", preview=False)
+    pulumi.runtime.set_mocks(mocks, project="proj", stack=stack, preview=False)
 
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:

@@ -1,7 +1,8 @@
-"""The example request bodies of the API reference, verbatim (shared/api/seeds).
+"""The example request bodies of the API reference, verbatim (shared/api/seeds, and one page outside them).
 
 Seed 000, "Starting Intelligent Tasks": three task bodies. Seed 002, "Creating a Dataset Export
-Task": two export bodies. Tests read them; none may modify them.
+Task": two export bodies. "Creating an Import Task" (docs/api.md §11): two import bodies. Tests read
+them; none may modify them.
 """
 
 from __future__ import annotations
@@ -44,4 +45,20 @@ EXPORT_TO_NEW_DATASET: dict[str, Any] = {
         "export_new_dataset_name": "dataset-export-test",
         "export_new_dataset_work_path": "/test-obs/classify/output/",
     },
+}
+# "Creating an Import Task" (the historical data management pages, not in shared/api/seeds): its two
+# example bodies. The manifest example names its labels as strings although the table asks for Label objects.
+IMPORT_FROM_OBS: dict[str, Any] = {
+    "import_type": "dir",
+    "import_path": "s3://test-obs/daoLu_images/animals/",
+    "included_labels": [],
+    "import_annotations": False,
+    "difficult_only": False,
+}
+IMPORT_FROM_MANIFEST: dict[str, Any] = {
+    "import_type": "manifest",
+    "import_path": "s3://test-obs/classify/output/dataset-f9e8-gfghHSokody6AJigS5A/annotation/V002/V002.manifest",
+    "included_labels": ["rabbits", "bees", "Rabbits", "Bees"],
+    "import_annotations": True,
+    "difficult_only": False,
 }

@@ -12,6 +12,7 @@ from .fakes import PROJECT_ID, Script, make_client
 TASKS = f"/v2/{PROJECT_ID}/datasets/ds1/tasks"
 EXPORTS = f"/v2/{PROJECT_ID}/datasets/ds1/export-tasks"
 VERSIONS = f"/v2/{PROJECT_ID}/datasets/ds1/versions"
+IMPORTS = f"/v2/{PROJECT_ID}/datasets/ds1/import-tasks"
 
 
 @pytest.mark.parametrize(
@@ -20,9 +21,14 @@ VERSIONS = f"/v2/{PROJECT_ID}/datasets/ds1/versions"
         (TASKS, lambda client: list(client.iter_tasks("ds1"))),
         (EXPORTS, lambda client: list(client.iter_export_tasks("ds1"))),
         (VERSIONS, lambda client: list(client.iter_versions("ds1"))),
+        (IMPORTS, lambda client: list(client.iter_import_tasks("ds1"))),
+        (IMPORTS, lambda client: client.list_import_tasks_page("ds1")),
     ],
 )
-@pytest.mark.parametrize("answer", [{}, {"total_count": 0}, {"tasks": None, "export_tasks": "x", "versions": {}}])
+@pytest.mark.parametrize(
+    "answer",
+    [{}, {"total_count": 0}, {"tasks": None, "export_tasks": "x", "versions": {}, "import_tasks": [1]}],
+)
 def test_a_list_answer_without_its_list_is_an_error_not_nothing(path: str, list_all: object, answer: dict) -> None:
     script = Script().on("GET", path, httpx.Response(200, json=answer))
     with pytest.raises(APIError, match=r"unexpected answer on GET /v2/\{project_id\}/datasets/\{dataset_id\}/"):

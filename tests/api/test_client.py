@@ -138,6 +138,7 @@ def test_delete_stop_and_label_put_are_retried() -> None:
     [
         ("POST", TASKS, lambda c: c.create_task("ds1", {"task_type": "auto-label"})),
         ("POST", f"{BASE}/ds1/export-tasks", lambda c: c.create_export_task("ds1", {"path": "/b/"})),
+        ("POST", f"{BASE}/ds1/import-tasks", lambda c: c.create_import_task("ds1", {"import_path": "/b/in/"})),
         ("POST", f"{BASE}/ds1/versions", lambda c: c.create_version("ds1", {})),
         ("POST", BASE, lambda c: c.create_dataset({"dataset_name": "x"})),
         ("PUT", f"{BASE}/ds1", lambda c: c.update_dataset("ds1", {"description": "d"})),
@@ -279,7 +280,13 @@ def test_a_server_that_ignores_offset_is_an_error_not_an_endless_loop() -> None:
 
 @pytest.mark.parametrize(
     ("method_name", "largest"),
-    [("iter_tasks", 100), ("iter_export_tasks", 100), ("iter_versions", 1000), ("iter_auto_annotation_samples", 100)],
+    [
+        ("iter_tasks", 100),
+        ("iter_export_tasks", 100),
+        ("iter_import_tasks", 100),
+        ("iter_versions", 1000),
+        ("iter_auto_annotation_samples", 100),
+    ],
 )
 def test_page_size_stays_within_the_documented_limit(method_name: str, largest: int) -> None:
     script = Script()

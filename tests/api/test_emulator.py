@@ -23,7 +23,7 @@ from pulumi_modelarts.api import (
     TransportError,
     resolve_settings,
 )
-from pulumi_modelarts.api.client import DATASETS, EXPORT_TASKS, TASKS
+from pulumi_modelarts.api.client import DATASETS, EXPORT_TASKS, IMPORT_TASK, IMPORT_TASKS, TASKS
 from seed_examples import AUTO_GROUPING, AUTO_LABEL, EXPORT_TO_OBS, PRE_LABEL
 from seed_examples import EXPORT_TO_NEW_DATASET as EXPORT_TO_DATASET
 
@@ -399,3 +399,78 @@ def test_the_client_under_cloud_strict(emulator_factory: Callable[..., EmulatorP
     update = [{"sample_id": proposals[0], "labels": [{"name": "cat"}]}, {"sample_id": "f" * 32, "labels": []}]
     with pytest.raises(APIError, match=r"ModelArts\.4200"):
         client.update_sample_labels(dataset_id, update)
+
+
+# --- import tasks under both presets -------------------------------------------------------------------
+
+BATCH_01 = "/demo-bucket/pets-detection/raw/batch-01/"
+BATCH_02 = "/demo-bucket/pets-detection/raw/batch-02/"
+
+
+def pets_of(client: ModelArtsClient) -> str:
+    return str(next(client.iter_datasets(search_content="pets-detection"))["dataset_id"])
+
+
+@pytest.mark.parametrize("reading", ["lenient", "cloud-strict"])
+def test_import_methods_under_each_preset(emulator_factory: Callable[..., EmulatorProcess], reading: str) -> None:
+    """Whichever reading: import_type comes back as the request's string, a missing task is NotFoundError,
+    a running import is AlreadyRunningError, and the samples arrive."""
+    emulator = emulator_factory("--seed", "demo", "--import-seconds", "100", "--reading", reading)
+    client = client_for(emulator)
+    pets = pets_of(client)
+    task_id = client.create_import_task(pets, {"import_path": BATCH_01, "import_type": "dir"})
+    assert client.get_import_task(pets, task_id)["status"] == "QUEUING"
+    with pytest.raises(AlreadyRunningError) as caught:
+        client.create_import_task(pets, {"import_path": BATCH_02, "import_type": "dir"})
+    assert caught.value.error_code == "ModelArts.4356"
+    emulator.advance_clock(101)
+    done = client.get_import_task(pets, task_id)
+    assert (done["status"], done["import_type"], done["imported_sample_count"]) == ("COMPLETED", "dir", 20)
+    manifest = client.create_import_task(
+        pets, {"import_path": "/demo-bucket/pets-detection/labelled/batch-01.manifest", "import_type": "manifest"}
+    )
+    emulator.advance_clock(101)
+    listed = {task["task_id"]: task for task in client.iter_import_tasks(pets, page_size=1)}
+    assert set(listed) == {task_id, manifest}
+    assert listed[manifest]["import_type"] == "manifest" and listed[manifest]["annotated_sample_count"] == 10
+    page = client.list_import_tasks_page(pets, limit=1)
+    assert page["total_count"] == 2 and [t["task_id"] for t in page["import_tasks"]] == [manifest]
+    assert client.get_dataset(pets)["total_sample_count"] == 80 + 20 + 10
+    with pytest.raises(NotFoundError):
+        client.get_import_task(pets, f"{pets}_noSuchTask000000000")
+    assert client.stats[f"POST {IMPORT_TASKS}"] == 3 and client.stats[f"GET {IMPORT_TASK}"] == 3
+
+
+@pytest.mark.parametrize(
+    ("fault", "raised", "created"),
+    [({"action": "drop_after_commit"}, ResponseLostError, 1), ({"action": "error", "status": 500}, ServerError, 0)],
+    ids=["answer-lost", "5xx"],
+)
+def test_an_import_create_whose_outcome_is_unknown_is_not_repeated(
+    emulator: EmulatorProcess, fault: dict[str, Any], raised: type[Exception], created: int
+) -> None:
+    client = client_for(emulator)
+    pets = pets_of(client)
+    emulator.set_faults([{**fault, "method": "POST", "route": IMPORT_TASKS, "times": 1}])
+    with pytest.raises(raised):
+        client.create_import_task(pets, {"import_path": BATCH_01})
+    assert requests_to(emulator, f"POST {IMPORT_TASKS}") == 1
+    assert [task["import_path"] for task in client.iter_import_tasks(pets)] == [BATCH_01] * created
+
+
+def test_import_calls_ride_out_throttling_and_server_errors(emulator: EmulatorProcess) -> None:
+    client = client_for(emulator)
+    pets = pets_of(client)
+    emulator.set_faults(
+        [
+            {"action": "throttle", "method": "POST", "route": IMPORT_TASKS, "times": 1, "retry_after": 0.1},
+            {"action": "error", "method": "GET", "route": IMPORT_TASK, "times": 2, "status": 503},
+            {"action": "drop", "method": "GET", "route": IMPORT_TASKS, "times": 1},
+        ]
+    )
+    task_id = client.create_import_task(pets, {"import_path": BATCH_02})
+    assert client.get_import_task(pets, task_id)["task_id"] == task_id
+    assert [t["task_id"] for t in client.iter_import_tasks(pets)] == [task_id]
+    assert requests_to(emulator, f"POST {IMPORT_TASKS}") == 2  # a 429 provably created nothing
+    assert requests_to(emulator, f"GET {IMPORT_TASK}") == 3 and requests_to(emulator, f"GET {IMPORT_TASKS}") == 2
+    assert client.stats.retries == 4

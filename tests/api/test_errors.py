@@ -33,6 +33,7 @@ DATASET_PATH = f"/v2/{PROJECT_ID}/datasets/ds1"
         (501, "ModelArts.4385", AlreadyRunningError),
         (501, "ModelArts.4386", AlreadyRunningError),
         (501, "ModelArts.4387", AlreadyRunningError),
+        (400, "ModelArts.4356", AlreadyRunningError),
         (501, "ModelArts.4383", APIError),
         (429, "ModelArts.2799", ThrottledError),
         (429, "ModelArts.4206", ThrottledError),

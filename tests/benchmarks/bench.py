@@ -651,7 +651,7 @@ def _plan_size(
                 raise RuntimeError(f"plan failed for {failed[0].name}: {failed[0].error}")
             runs.append(elapsed)
         stats = emulator.stats()
-        actions = Counter(result.plan.action for result in results if result.plan is not None)
+        actions = Counter(result.decision.action for result in results if result.decision is not None)
         in_process = median(runs)
         scenario.calls[f"in-process plan, {label}"] = stats
 
@@ -926,7 +926,10 @@ def bench_wait(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
         assert not violations, violations
         emulator.reset_stats()
         started_virtual = vtime.now()
-        real_s, outputs = timed(lambda: intelligent.ensure(ctx, intelligent.IntelligentTaskSpec("long-task", inputs)))
+        spec = intelligent.IntelligentTaskSpec("long-task", inputs)
+        real_s, outputs = timed(
+            lambda: intelligent.execute(ctx, spec, intelligent.decide(intelligent.observe(ctx, spec), spec))
+        )
         noticed = vtime.now() - started_virtual - duration
         stats = emulator.stats()
         polls = stats["requests"].get(f"GET {TASK_ROUTE}", 0)

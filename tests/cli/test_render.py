@@ -10,16 +10,19 @@ import pytest
 from pulumi_modelarts.cli import render
 from pulumi_modelarts.cli.progress import PlainProgress
 from pulumi_modelarts.cli.runner import ResourceResult
-from pulumi_modelarts.reconcile.plan import Plan, PropertyChange
+from pulumi_modelarts.reconcile.changes import PropertyChange
+from pulumi_modelarts.reconcile.decision import Decision
 from pulumi_modelarts.reconcile.waiting import Probe
 
 HOSTILE = "<img src=x onerror=alert(1)> @octocat #12 | **bold** [link](http://x) `code` $x$ :smile:\nnext"
 
 
 def _results() -> list[ResourceResult]:
-    candidate = ResourceResult("candidate", "modelarts:DatasetVersionRef", plan=Plan("in-sync", HOSTILE, task_id="v1"))
+    pinned = Decision("in-sync", HOSTILE, target={"version_id": "v1"})
+    candidate = ResourceResult("candidate", "modelarts:DatasetVersionRef", decision=pinned)
     change = PropertyChange("export_params.export_new_dataset_name", "a```b", HOSTILE)
-    promote = ResourceResult("promote", "modelarts:ExportTask", plan=Plan("replace", "export", [change], task_id="e1"))
+    replace = Decision("replace", "export", changes=(change,), target={"task_id": "e1"})
+    promote = ResourceResult("promote", "modelarts:ExportTask", decision=replace)
     broken = ResourceResult("broken", "modelarts:IntelligentTask", error=HOSTILE)
     return [candidate, promote, broken]
 

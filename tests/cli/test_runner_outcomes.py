@@ -14,6 +14,7 @@ from pulumi_modelarts.cli.runner import ResourceResult, Runner
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.waiting import PollPolicy
 from pulumi_modelarts.specs import SpecError, load_specs
+from support.runs import apply_plan
 
 POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.5, min_latency=0.2)
 
@@ -50,15 +51,15 @@ resources:
 
 def test_dependents_of_a_blocked_gate_are_skipped_not_created(emulator: EmulatorProcess, tmp_path: Path) -> None:
     results = by_name(runner(emulator, write(tmp_path, PIPELINE % 1000)).plan())
-    assert results["cand"].plan is not None and results["cand"].plan.action == "blocked"
-    assert results["to-obs"].plan is None and results["to-obs"].skipped is not None
+    assert results["cand"].decision is not None and results["cand"].decision.action == "blocked"
+    assert results["to-obs"].decision is None and results["to-obs"].skipped is not None
     assert "cand" in results["to-obs"].skipped
 
 
 def test_with_wrong_credentials_dependents_are_skipped(emulator: EmulatorProcess, tmp_path: Path) -> None:
     results = by_name(runner(emulator, write(tmp_path, PIPELINE % 40), secret_key="wrong" * 8).plan())
     assert results["cand"].error is not None and "APIG." in results["cand"].error  # the API's code
-    assert results["to-obs"].plan is None and results["to-obs"].skipped is not None
+    assert results["to-obs"].decision is None and results["to-obs"].skipped is not None
 
 
 def test_a_reference_to_a_null_output_is_an_error_on_the_resource(emulator: EmulatorProcess, tmp_path: Path) -> None:
@@ -70,7 +71,7 @@ resources:
     type: modelarts:ExportTask
     properties: {dataset_name: flowers, path: /demo-bucket/flowers/first/, export_type: 0}
 """
-    assert [result.error for result in runner(emulator, write(tmp_path, first)).apply()] == [None]
+    assert [result.error for result in apply_plan(runner(emulator, write(tmp_path, first)))] == [None]
     specs = write(
         tmp_path,
         first
@@ -86,7 +87,7 @@ resources:
     results = by_name(runner(emulator, specs).plan())  # UnresolvedReferenceError used to escape here
     error = results["second"].error
     assert error is not None and "second" in error and "to-obs.new_dataset_id" in error
-    assert results["to-obs"].plan is not None and results["to-obs"].plan.action == "in-sync"
+    assert results["to-obs"].decision is not None and results["to-obs"].decision.action == "in-sync"
 
 
 def test_label_acceptance_pending_is_a_pending_change(emulator: EmulatorProcess, tmp_path: Path) -> None:
@@ -98,13 +99,13 @@ resources:
     options: {timeoutSeconds: 120}
 """
     run = runner(emulator, write(tmp_path, base % ""))
-    assert [result.error for result in run.apply()] == [None]
-    plan = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).plan())["pets"].plan
+    assert [result.error for result in apply_plan(run)] == [None]
+    plan = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).plan())["pets"].decision
     assert plan is not None and plan.action == "update" and plan.pending
-    assert plan.writes and plan.writes[0].startswith("accept ") and plan.writes[0].endswith(" auto-labels")
-    applied = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).apply())["pets"]
-    assert applied.outputs is not None and applied.outputs["accepted_count"] == int(plan.writes[0].split()[1])
-    again = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).plan())["pets"].plan
+    assert plan.writes and plan.writes[0].kind == "accept-labels" and (plan.writes[0].count or 0) > 0
+    applied = by_name(apply_plan(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}"))))["pets"]
+    assert applied.outputs is not None and applied.outputs["accepted_count"] == plan.writes[0].count
+    again = by_name(runner(emulator, write(tmp_path, base % ", accept: {min_score: 0.5}")).plan())["pets"].decision
     assert again is not None and not again.pending
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import httpx
-from emu_helpers import FLOWERS, dataset_id, get_token
+from emu_helpers import FLOWERS, PETS, dataset_id, get_token
 
 from emulator_process import EmulatorProcess
 
@@ -52,12 +52,23 @@ def test_state_dump(emulator: EmulatorProcess, client: httpx.Client) -> None:
         "unconfirmed": 0,
         "tasks": 0,
         "export_tasks": 0,
+        "import_tasks": 0,
         "versions": 2,
     }
-    assert state["totals"] == {"datasets": 3, "tasks": 0, "export_tasks": 0, "versions": 6, "tokens": 0}
+    assert state["totals"] == {
+        "datasets": 3,
+        "tasks": 0,
+        "export_tasks": 0,
+        "import_tasks": 0,
+        "versions": 6,
+        "tokens": 0,
+    }
     flowers = dataset_id(client, FLOWERS)
     client.post(f"/datasets/{flowers}/export-tasks", json={"path": "/b/"})
     assert emulator.admin.get("/state").json()["totals"]["export_tasks"] == 1
+    pets = dataset_id(client, PETS)
+    client.post(f"/datasets/{pets}/import-tasks", json={"import_path": "/demo-bucket/pets-detection/raw/batch-01/"})
+    assert emulator.admin.get("/state").json()["totals"]["import_tasks"] == 1
 
 
 def test_expire_tokens_reports_count(emulator: EmulatorProcess) -> None:

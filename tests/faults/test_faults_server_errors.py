@@ -28,6 +28,7 @@ from faultkit import (
 
 from pulumi_modelarts.cli.runner import Runner
 from pulumi_modelarts.specs import load_specs
+from support.runs import apply_plan
 
 AFTER = {"tasks": 1, "export_tasks": 1, "versions": 3}
 
@@ -49,7 +50,7 @@ def test_read_failures_are_retried(
     emulator.set_faults(faults)
 
     planned = Runner(specs, run.ctx).plan()
-    applied = Runner(specs, run.ctx).apply()
+    applied = apply_plan(Runner(specs, run.ctx))
 
     assert errors_of(planned) == [] and errors_of(applied) == []
     applied_counts = faults_applied(emulator)
@@ -100,7 +101,7 @@ def test_committed_creates_without_answers_are_adopted_in_process(
     emulator.set_faults([rule("drop_after_commit", "POST", route, times=1) for route in (TASKS, EXPORTS, VERSIONS)])
 
     Runner(specs, run.ctx).plan()
-    applied = Runner(specs, run.ctx).apply()
+    applied = apply_plan(Runner(specs, run.ctx))
 
     assert errors_of(applied) == []
     assert objects(emulator) == AFTER

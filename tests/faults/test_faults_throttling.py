@@ -32,6 +32,7 @@ from emulator_process import EmulatorProcess
 from pulumi_modelarts.api.errors import ThrottledError
 from pulumi_modelarts.cli.runner import Runner
 from pulumi_modelarts.specs import load_specs
+from support.runs import apply_plan
 
 RETRY_AFTER = 2.0
 STORM_ROUTES = (
@@ -60,7 +61,7 @@ def test_storm_on_every_route_completes_honouring_retry_after(
     )
 
     planned = Runner(specs, run.ctx).plan()
-    applied = Runner(specs, run.ctx).apply()
+    applied = apply_plan(Runner(specs, run.ctx))
 
     assert errors_of(planned) == [] and errors_of(applied) == []
     throttled = sum(faults_applied(emulator))

@@ -23,6 +23,7 @@ from faultkit import (
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.cli.runner import Runner
 from pulumi_modelarts.specs import load_specs
+from support.runs import apply_plan
 
 AFTER = {"tasks": 1, "export_tasks": 1, "versions": 3}
 
@@ -69,7 +70,7 @@ def test_token_expires_between_plan_and_apply(
     planned = Runner(specs, run.ctx).plan()
     assert emulator.stats()["auth"] == 1
     emulator.expire_tokens()
-    applied = Runner(specs, run.ctx).apply()
+    applied = apply_plan(Runner(specs, run.ctx))
 
     assert errors_of(planned) == [] and errors_of(applied) == []
     assert emulator.stats()["auth"] == 2
@@ -87,7 +88,7 @@ def test_token_expires_with_the_virtual_clock(
     Runner(specs, run.ctx).plan()
     emulator.advance_clock(2 * 3600)
     # The client caches the token by its own clock; the server has moved on two hours.
-    applied = Runner(specs, run.ctx).apply()
+    applied = apply_plan(Runner(specs, run.ctx))
 
     assert errors_of(applied) == []
     assert emulator.stats()["auth"] == 2

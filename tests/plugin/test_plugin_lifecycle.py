@@ -122,11 +122,11 @@ def test_secret_inputs_stay_secret_in_outputs(plugin: PluginHost) -> None:
         field = reply.properties.fields[key].struct_value.fields
         return field[rpc._special_sig_key].string_value == rpc._special_secret_sig
 
-    assert is_secret("path") and is_secret("spec")  # the recorded inputs hold the path too
-    assert not is_secret("task_id")
+    assert is_secret("path") and not is_secret("task_id")
+    assert "spec" not in reply.properties.fields  # no copy of the inputs that could hold the path in plaintext
 
 
-def test_preview_create_and_update_make_no_api_call(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
+def test_preview_create_and_update_make_no_write(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
     inputs, _ = plugin.check(EXPORT, "preview", SCENARIOS["ExportTask"])
     sentinel_emulator.reset_stats()
 
@@ -135,7 +135,7 @@ def test_preview_create_and_update_make_no_api_call(plugin: PluginHost, sentinel
     assert resource_id == ""
     assert outputs["path"] == inputs["path"]
     assert not isinstance(outputs["task_id"], str)  # unknown until the real create
-    assert sentinel_emulator.stats()["requests"] == {}
+    assert sentinel_emulator.stats()["writes"] == 0  # the preview decides from reads, as a plan does
 
     real_id, real = plugin.create(EXPORT, "preview", inputs)
     sentinel_emulator.reset_stats()
@@ -178,8 +178,9 @@ def test_import_by_id_alone_reads_inputs_back_without_a_diff(
 
 def test_import_of_a_missing_object_or_a_bad_id(plugin: PluginHost, sentinel_emulator: EmulatorProcess) -> None:
     dataset_id = plugin.invoke("modelarts:index:getDataset", {"dataset_name": "flowers"})[0]["dataset_id"]
-    read_id, state, _ = plugin.read(EXPORT, "gone", f"{dataset_id}/NoSuchTask000000000")
-    assert read_id == "" and state == {}
+    with pytest.raises(grpc.RpcError) as missing:  # nothing is recorded for an object that is not there
+        plugin.read(EXPORT, "gone", f"{dataset_id}/NoSuchTask000000000")
+    assert "task_id NoSuchTask000000000 does not exist" in details(missing)
     with pytest.raises(grpc.RpcError) as failure:
         plugin.read(EXPORT, "bad", "just-a-task-id")
     assert "<dataset_id>/<task_id>" in details(failure)
@@ -189,7 +190,7 @@ def test_version_ref_requirements_and_selector(plugin: PluginHost, sentinel_emul
     news = {"dataset_name": "flowers", "selector": "latest", "requirements": {"min_annotated_samples": 40}}
     resource_id, outputs = created(plugin, REF, "latest", news)
     assert outputs["version_name"] == "V002" and resource_id.endswith("/" + outputs["version_id"])
-    inputs = outputs["spec"]
+    inputs = {key: outputs[key] for key in outputs["spec_keys"]}
 
     # A gate that no longer holds fails the preview (Diff), before anything is merged or applied.
     stricter = {**inputs, "requirements": {"min_annotated_samples": 10_000}}

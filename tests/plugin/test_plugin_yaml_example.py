@@ -90,7 +90,7 @@ def test_yaml_promotion_flow(plugin: PluginHost, sentinel_emulator: EmulatorProc
             "candidate",
             ref_id,
             ref_state,
-            {**ref_state["spec"], "version_name": "V001"},
+            {**{key: ref_state[key] for key in ref_state["spec_keys"]}, "version_name": "V001"},
         )
     assert "annotated ratio is 0.250 (30/120), required at least 0.3" in str(failure.value.details())  # type: ignore[attr-defined]
     assert state["promote"][1]["version_id"] == outputs["promotedVersionId"]

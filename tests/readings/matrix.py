@@ -18,6 +18,7 @@ from pulumi_modelarts.emulator.readings import READINGS
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.waiting import PollPolicy
 from pulumi_modelarts.specs import load_specs
+from support.runs import apply_plan
 
 # Every reading by name: the flags that play it.
 ALL_READINGS: dict[str, tuple[str, ...]] = {
@@ -80,7 +81,7 @@ class Played:
 
     def apply(self, specs_dir: Path) -> tuple[list[ResourceResult], ReconcileContext]:
         ctx = self.context()
-        return Runner(load_specs([specs_dir]), ctx).apply(), ctx
+        return apply_plan(Runner(load_specs([specs_dir]), ctx)), ctx
 
     def plan(self, specs_dir: Path) -> tuple[list[ResourceResult], ReconcileContext]:
         ctx = self.context()

@@ -164,9 +164,9 @@ def test_refresh_after_apply_shows_no_drift(played: Played, tmp_path: Path) -> N
     assert errors_of(applied) == []
     planned, ctx = played.plan(specs)
     assert errors_of(planned) == []
-    actions = {r.name: (r.plan.action if r.plan else None) for r in planned}
+    actions = {r.name: (r.decision.action if r.decision else None) for r in planned}
     assert actions == {"release": "in-sync", "label": "in-sync", "group": "in-sync", "export": "in-sync"}, [
-        (r.name, r.plan and r.plan.summary, r.plan and r.plan.changes) for r in planned
+        (r.name, r.decision and r.decision.summary, r.decision and r.decision.changes) for r in planned
     ]
     assert ctx.client.stats.writes == 0
 
@@ -213,8 +213,8 @@ resources:
 
 @every_reading
 def test_a_task_started_while_another_of_its_kind_runs_waits_for_it(played: Played, tmp_path: Path) -> None:
-    """Someone else's auto-grouping task runs: the second start is refused (400 ModelArts.4409, or 200
-    ModelArts.4964 without a task_id); the run waits for the other task, then starts its own."""
+    """Someone else's auto-grouping task runs (ModelArts refuses a second one: 400 ModelArts.4409, or 200
+    ModelArts.4964 without a task_id): the plan says the start waits for it, and apply waits, then starts once."""
     ctx = played.context()
     dataset_id = next(ctx.client.iter_datasets(search_content="busy"))["dataset_id"]
     theirs = ctx.client.create_task(dataset_id, {"task_type": "auto-grouping", "config": {"n_clusters": 3}})
@@ -233,6 +233,6 @@ resources:
     )
     results, run = played.apply(specs)
     assert errors_of(results) == []
-    assert run.client.stats[f"POST {TASKS}"] == 2, "refused once while the other task ran, then started"
+    assert run.client.stats[f"POST {TASKS}"] == 1, "started once, after the other task ended"
     assert (results[0].outputs or {}).get("task_id") not in (None, theirs)
     assert played.objects("busy")["tasks"] == 2

@@ -10,6 +10,7 @@ from emulator_process import EmulatorProcess
 from pulumi_modelarts.reconcile import intelligent
 from pulumi_modelarts.reconcile.accept import AcceptRule, select
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from support.reconcile import converge
 
 LABELS_ROUTE = "/v2/{project_id}/datasets/{dataset_id}/data-annotations/samples"
 
@@ -45,7 +46,7 @@ def test_rule_verdicts() -> None:
 
 def test_accept_confirms_by_rule_across_pages_and_only_once(ctx: ReconcileContext, emulator: EmulatorProcess) -> None:
     rule = {"min_score": 0.5, "skip_hard": True}
-    outputs = intelligent.ensure(ctx, autolabel(rule))
+    outputs = converge(ctx, autolabel(rule))
     dataset = ctx.client.get_dataset(outputs["dataset_id"])
     accepted = outputs["accepted_count"]
     skipped = outputs["skipped_counts"]
@@ -54,16 +55,16 @@ def test_accept_confirms_by_rule_across_pages_and_only_once(ctx: ReconcileContex
     assert dataset["annotated_sample_count"] == 30 + accepted
 
     emulator.reset_stats()
-    again = intelligent.ensure(make_ctx(emulator), autolabel(rule))
+    again = converge(make_ctx(emulator), autolabel(rule))
     assert again["accepted_count"] == 0
     assert emulator.stats()["writes"] == 0
     assert ctx.client.get_dataset(outputs["dataset_id"])["annotated_sample_count"] == 30 + accepted
 
 
 def test_lost_answer_to_the_label_update_converges(ctx: ReconcileContext, emulator: EmulatorProcess) -> None:
-    intelligent.ensure(ctx, autolabel(None))
+    converge(ctx, autolabel(None))
     emulator.set_faults([{"action": "drop_after_commit", "method": "PUT", "route": LABELS_ROUTE, "times": 1}])
-    outputs = intelligent.ensure(make_ctx(emulator), autolabel({"min_score": 0.0, "skip_hard": False}))
+    outputs = converge(make_ctx(emulator), autolabel({"min_score": 0.0, "skip_hard": False}))
     dataset = ctx.client.get_dataset(outputs["dataset_id"])
     assert dataset["annotated_sample_count"] == 80
     assert list(ctx.client.iter_auto_annotation_samples(outputs["dataset_id"])) == []

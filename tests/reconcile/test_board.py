@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from emulator_process import EmulatorProcess
-from pulumi_modelarts.reconcile import export
+from pulumi_modelarts.reconcile import export, follow
 from pulumi_modelarts.reconcile.context import ReconcileContext
 
 ONE = "GET /v2/{project_id}/datasets/{dataset_id}/export-tasks/{task_id}"
@@ -25,7 +25,7 @@ def test_concurrent_waiters_share_one_list_call(emulator_factory: Any) -> None:
     ]
     emulator.reset_stats()
     with ThreadPoolExecutor(max_workers=4) as pool:
-        done = list(pool.map(lambda task_id: export.wait_for_export(ctx, task_id, dataset_id, task_id, 30, None), ids))
+        done = list(pool.map(lambda task_id: follow.wait(ctx, export.EXPORTS, task_id, dataset_id, task_id, 30), ids))
     assert [task["status"] for task in done] == ["SUCCESSED"] * 4
     calls = emulator.stats()["requests"]
     polls = calls.get(ONE, 0) + calls.get(LIST, 0)
@@ -33,8 +33,13 @@ def test_concurrent_waiters_share_one_list_call(emulator_factory: Any) -> None:
     # Each waiter alone would GET its task on every poll; sharing answers most polls from one list.
     solo = make_ctx(emulator)
     emulator.reset_stats()
-    export.wait_for_export(
-        solo, "solo", dataset_id, ctx.client.create_export_task(dataset_id, {"path": "/x/", "export_type": 0}), 30, None
+    follow.wait(
+        solo,
+        export.EXPORTS,
+        "solo",
+        dataset_id,
+        ctx.client.create_export_task(dataset_id, {"path": "/x/", "export_type": 0}),
+        30,
     )
     solo_polls = emulator.stats()["requests"].get(ONE, 0)
     assert polls < 4 * solo_polls

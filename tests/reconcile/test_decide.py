@@ -66,7 +66,7 @@ def test_task_status_table(status: Any, action: str, kinds: list[str]) -> None:
     spec = task_spec()
     decision = tasks_decision(spec, [task(spec, status)])
     assert (decision.action, writes(decision)) == (action, kinds)
-    assert decision.to_plan().pending == bool(kinds)
+    assert decision.pending == bool(kinds)
 
 
 def test_unknown_task_status_is_quoted() -> None:
@@ -96,7 +96,7 @@ def test_acceptance_is_a_listed_write(status: Any, acceptable: int | None, actio
     decision = tasks_decision(spec, live, acceptable=acceptable)
     assert (decision.action, writes(decision)) == (action, kinds)
     if acceptable:
-        assert decision.writes[0].text == "accept 37 auto-labels" and decision.writes[0].count == 37
+        assert decision.writes[0].text.startswith("accept 37 auto-labels") and decision.writes[0].count == 37
 
 
 def test_wait_false_never_plans_a_wait() -> None:
@@ -111,16 +111,19 @@ def test_replacing_a_running_exclusive_task_stops_it_first() -> None:
     running = task(old, 1)
     decision = tasks_decision(spec, [running])
     assert (decision.action, writes(decision)) == ("replace", ["stop-task", "start-task"])
-    assert decision.stop is not None and decision.stop["task_id"] == running["task_id"]
+    assert decision.writes[0].target == running["task_id"] and decision.replaces == running
     assert [(c.path, c.old, c.new) for c in decision.changes] == [("config.algorithm_type", "accurate", "fast")]
     finished = tasks_decision(spec, [task(old, 3)])
-    assert writes(finished) == ["start-task"] and finished.stop is None
+    assert writes(finished) == ["start-task"]
 
 
-def test_grouping_tasks_are_not_stopped_on_replace() -> None:
+def test_replacing_a_running_grouping_task_lists_its_stop() -> None:
+    """One auto-grouping task runs per dataset too (4964/4409): the replaced one is stopped first, as a listed write."""
     old = task_spec(task_type="auto-grouping", config={"n_clusters": 3})
     spec = task_spec(task_type="auto-grouping", config={"n_clusters": 4})
-    assert writes(tasks_decision(spec, [task(old, 1)])) == ["start-task"]
+    running = task(old, 1)
+    decision = tasks_decision(spec, [running])
+    assert writes(decision) == ["stop-task", "start-task"] and decision.writes[0].target == running["task_id"]
 
 
 def test_names_are_matched_exactly_never_by_prefix() -> None:

@@ -31,21 +31,20 @@ class FakeTime:
 
 
 @pytest.mark.parametrize(
-    ("probe", "item"),
+    ("family", "item"),
     [
-        (intelligent._task_probe, {"task_id": "t", "status": 7}),
-        (intelligent._task_probe, {"task_id": "t"}),
-        (export._export_probe, {"task_id": "e", "status": "CANCELED"}),
+        (intelligent.TASKS, {"task_id": "t", "status": 7}),
+        (intelligent.TASKS, {"task_id": "t"}),
+        (export.EXPORTS, {"task_id": "e", "status": "CANCELED"}),
     ],
 )
-def test_an_unknown_status_is_waited_on_then_quoted(probe: Any, item: dict[str, Any]) -> None:
+def test_an_unknown_status_is_waited_on_then_quoted(family: Any, item: dict[str, Any]) -> None:
     time = FakeTime()
-    describe = intelligent.describe_task if probe is intelligent._task_probe else export.describe_export
     waiter: Waiter[dict[str, Any]] = Waiter(
         fetch=lambda: dict(item),
-        probe=probe,
+        probe=family.probe,
         timeout=30,
-        timeout_message=lambda last: f"not finished: {describe(last)}",
+        timeout_message=lambda last: f"not finished: {family.describe(last)}",
         policy=PollPolicy(),
         clock=time.clock,
         sleep=time.sleep,

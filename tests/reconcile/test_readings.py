@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.reconcile import intelligent
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.errors import ChangedSinceApprovalError
 from pulumi_modelarts.reconcile.waiting import PollPolicy
+from support.reconcile import converge, decide
 
 TASKS = "/v2/{project_id}/datasets/{dataset_id}/tasks"
 LABELS = "/v2/{project_id}/datasets/{dataset_id}/data-annotations/samples"
@@ -40,20 +44,32 @@ def fault(status: int, code: str, message: str, route: str, method: str, times: 
     }
 
 
-def test_a_200_with_4964_and_no_task_id_waits_for_the_running_grouping_task(
+def test_a_running_grouping_task_of_someone_else_is_waited_for_as_the_plan_says(
     emulator_factory: Any, messages: list[str]
 ) -> None:
-    emulator = emulator_factory("--seed", "demo", "--task-seconds", "30")
+    emulator = emulator_factory("--seed", "demo", "--task-seconds", "30", "--grouping-conflict", "4964")
     ctx = virtual_ctx(emulator, messages)
     dataset_id = ctx.observer.dataset_id_for(None, "flowers")
     other = ctx.client.create_task(dataset_id, {"task_type": "auto-grouping", "config": {"name": "someone-else"}})
-    emulator.set_faults([fault(200, "ModelArts.4964", "Auto grouping task is already running", TASKS, "POST", 1)])
+    planned = decide(ctx, spec("grp", task_type="auto-grouping"))
+    assert planned.waits_for is not None and planned.waits_for["task_id"] == other
+    assert [write.kind for write in planned.writes] == ["start-task"]  # someone else's task is never stopped
     emulator.reset_stats()
-    outputs = intelligent.ensure(ctx, spec("grp", task_type="auto-grouping"))
+    outputs = converge(ctx, spec("grp", task_type="auto-grouping"))
     assert outputs["status_name"] == "succeeded" and outputs["task_id"] != other
     assert ctx.client.get_task(dataset_id, other)["status"] == 3  # waited for, not stopped
-    assert emulator.stats()["requests"]["POST " + TASKS] == 2
-    assert any("ModelArts.4964" in message for message in messages)
+    assert emulator.stats()["requests"]["POST " + TASKS] == 1
+
+
+def test_a_200_with_4964_and_no_task_id_is_no_start(emulator_factory: Any, messages: list[str]) -> None:
+    """The 4964 info code with HTTP 200 and no task_id is a refusal: nothing is adopted, the run says what moved."""
+    emulator = emulator_factory("--seed", "demo", "--task-seconds", "30")
+    ctx = virtual_ctx(emulator, messages)
+    emulator.set_faults([fault(200, "ModelArts.4964", "Auto grouping task is already running", TASKS, "POST", 1)])
+    emulator.reset_stats()
+    with pytest.raises(ChangedSinceApprovalError, match=r"changed since the plan: .*ModelArts\.4964"):
+        converge(ctx, spec("grp", task_type="auto-grouping"))
+    assert emulator.stats()["requests"]["POST " + TASKS] == 1
 
 
 def test_starting_auto_labeling_during_a_release_waits_for_the_lock(
@@ -63,7 +79,7 @@ def test_starting_auto_labeling_during_a_release_waits_for_the_lock(
     message = "Task is publishing, the operation is forbidden"
     emulator.set_faults([fault(403, "ModelArts.4821", message, TASKS, "POST", 2)])
     emulator.reset_stats()
-    outputs = intelligent.ensure(ctx, spec("label", task_type="auto-label"))
+    outputs = converge(ctx, spec("label", task_type="auto-label"))
     assert outputs["status_name"] == "succeeded"
     assert emulator.stats()["requests"]["POST " + TASKS] == 3
     assert sum("ModelArts.4821" in line for line in messages) == 2
@@ -75,8 +91,8 @@ def test_a_label_update_during_a_release_waits_for_the_lock(emulator: EmulatorPr
     emulator.set_faults(
         [fault(400, "ModelArts.4381", "Dataset is publishing, annotation is forbidden", LABELS, "PUT", 1)]
     )
-    outputs = intelligent.ensure(ctx, spec("pets", **inputs))
+    outputs = converge(ctx, spec("pets", **inputs))
     assert outputs["accepted_count"] > 0
     assert any("ModelArts.4381" in line for line in messages)
-    again = intelligent.plan(virtual_ctx(emulator, []), spec("pets", **inputs))
+    again = decide(virtual_ctx(emulator, []), spec("pets", **inputs))
     assert not again.pending  # every qualifying label was confirmed

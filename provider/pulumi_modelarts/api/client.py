@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from pulumi_modelarts.api._httpx import httpx
 from pulumi_modelarts.api.auth import ModelArtsAuth, is_iam_request, make_auth
-from pulumi_modelarts.api.config import USER_AGENT, Settings, resolve_settings
+from pulumi_modelarts.api.config import USER_AGENT, Settings
 from pulumi_modelarts.api.errors import (
     APIError,
     AuthenticationError,
@@ -34,7 +34,15 @@ from pulumi_modelarts.api.errors import (
     ThrottledError,
     TransportError,
 )
-from pulumi_modelarts.api.responses import error_from_response, json_body, redact, require_items, require_new_id
+from pulumi_modelarts.api.responses import (
+    error_from_response,
+    import_task,
+    json_body,
+    redact,
+    require_import_task,
+    require_items,
+    require_new_id,
+)
 from pulumi_modelarts.api.retry import RetryPolicy
 
 logger = logging.getLogger("pulumi_modelarts.api")
@@ -46,13 +54,22 @@ TASK = TASKS + "/{task_id}"
 TASK_STOP = TASK + "/stop"
 EXPORT_TASKS = DATASET + "/export-tasks"
 EXPORT_TASK = EXPORT_TASKS + "/{task_id}"
+IMPORT_TASKS = DATASET + "/import-tasks"
+IMPORT_TASK = IMPORT_TASKS + "/{task_id}"
 VERSIONS = DATASET + "/versions"
 VERSION = VERSIONS + "/{version_id}"
 AUTO_ANNOTATION_SAMPLES = DATASET + "/auto-annotations/samples"
 ANNOTATION_SAMPLES = DATASET + "/data-annotations/samples"
 
 # The documented largest page of each list (docs/api.md §9); a larger ``limit`` is refused by the API.
-PAGE_LIMITS = {DATASETS: 100, TASKS: 100, EXPORT_TASKS: 100, VERSIONS: 1000, AUTO_ANNOTATION_SAMPLES: 100}
+PAGE_LIMITS = {
+    DATASETS: 100,
+    TASKS: 100,
+    EXPORT_TASKS: 100,
+    IMPORT_TASKS: 100,
+    VERSIONS: 1000,
+    AUTO_ANNOTATION_SAMPLES: 100,
+}
 
 
 def _check_page_size(route: str, size: int) -> None:
@@ -222,11 +239,6 @@ class ModelArtsClient:
         self._headers = {"X-Language": "en-us", "User-Agent": USER_AGENT, "Accept": "application/json"}
         self._closed = False
 
-    @classmethod
-    def from_settings(cls, **explicit: Any) -> ModelArtsClient:
-        """A client for ``resolve_settings(**explicit)``."""
-        return cls(resolve_settings(**explicit))
-
     def __enter__(self) -> ModelArtsClient:
         return self
 
@@ -392,6 +404,38 @@ class ModelArtsClient:
     def get_export_task(self, dataset_id: str, task_id: str) -> dict[str, Any]:
         """GET /v2/{project_id}/datasets/{dataset_id}/export-tasks/{task_id}."""
         return self._json("GET", EXPORT_TASK, {"dataset_id": dataset_id, "task_id": task_id})
+
+    # --- import tasks ---------------------------------------------------------------------
+
+    def create_import_task(self, dataset_id: str, body: Mapping[str, Any]) -> str:
+        """POST /v2/{project_id}/datasets/{dataset_id}/import-tasks; returns the task id."""
+        return self._new_id("POST", IMPORT_TASKS, {"dataset_id": dataset_id}, body, "task_id")
+
+    def list_import_tasks_page(self, dataset_id: str, *, offset: int = 0, limit: int = 10) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/import-tasks: one page, each task checked as by
+        ``get_import_task`` (``import_type`` is ``dir``/``manifest``)."""
+        _check_page_size(IMPORT_TASKS, limit)
+        query = {"offset": offset, "limit": limit}
+        answer = self._json("GET", IMPORT_TASKS, {"dataset_id": dataset_id}, params=query)
+        items = require_items(answer, "import_tasks", method="GET", route=IMPORT_TASKS)
+        return {**answer, "import_tasks": [import_task(item, method="GET", route=IMPORT_TASKS) for item in items]}
+
+    def iter_import_tasks(self, dataset_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/import-tasks, page by page as consumed."""
+        return self._pages(
+            lambda offset: self.list_import_tasks_page(dataset_id, offset=offset, limit=page_size),
+            "import_tasks",
+            IMPORT_TASKS,
+            page_size,
+        )
+
+    def get_import_task(self, dataset_id: str, task_id: str) -> dict[str, Any]:
+        """GET /v2/{project_id}/datasets/{dataset_id}/import-tasks/{task_id}.
+
+        ``import_type`` is ``dir``/``manifest`` whether the API answers the integer or the string; an answer
+        with status ``NOT_EXIST`` raises ``NotFoundError`` like the other not-found answers."""
+        answer = self._json("GET", IMPORT_TASK, {"dataset_id": dataset_id, "task_id": task_id})
+        return require_import_task(answer, method="GET", route=IMPORT_TASK)
 
     # --- versions -------------------------------------------------------------------------
 

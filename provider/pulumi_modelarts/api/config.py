@@ -235,9 +235,13 @@ def explicit_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return explicit
 
 
+# Config keys of the package that are no client setting: the owner of the resources' work (README, "Ownership").
+OTHER_CONFIG_KEYS = ("namespace",)
+
+
 def unknown_config_keys(keys: Iterable[str]) -> list[tuple[str, str | None]]:
     """The ``modelarts:`` config keys that are no setting, each with the closest known key (or None)."""
-    known = [spec.config_key.removeprefix("modelarts:") for spec in SETTINGS_TABLE]
+    known = [spec.config_key.removeprefix("modelarts:") for spec in SETTINGS_TABLE] + list(OTHER_CONFIG_KEYS)
     unknown: list[tuple[str, str | None]] = []
     for key in keys:
         bare = key.removeprefix("modelarts:")

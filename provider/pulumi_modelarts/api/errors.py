@@ -24,7 +24,6 @@ class Meaning(Enum):
     RELEASE_LOCK = "the dataset is locked by a version release"
     NOT_RUNNING = "the task is not running (stopped, failed or finished)"
     THROTTLED = "too many requests"
-    AUTH = "credentials refused"
 
 
 # ModelArts error codes (NOTES §5.3, S2) with what they mean to this client.
@@ -40,6 +39,7 @@ ERROR_CODES: dict[str, Meaning] = {
     "ModelArts.4385": Meaning.ALREADY_RUNNING,  # auto-deploy task running (HTTP 501)
     "ModelArts.4386": Meaning.ALREADY_RUNNING,  # auto-labeling task running (HTTP 501)
     "ModelArts.4387": Meaning.ALREADY_RUNNING,  # pre-labeling task running (HTTP 501)
+    "ModelArts.4356": Meaning.ALREADY_RUNNING,  # an import task is running on the dataset (HTTP 400)
     "ModelArts.4964": Meaning.ALREADY_RUNNING,  # auto-grouping task running (sent with HTTP 200)
     "ModelArts.4409": Meaning.TOO_MANY_TASKS,  # running tasks exceed the threshold
     "ModelArts.4351": Meaning.NAME_TAKEN,  # dataset name exists
@@ -126,12 +126,14 @@ class APIError(ModelArtsError):
 
 
 class NotFoundError(APIError):
-    """The not-found family: 400 with ModelArts.4352/4353/4359/4612/4700..., or a real 404."""
+    """The not-found family: 400 with ModelArts.4352/4353/4359/4612/4700..., a real 404, or an import task
+    answered with status NOT_EXIST."""
 
 
 class AlreadyRunningError(APIError):
-    """Another task of the same kind already runs on the dataset (ModelArts.4385/4386/4387, HTTP 501; or
-    ModelArts.4964 for auto-grouping, answered with HTTP 200 and no task_id)."""
+    """Another task of the same kind already runs on the dataset (ModelArts.4385/4386/4387, HTTP 501;
+    ModelArts.4356 for an import, HTTP 400; or ModelArts.4964 for auto-grouping, answered with HTTP 200 and
+    no task_id)."""
 
 
 class ThrottledError(APIError):

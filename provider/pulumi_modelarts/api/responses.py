@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pulumi_modelarts.api._httpx import httpx
-from pulumi_modelarts.api.errors import APIError, ThrottledError, error_class_for
+from pulumi_modelarts.api.errors import APIError, NotFoundError, ThrottledError, error_class_for
 from pulumi_modelarts.api.retry import parse_retry_after
 
 REDACTED = "***"
@@ -113,3 +113,41 @@ def require_new_id(body: dict[str, Any], key: str, *, method: str, route: str) -
         text = f"{code} (HTTP 200) on {method} {route}: {message or 'no message'}"
         raise cls(text, status_code=200, error_code=str(code), error_msg=message, method=method, path=route)
     raise APIError(f"unexpected answer on {method} {route}: no {key!r}", status_code=200, method=method, path=route)
+
+
+# An import task's ``import_type``: a string in requests, an integer in the documented answers (docs/api.md §11).
+IMPORT_TYPE_NAMES = {0: "dir", 1: "manifest", "dir": "dir", "manifest": "manifest"}
+IMPORT_NOT_EXIST = "NOT_EXIST"
+
+
+def _unexpected(method: str, route: str, problem: str) -> APIError:
+    return APIError(f"unexpected answer on {method} {route}: {problem}", status_code=200, method=method, path=route)
+
+
+def import_task(task: dict[str, Any], *, method: str, route: str) -> dict[str, Any]:
+    """An import task answer, checked: ``task_id`` and ``status`` strings; ``import_type`` given the request's
+    vocabulary (``dir``/``manifest``) whichever form the API answers in. A status of ``NOT_EXIST`` is left
+    as it is (see ``require_import_task``)."""
+    for key in ("task_id", "status"):
+        value = task.get(key)
+        if not isinstance(value, str) or not value:
+            found = "missing" if value is None else repr(value)[:40]
+            raise _unexpected(method, route, f"an import task's {key!r} is {found}, expected a string")
+    kind = task.get("import_type")
+    if isinstance(kind, bool) or not isinstance(kind, (int, str)) or kind not in IMPORT_TYPE_NAMES:
+        if task["status"] != IMPORT_NOT_EXIST:
+            raise _unexpected(method, route, f"import task {task['task_id']} has 'import_type' {kind!r}")
+        return task
+    return {**task, "import_type": IMPORT_TYPE_NAMES[kind]}
+
+
+def require_import_task(task: dict[str, Any], *, method: str, route: str) -> dict[str, Any]:
+    """One import task (``import_task``); the documented status ``NOT_EXIST`` is ``NotFoundError``."""
+    if task.get("status") == IMPORT_NOT_EXIST:
+        raise NotFoundError(
+            f"import task {task.get('task_id') or '?'} does not exist (status NOT_EXIST) on {method} {route}",
+            status_code=200,
+            method=method,
+            path=route,
+        )
+    return import_task(task, method=method, route=route)

@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=_credentials_epilog(),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        sub.add_argument("paths", nargs="*", default=["specs"], help="spec files or directories (default: specs)")
+        sub.add_argument("paths", nargs="*", help="spec files or directories (default: specs)")
         sub.add_argument(
             "--emulator",
             action="store_true",
@@ -138,15 +138,35 @@ def build_parser() -> argparse.ArgumentParser:
             default=4,
             help=f"resources worked on at once, 1 to {MAX_PARALLELISM} (default 4)",
         )
+        sub.add_argument(
+            "--namespace",
+            help="the owner of the specs' tasks (default: the spec files' `name:`, else 'default'); another"
+            " namespace's tasks are never adopted, replaced or stopped",
+        )
         _add_credential_flags(sub)
         if name == "plan":
             sub.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+            sub.add_argument(
+                "--out",
+                metavar="FILE",
+                help="save the plan (JSON) for `apply --plan FILE`, which carries out exactly this plan or refuses",
+            )
+            sub.add_argument(
+                "--timings", action="store_true", help="add seconds per resource and API call counts to the JSON"
+            )
             sub.add_argument(
                 "--detailed-exitcode",
                 action="store_true",
                 help="exit 0 when nothing would change, 2 when changes are pending, 1 on errors or anything blocked",
             )
         else:
+            sub.add_argument(
+                "--plan",
+                dest="plan_file",
+                metavar="FILE",
+                help="carry out the plan saved by `plan --out FILE` (its specs, its decisions) or refuse, naming"
+                " what changed; SPECS are taken from the plan",
+            )
             sub.add_argument("--yes", "-y", action="store_true", help="apply without asking for confirmation")
             sub.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -253,27 +273,45 @@ class _UsageError(Exception):
 def _run(args: argparse.Namespace) -> int:
     from pulumi_modelarts.api import ModelArtsClient
     from pulumi_modelarts.api.errors import ModelArtsError
-    from pulumi_modelarts.cli import render
+    from pulumi_modelarts.cli import plan_file, render
     from pulumi_modelarts.cli.progress import PlainProgress, make_progress
-    from pulumi_modelarts.cli.runner import Runner
+    from pulumi_modelarts.cli.runner import Runner, approvals
     from pulumi_modelarts.reconcile.context import ReconcileContext
+    from pulumi_modelarts.reconcile.spec import DEFAULT_NAMESPACE
     from pulumi_modelarts.reconcile.waiting import STOP
     from pulumi_modelarts.specs import SpecError, format_problems, load_specs
 
     outcome = _Outcome(args)
     STOP.reset()
+    saved: dict[str, Any] | None = None
+    if getattr(args, "plan_file", None):
+        if args.paths:
+            return outcome.error("apply --plan takes the spec files from the plan; drop the SPECS arguments")
+        try:
+            saved = plan_file.load(args.plan_file)
+        except plan_file.PlanFileError as error:
+            return outcome.error(f"refusing {args.plan_file}: {error}")
+        args.paths = plan_file.paths_of(saved)
+    args.paths = args.paths or ["specs"]
     try:
         spec_set = load_specs(args.paths)
     except SpecError as error:
         print(format_problems(error.problems, "text"), file=sys.stderr)
         problems = [asdict(problem) for problem in error.problems]
-        return outcome.error(f"the specs are not valid ({len(problems)} problems)", problems=problems)
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        return outcome.error(f"the specs are not valid ({count})", problems=problems)
+    namespace = args.namespace or spec_set.name or DEFAULT_NAMESPACE
 
     with ExitStack() as stack:
         try:
             settings = _settings(args, stack)
         except (_UsageError, ModelArtsError) as error:
             return outcome.error(str(error))
+        target = plan_file.target_of(settings, namespace, emulator=args.emulator)
+        if saved is not None:
+            refused = plan_file.refusals(saved, spec_set, target)
+            if refused:
+                return outcome.error(f"refusing {args.plan_file}: " + "; ".join(refused))
         client = ModelArtsClient(settings, sleep=STOP.sleep, before_write=STOP.check)
         stack.callback(client.close)
         outcome.client = client
@@ -286,57 +324,105 @@ def _run(args: argparse.Namespace) -> int:
                 progress.print(f"  {message}")
 
         ctx = ReconcileContext.for_client(client, log=log, sleep=STOP.sleep)
-        results = Runner(spec_set, ctx, parallelism=args.parallelism).plan()
+        runner = Runner(spec_set, ctx, namespace=namespace, parallelism=args.parallelism)
+        if saved is not None:
+            project = _project_of(client)
+            if project is not None and (saved.get("target") or {}).get("project_id") not in (None, project):
+                planned = saved["target"]["project_id"]
+                return outcome.error(
+                    f"refusing {args.plan_file}: the project is {project}, the plan was made for {planned}"
+                )
+            runner.prefetch()
+            approved = plan_file.approvals(saved)
+            if not quiet:
+                digest = saved["specs"]["digest"]
+                print(f"Applying the plan in {args.plan_file} ({len(approved)} resources, specs {digest})")
+            return _apply(args, outcome, runner, approved, [], progress, quiet)
+
+        results = runner.plan()
         rejected = client_rejection(client)
         if rejected is not None:
             return outcome.error(rejected, results)
+        target = plan_file.target_of(settings, namespace, project_id=_project_of(client), emulator=args.emulator)
         if args.command == "plan":
-            return _report_plan(args, outcome, results, spec_set)
+            return _report_plan(args, outcome, results, spec_set, target)
 
         if not quiet:
             print(render.plan_text(results))
         if any(result.failed for result in results):
             return outcome.error("the plan has errors; nothing was applied", results)
-        blocked = render.blocked_names(results)
+        blocked = [result for result in results if result.blocked]
         if blocked:
-            reasons = "; ".join(f"{r.name}: {r.plan.summary}" for r in results if r.name in blocked and r.plan)
+            reasons = "; ".join(f"{r.name}: {r.decision.summary}" for r in blocked if r.decision)
             return outcome.error(f"blocked, so nothing was applied: {reasons}", results)
-        if not render.pending_changes(results) and not any(r.plan and r.plan.action == "wait" for r in results):
+        if not render.pending_changes(results) and not any(r.decision and r.decision.action == "wait" for r in results):
             if quiet:
                 print(render.results_json(results, **outcome.extra))
             else:
                 print("Nothing to do: the live API matches the specs.")
             return EXIT_OK
-        if not args.yes and not _confirmed():
-            return outcome.error("cancelled; nothing was applied", results)
+        if not args.yes:
+            if not _confirmed():
+                return outcome.error("cancelled; nothing was applied", results)
+            ctx.observer.invalidate()  # time passed at the prompt: apply decides from a fresh observation
+        return _apply(args, outcome, runner, approvals(results), results, progress, quiet)
 
-        following = _Following(progress if not quiet else None)
-        ctx.on_progress = following
-        finished: dict[str, ResourceResult] = {}
 
-        def show(result: ResourceResult) -> None:
-            finished[result.name] = result
-            if not quiet:
-                progress.print(render.apply_line(result))
+def _project_of(client: Any) -> str | None:
+    """The project id the client works in (resolved through IAM when the settings do not give it)."""
+    from pulumi_modelarts.api.errors import ModelArtsError
 
-        # The plan's observation stays valid: every write below invalidates what it changes.
-        applier = Runner(spec_set, ctx, parallelism=args.parallelism, on_result=show)
-        try:
-            with progress, _stop_on_signals():  # the live display ends before the summary is printed
-                applied = applier.apply()
-        except KeyboardInterrupt:  # waiting.Interrupted: a stop was requested
-            return _interrupted(outcome, results, finished, following)
-        failed = [result for result in applied if result.failed or result.skipped]
-        rejected = client_rejection(client)
-        if quiet:
-            reason = rejected or (f"{len(failed)} of {len(applied)} resources not applied" if failed else None)
-            print(render.results_json(applied, error=reason, **outcome.extra))
-        else:
-            done = len(applied) - len(failed)
-            print(f"Applied: {done} of {len(applied)} resources ok" + (f", {len(failed)} not" if failed else ""))
-            if rejected is not None:
-                print(f"error: {rejected}", file=sys.stderr)
-        return EXIT_ERROR if failed else EXIT_OK
+    try:
+        return str(client.project_id)
+    except ModelArtsError:
+        return None
+
+
+def _apply(
+    args: argparse.Namespace,
+    outcome: _Outcome,
+    runner: Any,
+    approved: dict[str, Any],
+    planned: Sequence[ResourceResult],
+    progress: Any,
+    quiet: bool,
+) -> int:
+    """Carry out the approved decisions; a resource whose fresh decision moved is not written, and named."""
+    from pulumi_modelarts.cli import render
+
+    following = _Following(progress if not quiet else None)
+    runner.ctx.on_progress = following
+    finished: dict[str, ResourceResult] = {}
+
+    def show(result: ResourceResult) -> None:
+        finished[result.name] = result
+        if not quiet:
+            progress.print(render.apply_line(result))
+
+    runner.on_result = show
+    try:
+        with progress, _stop_on_signals():  # the live display ends before the summary is printed
+            applied = runner.apply(approved)
+    except KeyboardInterrupt:  # waiting.Interrupted: a stop was requested
+        return _interrupted(outcome, planned, finished, following)
+    failed = [result for result in applied if result.failed or result.skipped]
+    rejected = client_rejection(runner.ctx.client)
+    moved = [result.name for result in applied if result.error and "changed since the plan" in result.error]
+    if quiet:
+        reason = rejected or (f"{len(failed)} of {len(applied)} resources not applied" if failed else None)
+        print(render.results_json(applied, error=reason, **outcome.extra))
+    else:
+        done = len(applied) - len(failed)
+        print(f"Applied: {done} of {len(applied)} resources ok" + (f", {len(failed)} not" if failed else ""))
+        if moved:
+            print(
+                f"changed since the plan: {', '.join(moved)}; nothing was written for them (or what depends on"
+                " them). Plan again to review the new decisions.",
+                file=sys.stderr,
+            )
+        if rejected is not None:
+            print(f"error: {rejected}", file=sys.stderr)
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def client_rejection(client: Any) -> str | None:
@@ -424,21 +510,30 @@ def _stop_on_signals() -> Iterator[None]:
     STOP.check()  # a signal that came as the last resource finished still ends the run as interrupted
 
 
-def _report_plan(args: argparse.Namespace, outcome: _Outcome, results: Sequence[ResourceResult], spec_set: Any) -> int:
-    """Print the plan; exit 1 on errors or anything blocked, else 0 (or 2 with pending changes and
-    ``--detailed-exitcode``)."""
-    from pulumi_modelarts.cli import render
+def _report_plan(
+    args: argparse.Namespace, outcome: _Outcome, results: Sequence[ResourceResult], spec_set: Any, target: Any
+) -> int:
+    """Print the plan (and save it with ``--out``); exit 1 on errors or anything blocked, else 0 (or 2 with
+    pending changes and ``--detailed-exitcode``)."""
+    from pulumi_modelarts.cli import plan_file, render
 
     failed = [result.name for result in results if result.failed]
-    blocked = render.blocked_names(results)
+    blocked = [result.name for result in results if result.blocked]
     problems = []
     if failed:
         problems.append(f"errors in {', '.join(failed)}")
     if blocked:
         problems.append(f"blocked: {', '.join(blocked)}")
     error = "; ".join(problems) or None
+    extra = {"api_calls": outcome.extra["api_calls"]} if args.timings else None
+    document = plan_file.document(results, spec_set, args.paths, target, error=error, extra=extra, timings=args.timings)
+    if args.out:
+        try:
+            plan_file.write(args.out, document)
+        except OSError as problem:
+            return outcome.error(f"cannot write the plan to {args.out}: {problem.strerror or problem}")
     if args.format == "json":
-        print(render.results_json(results, error=error, **outcome.extra))
+        print(plan_file.dumps(document), end="")
     elif args.format == "markdown":
         dependencies = {name: resource.dependencies for name, resource in spec_set.resources.items()}
         print(render.plan_markdown(results, dependencies))

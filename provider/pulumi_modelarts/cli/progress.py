@@ -42,8 +42,8 @@ class PlainProgress:
     Parallel resources report from several threads: each line is written whole, in one call.
     """
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr  # the stderr of now, not of import time
         self._last: dict[str, tuple[str, int]] = {}
         self._lock = threading.Lock()
 
@@ -110,7 +110,8 @@ class RichProgress:
         self._progress.stop()
 
 
-def make_progress(stream: TextIO = sys.stderr) -> PlainProgress | RichProgress:
+def make_progress(stream: TextIO | None = None) -> PlainProgress | RichProgress:
+    stream = stream if stream is not None else sys.stderr
     if stream.isatty() and not os.environ.get("CI"):
         return RichProgress()
     return PlainProgress(stream)

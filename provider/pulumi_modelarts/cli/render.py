@@ -9,6 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_modelarts.cli.runner import ResourceResult
+from pulumi_modelarts.reconcile import unknown
+from pulumi_modelarts.reconcile.decision import Write
+from pulumi_modelarts.reconcile.kinds import kind_of
 
 SYMBOLS = {
     "create": "+",
@@ -24,8 +27,6 @@ SYMBOLS = {
 }
 
 
-# The output that holds a resource's own id in the API, by type (a version is not a task).
-ID_OUTPUTS = {"modelarts:DatasetVersionRef": "version_id"}
 # Mermaid node styles per action, for the plan picture in a pull request.
 _MERMAID_STYLES = {
     "create": "fill:#dafbe1,stroke:#1a7f37",
@@ -74,7 +75,12 @@ def _action(result: ResourceResult) -> str:
         return "error"
     if result.skipped is not None:
         return "skipped"
-    return result.plan.action if result.plan is not None else "done"
+    return result.decision.action if result.decision is not None else "done"
+
+
+def write_text(write: Write) -> str:
+    """One write as a reviewer reads it."""
+    return write.text
 
 
 def _value(value: Any) -> str:
@@ -88,7 +94,7 @@ def summary_counts(results: Sequence[ResourceResult]) -> Counter[str]:
 
 
 def pending_changes(results: Sequence[ResourceResult]) -> bool:
-    return any(result.plan is not None and result.plan.pending for result in results)
+    return any(result.decision is not None and result.decision.pending for result in results)
 
 
 def plan_text(results: Sequence[ResourceResult]) -> str:
@@ -99,11 +105,10 @@ def plan_text(results: Sequence[ResourceResult]) -> str:
         if result.error is not None or result.skipped is not None:
             lines.append(f"{head}\n    {result.error if result.error is not None else result.skipped}")
             continue
-        assert result.plan is not None
-        lines.append(f"{head} — {result.plan.summary}")
-        if len(result.plan.writes) > 1:
-            lines.extend(f"    • {write}" for write in result.plan.writes)
-        for change in result.plan.changes:
+        assert result.decision is not None
+        lines.append(f"{head} — {result.decision.summary}")
+        lines.extend(f"    • {write_text(write)}" for write in result.decision.writes)
+        for change in result.decision.changes:
             lines.append(f"    ~ {change.path}: {_value(change.old)} => {_value(change.new)}")
     counts = summary_counts(results)
     lines.append("")
@@ -128,17 +133,17 @@ def plan_markdown(results: Sequence[ResourceResult], dependencies: Mapping[str, 
     ]
     for result in results:
         action = _action(result)
-        details = result.error or result.skipped or (result.plan.summary if result.plan else "")
+        details = result.error or result.skipped or (result.decision.summary if result.decision else "")
         kind = _short_type(result.type_token)
         cells = [SYMBOLS.get(action, "?"), md_name(result.name), md_text(kind), f"**{md_text(action)}**"]
         lines.append("| " + " | ".join([*cells, md_text(details or "")]) + " |")
     if dependencies is not None:
         lines += ["", *plan_mermaid(results, dependencies)]
-    changed = [result for result in results if result.plan is not None and result.plan.changes]
+    changed = [result for result in results if result.decision is not None and result.decision.changes]
     for result in changed:
-        assert result.plan is not None
+        assert result.decision is not None
         diff = []
-        for change in result.plan.changes:
+        for change in result.decision.changes:
             diff.append(f"- {change.path}: {_value(change.old)}")
             diff.append(f"+ {change.path}: {_value(change.new)}")
         fence = _fence(diff)
@@ -175,13 +180,13 @@ def _mermaid_text(text: str) -> str:
 
 def _result_json(result: ResourceResult) -> dict[str, Any]:
     item: dict[str, Any] = {"name": result.name, "type": result.type_token, "action": _action(result)}
-    if result.plan is not None:
-        item["summary"] = result.plan.summary
-        item[ID_OUTPUTS.get(result.type_token, "task_id")] = result.plan.task_id
-        item["changes"] = [{"path": c.path, "old": c.old, "new": c.new} for c in result.plan.changes]
-        item["writes"] = list(result.plan.writes)
-        if result.plan.action == "blocked":
-            item["reason"] = result.plan.summary
+    if result.decision is not None:
+        item["summary"] = result.decision.summary
+        item[kind_of(result.type_token).id_output] = result.decision.target_id
+        item["changes"] = [{"path": c.path, "old": c.old, "new": c.new} for c in result.decision.changes]
+        item["writes"] = [write.to_json() for write in result.decision.writes]
+        if result.decision.action == "blocked":
+            item["reason"] = result.decision.summary
     if result.error is not None:
         item["error"] = item["reason"] = result.error
     if result.skipped is not None:
@@ -189,11 +194,11 @@ def _result_json(result: ResourceResult) -> dict[str, Any]:
     if result.outputs is not None:
         item["outputs"] = result.outputs
     item["seconds"] = round(result.seconds, 3)
-    return item
+    return unknown.to_json(item)  # type: ignore[no-any-return]
 
 
 def blocked_names(results: Sequence[ResourceResult]) -> list[str]:
-    return [result.name for result in results if result.plan is not None and result.plan.action == "blocked"]
+    return [result.name for result in results if result.blocked]
 
 
 def results_json(results: Sequence[ResourceResult], *, error: str | None = None, **extra: Any) -> str:

@@ -2,24 +2,34 @@
 
 Stateless like ``kubectl apply``: identity lives in the API (task names, request fingerprints,
 version names), so the runner keeps nothing between runs. It is a thin driver: it resolves
-``${name.output}`` references, normalizes inputs with the same schema as the Pulumi providers,
-and calls the same ``plan``/``ensure`` functions that the providers call.
+``${name.output}`` references, normalizes inputs with the same schema as the Pulumi providers, and
+asks each kind for its decision.
+
+``plan`` decides every resource (reads only). ``apply`` carries out an approved plan: per resource it
+decides again from a fresh observation and, when that decision keeps to the approved one
+(``reconcile.contract``), executes it; otherwise it writes nothing for the resource, says what
+changed, and skips what depends on it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile.contract import Approved
+from pulumi_modelarts.reconcile.decision import Decision
 from pulumi_modelarts.reconcile.kinds import kind_of
-from pulumi_modelarts.reconcile.plan import Plan
+from pulumi_modelarts.reconcile.observe import ListKey
+from pulumi_modelarts.reconcile.spec import DEFAULT_NAMESPACE
+from pulumi_modelarts.reconcile.unknown import Unknown, contains_unknown
 from pulumi_modelarts.specs import DeclaredResource, SpecSet, resolve_references
 
 # What a resource's plan or apply can fail with: API and reconcile errors, bad inputs, references
@@ -29,21 +39,11 @@ EXPECTED_ERRORS = (ModelArtsError, ValueError, LookupError)
 _LIVE_ACTIONS = frozenset({"in-sync", "wait", "adopt", "update"})
 
 
-class Unknown:
-    """An output that is known only after apply (its resource will be created or replaced)."""
-
-    def __init__(self, reference: str) -> None:
-        self.reference = reference
-
-    def __repr__(self) -> str:
-        return f"(known after apply: {self.reference})"
-
-
 @dataclass
 class ResourceResult:
     name: str
     type_token: str
-    plan: Plan | None = None
+    decision: Decision | None = None
     outputs: dict[str, Any] | None = None
     error: str | None = None
     skipped: str | None = None
@@ -53,10 +53,14 @@ class ResourceResult:
     def failed(self) -> bool:
         return self.error is not None
 
+    @property
+    def blocked(self) -> bool:
+        return self.decision is not None and self.decision.action == "blocked"
+
 
 def _stuck(result: ResourceResult) -> bool:
     """A result its dependents cannot build on: failed, skipped, or blocked."""
-    return result.failed or result.skipped is not None or (result.plan is not None and result.plan.action == "blocked")
+    return result.failed or result.skipped is not None or result.blocked
 
 
 def _message(name: str, error: BaseException) -> str:
@@ -65,20 +69,11 @@ def _message(name: str, error: BaseException) -> str:
     return text if name in text else f"{name}: {text}"
 
 
-def _find_unknown(value: Any) -> Unknown | None:
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, Mapping):
-        return next((u for item in value.values() if (u := _find_unknown(item)) is not None), None)
-    if isinstance(value, list):
-        return next((u for item in value if (u := _find_unknown(item)) is not None), None)
-    return None
-
-
 @dataclass
 class Runner:
     specs: SpecSet
     ctx: ReconcileContext
+    namespace: str = DEFAULT_NAMESPACE
     parallelism: int = 4
     on_result: Callable[[ResourceResult], None] | None = None
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -95,19 +90,18 @@ class Runner:
             properties["timeout_seconds"] = options.timeout_seconds
         return dict(properties)
 
-    def _normalized(self, resource: DeclaredResource, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _spec(self, resource: DeclaredResource) -> Any:
+        """The kind's spec of the resource's inputs (references resolved; unknowns where not known yet)."""
         normalized, violations = schema.validate_inputs(
-            resource.type_token, inputs, is_unknown=lambda value: isinstance(value, Unknown)
+            resource.type_token, self._inputs(resource), is_unknown=lambda value: isinstance(value, Unknown)
         )
         if violations:
             raise ValueError("; ".join(str(violation) for violation in violations))
-        return normalized
+        return kind_of(resource.type_token).spec(resource.name, normalized, self.namespace)
 
-    def _publish(
-        self, name: str, inputs: Mapping[str, Any], live: Mapping[str, Any] | None, dataset_id: str | None = None
-    ) -> None:
+    def _publish(self, name: str, inputs: Mapping[str, Any], live: Mapping[str, Any] | None, dataset_id: Any) -> None:
         published = dict(inputs)
-        if dataset_id:
+        if isinstance(dataset_id, str):
             published["dataset_id"] = dataset_id
         if live is None:
             for output in schema.outputs_of(self.specs.resources[name].type_token):
@@ -117,6 +111,10 @@ class Runner:
         with self._lock:
             self.outputs[name] = published
 
+    def _report(self, result: ResourceResult) -> None:
+        if self.on_result is not None:
+            self.on_result(result)
+
     # --- plan ---
     def prefetch(self) -> None:
         """Observe every dataset the specs name, concurrently: one shared observation per dataset.
@@ -125,22 +123,14 @@ class Runner:
         per dataset (in parallel), not calls per resource. Unresolvable references are skipped here;
         planning reports them.
         """
-        wanted: dict[tuple[str | None, str | None], set[str]] = {}
+        wanted: dict[tuple[str | None, str | None], set[ListKey]] = {}
         for name in self.specs.order:
             resource = self.specs.resources[name]
             properties = resource.properties
-            dataset_id, dataset_name = properties.get("dataset_id"), properties.get("dataset_name")
-            if not isinstance(dataset_id, (str, type(None))) or not isinstance(dataset_name, (str, type(None))):
+            dataset = (properties.get("dataset_id"), properties.get("dataset_name"))
+            if not all(isinstance(value, (str, type(None))) and "${" not in (value or "") for value in dataset):
                 continue
-            if "${" in (dataset_id or "") or "${" in (dataset_name or ""):
-                continue
-            kinds = wanted.setdefault((dataset_id, dataset_name), set())
-            if resource.type_token == "modelarts:IntelligentTask" and isinstance(properties.get("task_type"), str):
-                kinds.add(f"tasks:{properties['task_type']}")
-            elif resource.type_token == "modelarts:ExportTask":
-                kinds.add("exports")
-            else:
-                kinds.add("versions")
+            wanted.setdefault(dataset, set()).update(kind_of(resource.type_token).lists(properties))
         observer = self.ctx.observer
 
         def resolve(ref: tuple[str | None, str | None]) -> str | None:
@@ -149,26 +139,18 @@ class Runner:
             except ModelArtsError:
                 return None
 
-        def fetch(job: tuple[str, str]) -> None:
-            dataset_id, kind = job
-            try:
-                if kind == "exports":
-                    observer.export_tasks(dataset_id)
-                elif kind == "versions":
-                    observer.versions(dataset_id)
-                else:
-                    observer.tasks(dataset_id, kind.split(":", 1)[1])
-            except ModelArtsError:
-                pass  # the resource's own plan reports it
+        def fetch(job: tuple[str, ListKey]) -> None:
+            with suppress(ModelArtsError):  # the resource's own plan reports it
+                observer.fetch(*job)
 
         workers = max(1, self.parallelism * 2)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             ids = dict(zip(wanted, pool.map(resolve, wanted), strict=True))
-            jobs = {(dataset_id, kind) for ref, dataset_id in ids.items() if dataset_id for kind in wanted[ref]}
-            list(pool.map(fetch, sorted(jobs)))
+            jobs = {(dataset_id, key) for ref, dataset_id in ids.items() if dataset_id for key in wanted[ref]}
+            list(pool.map(fetch, sorted(jobs, key=repr)))
 
     def plan(self) -> list[ResourceResult]:
-        """Plan every resource in dependency order; what depends on a failed or blocked one is skipped."""
+        """Decide every resource in dependency order; what depends on a failed or blocked one is skipped."""
         self.prefetch()
         results: dict[str, ResourceResult] = {}
         for name in self.specs.order:
@@ -181,8 +163,7 @@ class Runner:
             else:
                 result = self._plan_one(resource)
             results[name] = result
-            if self.on_result is not None:
-                self.on_result(result)
+            self._report(result)
         return [results[name] for name in self.specs.order]
 
     def _plan_one(self, resource: DeclaredResource) -> ResourceResult:
@@ -190,28 +171,27 @@ class Runner:
         result = ResourceResult(resource.name, resource.type_token)
         started = time.monotonic()
         try:
-            inputs = self._inputs(resource)
-            unknown = _find_unknown(inputs)
-            if unknown is not None:
-                summary = f"inputs known after apply ({unknown.reference}); will create or adopt then"
-                result.plan = Plan("create", summary, writes=[summary])
-                self._publish(resource.name, inputs, None)
+            spec = self._spec(resource)
+            if contains_unknown(spec.inputs):
+                result.decision = kind.deferred(spec)
+                self._publish(resource.name, spec.inputs, None, None)
             else:
-                normalized = self._normalized(resource, inputs)
-                result.plan = kind.plan(self.ctx, kind.spec(resource.name, normalized))
+                decision = result.decision = kind.decision(self.ctx, spec)
+                self.ctx.pending.note(resource.name, decision)
                 live = None
-                if result.plan.live is not None and result.plan.action in _LIVE_ACTIONS:
-                    live = kind.live_outputs(result.plan.live, str(result.plan.dataset_id or ""))
-                self._publish(resource.name, normalized, live, result.plan.dataset_id)
+                if decision.target is not None and decision.action in _LIVE_ACTIONS:
+                    live = kind.live_outputs(decision.target, str(decision.dataset_id or ""))
+                self._publish(resource.name, spec.inputs, live, decision.dataset_id)
         except EXPECTED_ERRORS as error:
             result.error = _message(resource.name, error)
         result.seconds = time.monotonic() - started
         return result
 
     # --- apply ---
-    def apply(self) -> list[ResourceResult]:
-        """Ensure every resource in dependency order, at most ``parallelism`` at once."""
+    def apply(self, approved: Mapping[str, Approved]) -> list[ResourceResult]:
+        """Carry out the approved decisions in dependency order, at most ``parallelism`` at once."""
         pending = {name: set(self.specs.resources[name].dependencies) for name in self.specs.order}
+        after = self._one_at_a_time()
         results: dict[str, ResourceResult] = {}
         running: dict[Future[ResourceResult], str] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
@@ -224,31 +204,52 @@ class Runner:
                         skipped = ResourceResult(name, self.specs.resources[name].type_token)
                         skipped.skipped = f"not applied: dependency '{failed[0]}' did not succeed"
                         results[name] = skipped
-                        if self.on_result is not None:
-                            self.on_result(skipped)
-                    elif all(dep in results for dep in deps) and len(running) < self.parallelism:
+                        self._report(skipped)
+                    elif all(dep in results for dep in deps | after[name]) and len(running) < self.parallelism:
                         del pending[name]
-                        running[pool.submit(self._apply_one, self.specs.resources[name])] = name
+                        resource = self.specs.resources[name]
+                        running[pool.submit(self._apply_one, resource, approved.get(name))] = name
                 if not running:
                     continue
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in done:
                     name = running.pop(future)
                     results[name] = future.result()
-                    if self.on_result is not None:
-                        self.on_result(results[name])
+                    self._report(results[name])
         return [results[name] for name in self.specs.order]
 
-    def _apply_one(self, resource: DeclaredResource) -> ResourceResult:
+    def _one_at_a_time(self) -> dict[str, set[str]]:
+        """Resources whose work ModelArts runs one at a time (``Kind.exclusive_key``) apply in spec order, each
+        after the one before has finished (whatever its outcome): none is refused for the other's task."""
+        before: dict[tuple[str, ...], list[str]] = {}
+        after: dict[str, set[str]] = {}
+        for name in self.specs.order:
+            resource = self.specs.resources[name]
+            key = kind_of(resource.type_token).exclusive_key(resource.properties)
+            earlier = before.setdefault(key, []) if key is not None else []
+            after[name] = set(earlier)
+            earlier.append(name)
+        return after
+
+    def _apply_one(self, resource: DeclaredResource, approved: Approved | None) -> ResourceResult:
         kind = kind_of(resource.type_token)
         result = ResourceResult(resource.name, resource.type_token)
         started = time.monotonic()
         try:
-            normalized = self._normalized(resource, self._inputs(resource))
-            live = kind.ensure(self.ctx, kind.spec(resource.name, normalized))
-            result.outputs = {**normalized, **live}
-            self._publish(resource.name, normalized, live)
+            if approved is None:
+                raise ValueError(f"{resource.name} is not in the approved plan; nothing was written for it")
+            spec = self._spec(resource)
+            decision = result.decision = kind.decision(self.ctx, spec)
+            approved.check(resource.name, decision)
+            live = kind.execute(self.ctx, spec, decision)
+            result.outputs = {**spec.inputs, **live}
+            self._publish(resource.name, spec.inputs, live, decision.dataset_id)
         except EXPECTED_ERRORS as error:
             result.error = _message(resource.name, error)
         result.seconds = time.monotonic() - started
         return result
+
+
+def approvals(results: Sequence[ResourceResult]) -> dict[str, Approved]:
+    """The approved decision of each planned resource (a plan just made, shown and confirmed)."""
+    return {result.name: Approved.of(result.decision) for result in results if result.decision is not None}

@@ -7,8 +7,8 @@ package never imports the client (``pulumi_modelarts.api``); it shares only
 Modules: ``cli`` (flags, ready line, signals), ``config`` (the settings dataclass), ``readings``
 (the open points and their flags), ``server`` (HTTP/1.1 plumbing), ``app`` (one request: routing,
 faults, authentication, transactions), ``routes`` (the routing table), ``api`` / ``iam`` / ``admin``
-(handlers), ``auth`` (tokens, AK/SK),
-``datasets`` / ``tasks`` / ``exports`` / ``versions`` / ``samples`` (the domain), ``state`` (state
+(handlers), ``auth`` (tokens, AK/SK), ``datasets`` / ``tasks`` / ``exports`` / ``imports`` /
+``versions`` / ``samples`` (the domain), ``obs`` (the OBS contents imports read), ``state`` (state
 machines derived from the clock), ``settle`` (side effects applied exactly once), ``store``
 (SQLite), ``clock``, ``ids``, ``faults``, ``stats``, ``seed``, ``validate``, ``errors``.
 
@@ -47,4 +47,12 @@ them (docs/api.md §10). The lenient defaults are described below with the other
   ``sample_count`` is the total of the filtered list (``--sample-count page``: the page's length).
 - A token request scoped to an unknown project answers 401 in IAM's error shape.
 - Paths may end with one ``/``; ``sample_state`` is accepted as ``__ALL__`` or ``ALL``.
+- Import tasks (``imports``): ids are ``<dataset id>_<19 characters>`` as in the doc examples; the list is
+  newest first; ``import_path`` may be ``/bucket/...``, ``s3://bucket/...`` or ``obs://bucket/...``; only
+  OBS sources are emulated; a running import is listed as ``running_task_type`` 5 and, with ``--lifecycle
+  async``, shows the dataset as importing (8). The lenient readings: ``import_type`` answered as the
+  request's string, every request field echoed as sent, label names accepted in label filters, a missing
+  import task answers 400 ModelArts.4612, a path with nothing to import answers 400 ModelArts.4374 at the
+  POST, a manifest path without ``import_type`` is a manifest import, and files already in the dataset
+  are not imported again.
 """

@@ -37,6 +37,11 @@ def get_stats(app: Application, req: Request) -> Response:
     return Response(200, app.stats.snapshot())
 
 
+def get_writes(app: Application, req: Request) -> Response:
+    """Every write since the last reset of the stats, oldest first: route, path parameters and JSON body."""
+    return Response(200, {"writes": app.stats.write_log()})
+
+
 def reset_stats(app: Application, req: Request) -> Response:
     app.stats.reset()
     return Response(204)
@@ -109,6 +114,7 @@ def get_state(app: Application, req: Request) -> Response:
                         "unconfirmed": unconfirmed,
                         "tasks": tx.count("task", dataset_id),
                         "export_tasks": tx.count("export", dataset_id),
+                        "import_tasks": tx.count("import", dataset_id),
                         "versions": tx.count("version", dataset_id),
                     }
                 )
@@ -116,6 +122,7 @@ def get_state(app: Application, req: Request) -> Response:
                 "datasets": len(summary),
                 "tasks": tx.count("task"),
                 "export_tasks": tx.count("export"),
+                "import_tasks": tx.count("import"),
                 "versions": tx.count("version"),
                 "tokens": tx.count("token"),
             }

@@ -7,9 +7,10 @@ authentication and the project check have already passed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from pulumi_modelarts.emulator import datasets, errors, exports, ids, samples, tasks, versions
+from pulumi_modelarts.emulator import datasets, errors, exports, ids, imports, samples, tasks, versions
 from pulumi_modelarts.emulator.context import Ctx, Request, Response
 from pulumi_modelarts.emulator.validate import (
     Fields,
@@ -244,20 +245,44 @@ def create_export(ctx: Ctx, req: Request) -> Response:
     return Response(200, {"task_id": exports.create(ctx, dataset, body)})
 
 
+def _task_page(ctx: Ctx, req: Request, found: list[Doc], view: Callable[[Ctx, Doc], Doc], key: str) -> Response:
+    """One page of export or import tasks: ``limit`` 1..100 (default 10), ``offset`` a page index."""
+    offset, limit = req.query.page(10, 100)
+    return Response(200, {"total_count": len(found), key: [view(ctx, item) for item in paginate(found, offset, limit)]})
+
+
 def list_exports(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
-    offset, limit = req.query.page(10, 100)
     export_type = req.query.integer("export_type", None, 0, 3)
     found = ctx.tx.objects("export", dataset["dataset_id"])
     if export_type is not None:
         found = [e for e in found if e.get("export_type") == export_type]
-    views = [exports.view(ctx, e) for e in paginate(found, offset, limit)]
-    return Response(200, {"total_count": len(found), "export_tasks": views})
+    return _task_page(ctx, req, found, exports.view, "export_tasks")
 
 
 def get_export(ctx: Ctx, req: Request) -> Response:
     dataset = datasets.get(ctx, req.params["dataset_id"])
     return Response(200, exports.view(ctx, exports.get(ctx, dataset["dataset_id"], req.params["task_id"])))
+
+
+# --- import tasks ---
+
+
+def create_import(ctx: Ctx, req: Request) -> Response:
+    dataset = datasets.get(ctx, req.params["dataset_id"])
+    body = parse_json_body(req.body, code=errors.INVALID_IMPORT)
+    return Response(200, {"task_id": imports.create(ctx, dataset, body)})
+
+
+def list_imports(ctx: Ctx, req: Request) -> Response:
+    """Newest first (the order is not documented)."""
+    dataset = datasets.get(ctx, req.params["dataset_id"])
+    return _task_page(ctx, req, ctx.tx.objects(imports.KIND, dataset["dataset_id"]), imports.view, "import_tasks")
+
+
+def get_import(ctx: Ctx, req: Request) -> Response:
+    dataset = datasets.get(ctx, req.params["dataset_id"])
+    return Response(200, imports.answer(ctx, dataset["dataset_id"], req.params["task_id"]))
 
 
 # --- versions ---

@@ -125,7 +125,7 @@ class Application:
             return Outcome(handler(self, req))
         if self.config.latency_ms:
             time.sleep(self.config.latency_ms / 1000)
-        self.stats.record(method, route.template, route.kind)
+        self.stats.record(method, route.template, route.kind, params, body)
         decision = self.faults.decide(method, route.template)
         if decision.latency_ms:
             time.sleep(decision.latency_ms / 1000)

@@ -27,10 +27,14 @@ READY_PREFIX = "pulumi-modelarts emulator listening on "
 SEED_HELP = """\
 seed files: --seed FILE.json loads {"datasets": [{"name", "dataset_type", "description",
 "work_path", "data_path", "labels": [names], "samples": N, "labelled": N or {label: N},
-"age_seconds": S, "versions": [{"name", "annotated": N, "age_seconds": S}]}]}; --seed demo loads
-flowers (image classification, 120 samples, 45 labelled, V001+V002), pets-detection (object
-detection, 80 samples, 30 labelled, V001) and support-tickets (text classification, 60 samples all
-labelled, V001..V003). See pulumi_modelarts/emulator/seed.py.
+"age_seconds": S, "versions": [{"name", "annotated": N, "age_seconds": S}]}], "obs": [{"path":
+"/bucket/dir/" or "/bucket/name.manifest", "files": N, "type": "image|text|audio", "labels": {label:
+N}, "hard": N}]}; --seed demo loads flowers (image classification, 120 samples, 45 labelled,
+V001+V002), pets-detection (object detection, 80 samples, 30 labelled, V001), support-tickets (text
+classification, 60 samples all labelled, V001..V003) and, to import into pets-detection,
+/demo-bucket/pets-detection/raw/batch-01/ (20 images), .../raw/batch-02/ (12) and
+/demo-bucket/pets-detection/labelled/batch-01.manifest (10 labelled). See
+pulumi_modelarts/emulator/seed.py.
 
 fault rules (--fault, repeatable, or PUT /_emulator/faults): {"action": "latency|error|throttle|drop|
 drop_after_commit", "method": "POST", "route": "/v2/{project_id}/datasets/{dataset_id}/tasks" or "*",
@@ -140,6 +144,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=seconds,
         default=5.0,
         help="duration of a version release (default: %(default)s)",
+    )
+    add(
+        "--import-seconds",
+        type=seconds,
+        default=10.0,
+        help="duration of a dataset import task (default: %(default)s)",
     )
     add(
         "--release-interval-seconds",
@@ -259,6 +269,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         task_seconds=args.task_seconds,
         export_seconds=args.export_seconds,
         version_seconds=args.version_seconds,
+        import_seconds=args.import_seconds,
         release_interval_seconds=args.release_interval_seconds,
         clock_skew_seconds=args.clock_skew_seconds,
         token_ttl_seconds=args.token_ttl_seconds,

@@ -41,6 +41,7 @@ class EmulatorConfig:
     task_seconds: float = 30.0
     export_seconds: float = 10.0
     version_seconds: float = 5.0
+    import_seconds: float = 10.0
     release_interval_seconds: float = 60.0
     clock_skew_seconds: float = 900.0
     token_ttl_seconds: float = 86400.0
@@ -67,6 +68,14 @@ class EmulatorConfig:
     empty_answer: str = "204"
     credential_form: str = "both"
     label_update_errors: str = "reject"
+    import_type_answer: str = "string"
+    import_echo: str = "request"
+    import_path_echo: str = "as-sent"
+    import_label_form: str = "both"
+    missing_import_task: str = "error"
+    import_path_check: str = "reject"
+    import_type_default: str = "infer"
+    reimport: str = "skip"
     dataset_seconds: float = 5.0
 
     def strict(self, name: str) -> bool:
@@ -87,6 +96,7 @@ class EmulatorConfig:
             "task_seconds",
             "export_seconds",
             "version_seconds",
+            "import_seconds",
             "release_interval_seconds",
             "clock_skew_seconds",
             "token_ttl_seconds",

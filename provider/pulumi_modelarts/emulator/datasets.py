@@ -15,6 +15,7 @@ Doc = dict[str, Any]
 DATASET_TYPES = (0, 1, 3, 100, 101, 102, 200, 201, 202, 400, 600, 900)
 # dataset ``running_task_type`` codes (NOTES §4.1)
 RUNNING_AUTO_LABEL, RUNNING_PRE_LABEL, RUNNING_EXPORT, RUNNING_PUBLISH, RUNNING_GROUPING = 0, 1, 2, 6, 7
+RUNNING_IMPORT = 5  # "manifest import"; directory imports are listed with it too (NOTES §11)
 _TASK_RUNNING_TYPES = {"auto-label": RUNNING_AUTO_LABEL, "pre-label": RUNNING_PRE_LABEL, "auto-grouping": 7}
 
 
@@ -92,7 +93,7 @@ def settle(ctx: Ctx, dataset: Doc) -> None:
 
 
 # dataset ``status`` values (NOTES §4.1)
-CREATING, NORMAL, DELETING, RELEASING = 0, 1, 2, 6
+CREATING, NORMAL, DELETING, RELEASING, IMPORTING = 0, 1, 2, 6, 8
 
 
 def releasing(ctx: Ctx, dataset_id: str) -> bool:
@@ -103,15 +104,22 @@ def releasing(ctx: Ctx, dataset_id: str) -> bool:
     )
 
 
+def importing(ctx: Ctx, dataset_id: str) -> bool:
+    """Whether an import task runs on the dataset."""
+    return any(TaskTimeline.of(task).end > ctx.now_ms for task in ctx.tx.objects("import", dataset_id))
+
+
 def status(ctx: Ctx, dataset: Doc) -> int:
-    """1 (normal); with --lifecycle async also 0 (creating), 2 (deleting) and 6 (releasing)."""
+    """1 (normal); with --lifecycle async also 0 (creating), 2 (deleting), 6 (releasing) and 8 (importing)."""
     if ctx.config.lifecycle != "async":
         return NORMAL
     if dataset.get("_delete_at") is not None:
         return DELETING
     if ctx.now_ms < dataset.get("_ready", 0):
         return CREATING
-    return RELEASING if releasing(ctx, dataset["dataset_id"]) else NORMAL
+    if releasing(ctx, dataset["dataset_id"]):
+        return RELEASING
+    return IMPORTING if importing(ctx, dataset["dataset_id"]) else NORMAL
 
 
 def lifecycle_ms(ctx: Ctx) -> int:
@@ -134,7 +142,7 @@ def find_by_name(ctx: Ctx, name: str) -> Doc | None:
 
 
 def running_tasks(ctx: Ctx, dataset_id: str) -> list[tuple[int, str]]:
-    """(running_task_type, id) of every unfinished task, export and release on the dataset."""
+    """(running_task_type, id) of every unfinished task, export, release and import on the dataset."""
     found: list[tuple[int, str]] = []
     for task in ctx.tx.objects("task", dataset_id):
         if TaskTimeline.of(task).end > ctx.now_ms:
@@ -145,6 +153,9 @@ def running_tasks(ctx: Ctx, dataset_id: str) -> list[tuple[int, str]]:
     for version in ctx.tx.objects("version", dataset_id):
         if version_status(version["_ready"], ctx.now_ms) == 0:
             found.append((RUNNING_PUBLISH, version["version_id"]))
+    for task in ctx.tx.objects("import", dataset_id):
+        if TaskTimeline.of(task).end > ctx.now_ms:
+            found.append((RUNNING_IMPORT, task["task_id"]))
     return found
 
 

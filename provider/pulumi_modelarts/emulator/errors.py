@@ -6,6 +6,10 @@ from typing import Any
 
 INVALID = "ModelArts.4200"
 INVALID_EXPORT = "ModelArts.4384"
+INVALID_IMPORT = "ModelArts.4396"  # "Parameter is invalid": the import task parameters
+IMPORT_RUNNING = "ModelArts.4356"  # "Dataset already has running import task"
+INVALID_PATH = "ModelArts.4374"  # "Invalid path": no such OBS path, or no file in it
+RELEASE_RUNNING = "ModelArts.4343"  # a version release runs: no switch, import, sync or release
 DATASET_MISSING = "ModelArts.4352"
 VERSION_MISSING = "ModelArts.4353"
 EXPORT_MISSING = "ModelArts.4359"

@@ -127,6 +127,68 @@ READINGS: tuple[Reading, ...] = (
         "per-sample results, the known samples updated",
     ),
     Reading(
+        "import_type_answer",
+        ("string", "integer"),
+        "string",
+        "integer",
+        "import task answers give 'import_type' as the request's string (dir, manifest), or as the documented "
+        "integer (0 dir, 1 manifest)",
+    ),
+    Reading(
+        "import_echo",
+        ("request", "documented"),
+        "request",
+        "documented",
+        "import task answers echo every request field, or only the documented import_path, import_type and data_source",
+    ),
+    Reading(
+        "import_path_echo",
+        ("as-sent", "obs"),
+        "as-sent",
+        "obs",
+        "an import task's 'import_path' is echoed as sent, or as obs://bucket/... as the doc examples answer",
+    ),
+    Reading(
+        "import_label_form",
+        ("both", "objects"),
+        "both",
+        "objects",
+        "included_labels/excluded_labels take label names (as the doc example sends) and Label objects, or "
+        "Label objects only (as the request table says)",
+    ),
+    Reading(
+        "missing_import_task",
+        ("error", "not-exist"),
+        "error",
+        "not-exist",
+        "GET of an import task that does not exist: 400 ModelArts.4612 (status per --missing-task-status), or "
+        "200 with status NOT_EXIST",
+    ),
+    Reading(
+        "import_path_check",
+        ("reject", "fail-task"),
+        "reject",
+        "fail-task",
+        "an import path with nothing to import or a manifest that is not there: 400 ModelArts.4374 at the "
+        "POST, or a task that fails (FAILED, ModelArts.4374)",
+    ),
+    Reading(
+        "import_type_default",
+        ("infer", "dir"),
+        "infer",
+        "dir",
+        "an import without 'import_type': a manifest when the path ends in .manifest, else a directory; or "
+        "always a directory",
+    ),
+    Reading(
+        "reimport",
+        ("skip", "duplicate"),
+        "skip",
+        "duplicate",
+        "importing files the dataset already has: they are skipped, or imported again as new samples unless "
+        "the same import_folder is given",
+    ),
+    Reading(
         "error_request_id",
         ("no", "yes"),
         "no",

@@ -40,6 +40,8 @@ def api_routes() -> list[Route]:
         Route(D + "/tasks/{task_id}/stop", "api", {"POST": api.stop_task}),
         Route(D + "/export-tasks", "api", {"GET": api.list_exports, "POST": api.create_export}),
         Route(D + "/export-tasks/{task_id}", "api", {"GET": api.get_export}),
+        Route(D + "/import-tasks", "api", {"GET": api.list_imports, "POST": api.create_import}),
+        Route(D + "/import-tasks/{task_id}", "api", {"GET": api.get_import}),
         Route(D + "/versions", "api", {"GET": api.list_versions, "POST": api.create_version}),
         Route(D + "/versions/{version_id}", "api", {"GET": api.get_version, "DELETE": api.delete_version}),
         Route(D + "/auto-annotations/samples", "api", {"GET": api.list_auto_annotations}),
@@ -56,6 +58,7 @@ def admin_routes() -> list[Route]:
     base = "/_emulator"
     return [
         Route(base + "/stats", "admin", {"GET": admin.get_stats, "DELETE": admin.reset_stats}),
+        Route(base + "/writes", "admin", {"GET": admin.get_writes}),
         Route(
             base + "/faults",
             "admin",

@@ -31,6 +31,31 @@ def label_type_for(dataset_type: int) -> int:
     return dataset_type if dataset_type in LABEL_TYPES else 0
 
 
+def file_name(sample_type: int, index: int) -> str:
+    """The name of the ``index``-th file of a kind, e.g. ``IMG_00007.jpg``."""
+    return f"{_STEMS[sample_type]}_{index:05d}{_EXTENSIONS[sample_type]}"
+
+
+def sample_type_of(name: str) -> int | None:
+    """The sample type of a file by its extension (None for a file no dataset imports)."""
+    for sample_type, extension in _EXTENSIONS.items():
+        if name.endswith(extension):
+            return sample_type
+    return None
+
+
+def interleave(counts: Mapping[str, int]) -> list[str]:
+    """One name per count, interleaved (rose, daisy, tulip, rose, ...) so that any prefix holds every name."""
+    remaining = {name: int(count) for name, count in counts.items()}
+    order: list[str] = []
+    while any(count > 0 for count in remaining.values()):
+        for name in remaining:
+            if remaining[name] > 0:
+                order.append(name)
+                remaining[name] -= 1
+    return order
+
+
 def _bucket_and_key(data_path: str, name: str) -> tuple[str, str]:
     parts = [part for part in data_path.split("/") if part]
     bucket = parts[0] if parts else "emulator-bucket"
@@ -40,14 +65,17 @@ def _bucket_and_key(data_path: str, name: str) -> tuple[str, str]:
 
 def make_sample(dataset_id: str, index: int, dataset_type: int, data_path: str, created_ms: int) -> Doc:
     """An unlabelled sample whose id and attributes depend only on the dataset id and the index."""
-    sample_id = ids.derived_hex32(dataset_id, "sample", str(index))
     sample_type = sample_type_for(dataset_type)
-    name = f"{_STEMS[sample_type]}_{index:05d}{_EXTENSIONS[sample_type]}"
-    bucket, key = _bucket_and_key(data_path, name)
+    bucket, key = _bucket_and_key(data_path, file_name(sample_type, index))
+    return file_sample(ids.derived_hex32(dataset_id, "sample", str(index)), sample_type, bucket, key, created_ms)
+
+
+def file_sample(sample_id: str, sample_type: int, bucket: str, key: str, created_ms: int) -> Doc:
+    """An unlabelled sample of the OBS file ``bucket``/``key``."""
     doc: Doc = {
         "sample_id": sample_id,
         "sample_type": sample_type,
-        "name": name,
+        "name": key.rsplit("/", 1)[-1],
         "source": f"https://{bucket}.obs.emulator.invalid/{key}",
         "origin": f"s3://{bucket}/{key}",
         "created_ms": created_ms,

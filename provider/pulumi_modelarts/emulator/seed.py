@@ -19,6 +19,17 @@ A seed file is a JSON object of this shape (every field but ``name`` is optional
 ``annotated`` is how many of the labelled samples (in order) were labelled when the version was
 released (default: all of them). Ids are derived from the names, so they are the same in every run.
 A dataset is seeded once per database: restarting with the same ``--db`` does not seed it again.
+
+``obs`` (optional, next to ``datasets``) is what import tasks find in OBS (``obs.py``)::
+
+    "obs": [
+      {"path": "/demo-bucket/pets-detection/raw/batch-01/", "files": 20, "type": "image"},  # a folder
+      {"path": "/demo-bucket/pets-detection/labelled/batch-01.manifest", "files": 10,      # a manifest
+       "labels": {"cat": 5, "dog": 5}, "hard": 2}]
+
+``type`` is ``image`` (the default), ``text`` or ``audio``; a manifest's files are in the folder of its
+name (``.../labelled/batch-01/``), labelled per ``labels`` (interleaved), the first ``hard`` of them hard
+examples.
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pulumi_modelarts.emulator import datasets, ids, samples, versions
+from pulumi_modelarts.emulator import datasets, ids, obs, samples, versions
 from pulumi_modelarts.emulator.context import Ctx
 from pulumi_modelarts.emulator.validate import NAME_RE
 
@@ -81,7 +92,20 @@ DEMO: Doc = {
                 {"name": "V003", "age_seconds": 2 * DAY},
             ],
         },
-    ]
+    ],
+    # New pet images waiting in OBS to be imported into pets-detection: a first raw batch, a second one
+    # for the "second batch" walk-through, and a labelled batch with its manifest.
+    "obs": [
+        {"path": "/demo-bucket/pets-detection/raw/batch-01/", "files": 20, "type": "image"},
+        {"path": "/demo-bucket/pets-detection/raw/batch-02/", "files": 12, "type": "image"},
+        {
+            "path": "/demo-bucket/pets-detection/labelled/batch-01.manifest",
+            "files": 10,
+            "type": "image",
+            "labels": {"cat": 5, "dog": 5},
+            "hard": 2,
+        },
+    ],
 }
 
 
@@ -145,6 +169,38 @@ def check(data: Any, where: str = "seed") -> None:
         for v_index, version in enumerate(item.get("versions", [])):
             if not isinstance(version, dict) or not isinstance(version.get("name", "V"), str):
                 raise _fail(f"{at}.versions[{v_index}]", "expected an object with a string 'name'")
+    entries = data.get("obs", [])
+    if not isinstance(entries, list):
+        raise _fail(where, "'obs' must be a list of folders and manifests")
+    for index, entry in enumerate(entries):
+        _check_obs(entry, f"{where}: obs[{index}]")
+
+
+def _count(entry: Any, key: str, at: str) -> int:
+    value = entry.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(at, f"{key!r} must be a non-negative integer")
+    return value
+
+
+def _check_obs(entry: Any, at: str) -> None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        raise _fail(at, "expected an object with a string 'path'")
+    path = obs.normalize(entry["path"])
+    manifest = entry["path"].endswith(obs.MANIFEST_SUFFIX)
+    if path is None or not (path.endswith("/") or manifest) or path.count("/") < 2:
+        raise _fail(at, "'path' must be an OBS folder (/bucket/dir/) or manifest (/bucket/name.manifest)")
+    files = _count(entry, "files", at)
+    if entry.get("type", "image") not in obs.FILE_TYPES:
+        raise _fail(at, f"'type' must be one of {', '.join(obs.FILE_TYPES)}")
+    labels = entry.get("labels", {})
+    if (labels or "hard" in entry) and not manifest:
+        raise _fail(at, "'labels' and 'hard' are for manifests only")
+    if not isinstance(labels, dict) or not all(isinstance(name, str) and name for name in labels):
+        raise _fail(at, "'labels' must be an object of label name to integer")
+    counted = sum(_count(labels, name, at) for name in labels)
+    if counted > files or _count(entry, "hard", at) > files:
+        raise _fail(at, f"'labels' and 'hard' must not count more than 'files' ({files})")
 
 
 def _label_defs(item: Doc, dataset_type: int) -> list[Doc]:
@@ -166,16 +222,10 @@ def _assignments(item: Doc, names: list[str], count: int) -> list[str]:
     """The label of each labelled sample, in sample order."""
     labelled = item.get("labelled", 0)
     if isinstance(labelled, dict):
-        # interleaved (rose, daisy, tulip, rose, ...) so that older versions hold every label
-        remaining = {name: int(labelled.get(name, 0)) for name in names if name in labelled}
-        remaining.update({name: int(n) for name, n in labelled.items() if name not in remaining})
-        order: list[str] = []
-        while any(n > 0 for n in remaining.values()):
-            for name in remaining:
-                if remaining[name] > 0:
-                    order.append(name)
-                    remaining[name] -= 1
-        return order[:count]
+        # interleaved so that older versions hold every label, in the order of the dataset's labels
+        ordered = {name: int(labelled.get(name, 0)) for name in names if name in labelled}
+        ordered.update({name: int(n) for name, n in labelled.items() if name not in ordered})
+        return samples.interleave(ordered)[:count]
     if not names:
         return []
     return [names[index % len(names)] for index in range(min(labelled, count))]
@@ -235,7 +285,8 @@ def _seed_dataset(ctx: Ctx, item: Doc) -> None:
 
 
 def apply(ctx: Ctx, data: Doc) -> list[str]:
-    """Seed every dataset not seeded into this database before; returns the names seeded now."""
+    """Seed every dataset and OBS entry not seeded into this database before; returns the dataset names
+    seeded now."""
     seeded = []
     for item in data["datasets"]:
         key = f"seed:{item['name']}"
@@ -244,4 +295,9 @@ def apply(ctx: Ctx, data: Doc) -> list[str]:
         _seed_dataset(ctx, item)
         ctx.tx.set_meta(key, str(ctx.now_ms))
         seeded.append(item["name"])
+    for entry in data.get("obs", []):
+        key = f"seed-obs:{entry['path']}"
+        if ctx.tx.get_meta(key) is None:
+            obs.put(ctx, entry)
+            ctx.tx.set_meta(key, str(ctx.now_ms))
     return seeded

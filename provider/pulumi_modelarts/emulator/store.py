@@ -3,8 +3,9 @@
 One connection, guarded by a lock; every change runs inside ``with store.transaction()`` so a
 crash (even ``kill -9``) never leaves half a record. Without a file the database lives in memory.
 
-Object kinds: ``dataset``, ``task``, ``export``, ``version`` (keyed by id, with the owning
-dataset id), ``token`` (keyed by the SHA-256 of the token) and ``credential`` (temporary AK/SK).
+Object kinds: ``dataset``, ``task``, ``export``, ``import``, ``version`` (keyed by id, with the owning
+dataset id), ``obs`` (seeded OBS folders and manifests, keyed by path), ``token`` (keyed by the SHA-256 of
+the token) and ``credential`` (temporary AK/SK).
 ``due_ms`` marks objects that still have a pending transition (see ``settle.py``).
 """
 

@@ -145,7 +145,7 @@ def create(ctx: Ctx, dataset: Doc, body: Doc) -> str:
     if name is not None and name in taken:
         raise errors.modelarts(400, "ModelArts.4371", f"Version name {name} already exists in dataset {dataset_id}.")
     if datasets.releasing(ctx, dataset_id):
-        raise errors.modelarts(400, "ModelArts.4343", f"Dataset {dataset_id} is already publishing a version.")
+        raise errors.modelarts(400, errors.RELEASE_RUNNING, f"Dataset {dataset_id} is already publishing a version.")
     last = dataset.get("last_release_ms")
     interval_ms = int(ctx.config.release_interval_seconds * 1000)
     if last is not None and ctx.now_ms - last < interval_ms:

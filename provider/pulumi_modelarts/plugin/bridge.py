@@ -1,106 +1,54 @@
-"""The one module of the plugin that calls into the resources and reconcile code.
+"""The one module of the plugin that calls into reconcile and the shared lifecycle.
 
-Everything here works on plain Python values (dicts of the API's field names). Each resource kind's
-lifecycle is the dynamic provider's own (``pulumi_modelarts.resources``): the same normalization,
-diff keys, create/adopt, read, update and delete, run with a reconcile context made here, whose
-``sleep`` honours the engine's timeout and Cancel. What the dynamic path cannot do is added here:
-reading by id alone (import) and the functions.
+Everything here works on plain Python values (dicts of the API's field names, unknowns as
+``reconcile.unknown.Unknown``). Each resource kind's lifecycle is ``resources.lifecycle``, the same as
+the dynamic providers', run with a reconcile context whose ``sleep`` honours the engine's timeout and
+Cancel. What the dynamic path cannot do is added here: a preview of creates (the decision, approved
+for the Create that follows), reading by id alone (import) and the functions.
 
-The interface the plugin uses: ``KINDS`` (``Kind``), ``FUNCTIONS``, ``Operation``, ``cancel_all``,
-``configure``, ``check``, ``diff``, ``create``, ``preview_outputs``, ``read``, ``update``, ``delete``
-and ``invoke``. Switching onto a registry of kinds changes this module only.
+The interface the plugin uses: ``KINDS`` (plugin token -> ``reconcile.kinds.Kind``), ``FUNCTIONS``,
+``Operation``, ``cancel_all``, ``configure``, ``check``, ``diff``, ``create``, ``preview_outputs``,
+``read``, ``update``, ``delete`` and ``invoke``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from pulumi.runtime import rpc
+from typing import Any
 
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError, NotFoundError
-from pulumi_modelarts.reconcile import export, identity, intelligent, versions
-from pulumi_modelarts.reconcile.context import ReconcileContext
+from pulumi_modelarts.reconcile import versions
+from pulumi_modelarts.reconcile.context import ReconcileContext, stderr_log
 from pulumi_modelarts.reconcile.errors import ReconcileError
-from pulumi_modelarts.reconcile.kinds import kind_of
+from pulumi_modelarts.reconcile.kinds import KINDS as REGISTRY
+from pulumi_modelarts.reconcile.kinds import Kind
+from pulumi_modelarts.reconcile.unknown import Unknown, contains_unknown
 from pulumi_modelarts.reconcile.waiting import STOP, Interrupted
-from pulumi_modelarts.resources import _config
-from pulumi_modelarts.resources._provider import (
+from pulumi_modelarts.resources import _config, lifecycle
+from pulumi_modelarts.resources.lifecycle import (
     RESOURCE_NAME,
-    SPEC,
-    ModelArtsProvider,
+    SPEC_KEYS,
+    Change,
     ProviderError,
     echo_outputs,
     live_outputs,
-    log,
 )
-from pulumi_modelarts.resources.dataset_version_ref import DatasetVersionRefProvider
-from pulumi_modelarts.resources.export_task import ExportTaskProvider
-from pulumi_modelarts.resources.intelligent_task import IntelligentTaskProvider
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-UNKNOWN = rpc.UNKNOWN
 UserError = ProviderError  # a message for the user: ModelArts' code and text, no secrets, no traceback
-INTERNAL_OUTPUTS = (RESOURCE_NAME, SPEC)  # kept in state like the dynamic resources, not in the schema
+INTERNAL_OUTPUTS = (RESOURCE_NAME, SPEC_KEYS)  # kept in state like the dynamic resources, not in the schema
+LogSink = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class Kind:
-    """What the plugin needs to know of one resource type."""
-
-    token: str  # the plugin's type token, modelarts:index:ExportTask
-    spec_token: str  # the JSON Schema / spec-file token, modelarts:ExportTask
-    id_output: str  # the output whose value, after ``<dataset_id>/``, is the resource id
-    replace_keys: tuple[str, ...]
-    update_keys: tuple[str, ...]
-    stables: tuple[str, ...]  # outputs an in-place update never changes
-    provider: type[ModelArtsProvider]
-
-    @property
-    def name(self) -> str:
-        return self.token.rsplit(":", 1)[-1]
-
-    def outputs(self) -> list[str]:
-        return schema.outputs_of(self.spec_token)
-
-    def output_annotations(self) -> dict[str, Any]:
-        """The dynamic resource class's typed output attributes, by name."""
-        import inspect
-
-        import pulumi_modelarts.resources as classes
-
-        return inspect.get_annotations(getattr(classes, self.name), eval_str=True)
+def plugin_token(kind: Kind) -> str:
+    """``modelarts:index:ExportTask`` for the registry's ``modelarts:ExportTask``."""
+    return f"modelarts:index:{kind.name}"
 
 
-def _kind(provider: type[ModelArtsProvider], stables: tuple[str, ...]) -> Kind:
-    """The plugin's view of a kind of the registry (``reconcile.kinds``), served by its dynamic provider."""
-    registered = kind_of(provider.type_token)
-    name = provider.type_token.split(":", 1)[1]
-    return Kind(
-        token=f"modelarts:index:{name}",
-        spec_token=provider.type_token,
-        id_output=registered.id_output,
-        replace_keys=registered.replace_keys,
-        update_keys=registered.update_keys,
-        stables=stables,
-        provider=provider,
-    )
-
-
-KINDS: dict[str, Kind] = {
-    kind.token: kind
-    for kind in (
-        _kind(IntelligentTaskProvider, ("task_id", "task_name", "dataset_id", "fingerprint", "create_time")),
-        _kind(ExportTaskProvider, ("task_id", "dataset_id", "fingerprint", "create_time")),
-        _kind(DatasetVersionRefProvider, ("version_id", "version_name", "dataset_id", "fingerprint", "create_time")),
-    )
-}
+KINDS: dict[str, Kind] = {plugin_token(kind): kind for kind in REGISTRY.values()}
 
 # --- timeouts and Cancel ---------------------------------------------------------------------------
 
@@ -115,16 +63,24 @@ class StoppedWaiting(ReconcileError):
 
 
 class Operation:
-    """One engine call: its name for messages and its deadline (the engine's timeout; 0 means none).
+    """One engine call: its name for messages, its deadline (the engine's timeout; 0 means none) and where its
+    progress goes.
 
     Waiting happens in the reconcile context's ``sleep``: it sleeps on the process-wide stop signal
     (which Cancel requests, as Ctrl-C does in the CLI) and never past the engine's deadline.
     """
 
-    def __init__(self, label: str, timeout: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        label: str,
+        timeout: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        log: LogSink = stderr_log,
+    ) -> None:
         self.label = label
         self.timeout = timeout
         self.clock = clock
+        self.log = log
         self.deadline = clock() + timeout if timeout > 0 else None
 
     def sleep(self, seconds: float) -> None:
@@ -141,40 +97,35 @@ class Operation:
             raise StoppedWaiting(f"{self.label}: the engine's timeout of {self.timeout:.0f}s ran out. {resume}")
 
     def context(self) -> ReconcileContext:
-        return ReconcileContext.for_client(_config.client(), log=log, sleep=self.sleep)
-
-
-def _provider(kind: Kind, operation: Operation) -> ModelArtsProvider:
-    """The dynamic provider of the kind, running its reconcile code in this operation's context."""
-    provider = kind.provider()
-    setattr(provider, "context", operation.context)  # noqa: B010 (a method replaced on this instance only)
-    return provider
-
-
-def _guarded(kind: Kind, name: str, action: Callable[[], Any]) -> Any:
-    return kind.provider().guarded(name, action)
+        return lifecycle.SESSION.context(log=self.log, sleep=self.sleep)
 
 
 def _split_id(kind: Kind, resource_id: str) -> tuple[str, str]:
     dataset_id, _, own_id = resource_id.partition("/")
     if not dataset_id or not own_id or "/" in own_id:
-        what = "version_id" if kind.id_output == "version_id" else "task_id"
-        raise UserError(f"{kind.token}: the id {resource_id!r} is not of the form <dataset_id>/<{what}>")
+        raise UserError(
+            f"{plugin_token(kind)}: the id {resource_id!r} is not of the form <dataset_id>/<{kind.id_output}>"
+        )
     return dataset_id, own_id
 
 
-def _named(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
-    return {**props, RESOURCE_NAME: name}
-
-
 # --- configuration ---------------------------------------------------------------------------------
+
+_namespace_override: list[str] = []
 
 
 def configure(config: Mapping[str, Any]) -> None:
     """Provider config (bare keys such as ``region``), read exactly as the dynamic resources read it."""
     from pulumi_modelarts.api.config import explicit_from_config
 
-    _config.set_explicit(explicit_from_config({key: _config_text(value) for key, value in config.items()}))
+    texts = {key: _config_text(value) for key, value in config.items()}
+    _namespace_override[:] = [str(texts.pop("namespace"))] if texts.get("namespace") else []
+    _config.set_explicit(explicit_from_config(texts))
+
+
+def namespace(project: str, stack: str) -> str:
+    """The owner of this stack's work: the provider config's ``namespace``, else ``<project>/<stack>``."""
+    return _namespace_override[0] if _namespace_override else f"{project}/{stack}"
 
 
 def _config_text(value: Any) -> Any:
@@ -191,38 +142,48 @@ def _config_text(value: Any) -> Any:
 # --- the resource lifecycle ------------------------------------------------------------------------
 
 
-def check(kind: Kind, name: str, news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def check(kind: Kind, news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Normalized inputs (floats back to integers, defaults filled) and the violations, by property path."""
-    result = kind.provider().check({}, _named(name, news))
-    inputs = {key: value for key, value in result.inputs.items() if key != RESOURCE_NAME}
-    return inputs, [(failure.property, failure.reason) for failure in result.failures or []]
+    inputs, violations = lifecycle.normalize(kind, news)
+    return inputs, [(violation.path, violation.message) for violation in violations]
 
 
-@dataclass(frozen=True)
-class Changes:
-    replaces: list[str]
-    updates: list[str]
-    from_live: list[str]  # replaces not caused by an input: a selector now resolving to another version
+def diff(kind: Kind, name: str, owner: str, olds: Mapping[str, Any], news: Mapping[str, Any], log: LogSink) -> Change:
+    operation = Operation(f"{kind.type_token} '{name}'", log=log)
+    return lifecycle.diff(kind, operation.context(), name, owner, olds, news)
 
 
-def diff(kind: Kind, name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
-    """Which inputs replace and which change in place (the selector of a version ref may re-resolve)."""
-    provider = _provider(kind, Operation(f"{kind.spec_token} '{name}'"))
-    _, by_inputs, updates = provider.changes(dict(olds), _named(name, news))
-    replaces = list(provider.diff("", dict(olds), _named(name, news)).replaces or [])
-    return Changes(
-        replaces,
-        [key for key in updates if key not in replaces],
-        [key for key in replaces if key not in by_inputs],
-    )
+def create(
+    kind: Kind, name: str, owner: str, inputs: Mapping[str, Any], timeout: float = 0.0, log: LogSink = stderr_log
+) -> tuple[str, dict[str, Any]]:
+    """Decide, keep to the preview, carry it out, wait. The id is ``<dataset_id>/<own id>``."""
+    operation = Operation(f"{kind.type_token} '{name}'", timeout, log=log)
+    outputs = lifecycle.create(kind, operation.context(), name, owner, inputs)
+    return f"{outputs['dataset_id']}/{outputs[kind.id_output]}", outputs
 
 
-def create(kind: Kind, name: str, inputs: Mapping[str, Any], timeout: float = 0.0) -> tuple[str, dict[str, Any]]:
-    """Adopt or create, and wait: the dynamic resource's create. The id is ``<dataset_id>/<own id>``."""
-    operation = Operation(f"{kind.spec_token} '{name}'", timeout)
-    result = _provider(kind, operation).create(_named(name, inputs))
-    outputs = dict(result.outs or {})
-    return f"{outputs['dataset_id']}/{result.id}", outputs
+def preview_create(kind: Kind, name: str, owner: str, inputs: Mapping[str, Any], log: LogSink) -> dict[str, Any]:
+    """The preview of a create: with known inputs, the decision (approved for the Create that follows, its
+    writes logged) and the live state it would follow; unknowns for what only the create can tell."""
+    normalized, violations = lifecycle.normalize(kind, inputs)
+    if violations or contains_unknown(normalized):
+        return preview_outputs(kind, name, inputs)
+    operation = Operation(f"{kind.type_token} '{name}'", log=log)
+    ctx = operation.context()
+    decision = lifecycle.guarded(kind, name, lambda: kind.decision(ctx, kind.spec(name, normalized, owner)))
+    if decision.action == "blocked":
+        raise UserError(f"{kind.type_token} '{name}': blocked: {decision.summary}")
+    lifecycle.SESSION.approve(lifecycle.approval_key(kind, name, owner, normalized), decision)
+    ctx.pending.note(name, decision)
+    for write in decision.writes:
+        log(f"will {write.text}")
+    live: dict[str, Any] = {}
+    if decision.target is not None and not decision.creates:
+        live = kind.live_outputs(decision.target, str(decision.dataset_id))
+    elif decision.dataset_id:
+        live = {"dataset_id": decision.dataset_id}
+    unknown = {key: Unknown() for key in kind.outputs if key not in normalized and key not in live}
+    return echo_outputs(name, normalized, {**unknown, **live})
 
 
 def preview_outputs(
@@ -231,126 +192,60 @@ def preview_outputs(
     """Outputs of a preview: the inputs echoed, the recorded live state (update) or unknowns (create)."""
     if olds is not None:
         return echo_outputs(name, inputs, live_outputs(olds))
-    return echo_outputs(name, inputs, {key: UNKNOWN for key in kind.outputs() if key not in inputs})
+    return echo_outputs(name, inputs, {key: Unknown() for key in kind.outputs if key not in inputs})
 
 
 def update(
-    kind: Kind, name: str, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any], timeout: float = 0.0
+    kind: Kind,
+    name: str,
+    owner: str,
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    timeout: float = 0.0,
+    log: LogSink = stderr_log,
 ) -> dict[str, Any]:
-    _, own_id = _split_id(kind, resource_id)
-    operation = Operation(f"{kind.spec_token} '{name}'", timeout)
-    result = _provider(kind, operation).update(own_id, dict(olds), _named(name, news))
-    return dict(result.outs or {})
+    operation = Operation(f"{kind.type_token} '{name}'", timeout, log=log)
+    return lifecycle.update(kind, operation.context(), name, owner, olds, news)
 
 
-def delete(kind: Kind, name: str, resource_id: str, state: Mapping[str, Any], timeout: float = 0.0) -> None:
+def delete(
+    kind: Kind,
+    name: str,
+    owner: str,
+    resource_id: str,
+    state: Mapping[str, Any],
+    timeout: float = 0.0,
+    log: LogSink = stderr_log,
+) -> None:
     _, own_id = _split_id(kind, resource_id)
-    operation = Operation(f"{kind.spec_token} '{name}'", timeout)
-    _provider(kind, operation).delete(own_id, _named(name, state))
+    operation = Operation(f"{kind.type_token} '{name}'", timeout, log=log)
+    done = lifecycle.delete(kind, operation.context(), name, owner, own_id, state)
+    if kind.delete is not None:
+        log(f"delete: {done}")
 
 
 def read(
-    kind: Kind, name: str, resource_id: str, state: Mapping[str, Any]
-) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
-    """Refresh (with state) or import (the id alone): the live id, outputs and inputs, or None when gone."""
+    kind: Kind, name: str, owner: str, resource_id: str, state: Mapping[str, Any]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Refresh (with state) or import (the id alone): the live id, outputs and inputs.
+
+    An object that does not exist is an error on import (nothing would be recorded) and gone on refresh.
+    """
     dataset_id, own_id = _split_id(kind, resource_id)
-    operation = Operation(f"{kind.spec_token} '{name}'")
-    if isinstance(state.get(SPEC), Mapping):
-        result = _provider(kind, operation).read(own_id, {**_named(name, state), "dataset_id": dataset_id})
-        if not result.id:
-            return None
-        inputs = {key: value for key, value in (result.inputs or {}).items() if key != RESOURCE_NAME}
-        return resource_id, dict(result.outs or {}), inputs
-    found = _guarded(kind, name, lambda: _import(kind, operation.context(), name, dataset_id, own_id))
+    ctx = Operation(f"{kind.type_token} '{name}'").context()
+    if state.get(SPEC_KEYS) is not None or state.get(lifecycle.LEGACY_SPEC) is not None:
+        outputs = lifecycle.read(kind, ctx, name, own_id, {**state, "dataset_id": dataset_id})
+        if outputs is None:
+            return "", {}, {}
+        return resource_id, outputs, lifecycle.recorded_inputs(state)
+    found = lifecycle.guarded(kind, name, lambda: kind.import_inputs(ctx, name, owner, dataset_id, own_id))
     if found is None:
-        return None
+        raise UserError(
+            f"{plugin_token(kind)} '{name}': {kind.id_output} {own_id} does not exist on dataset {dataset_id}"
+            " (nothing to import)"
+        )
     inputs, live = found
     return resource_id, echo_outputs(name, inputs, live), inputs
-
-
-# --- import: inputs reconstructed from the live object ----------------------------------------------
-
-
-def _import(
-    kind: Kind, ctx: ReconcileContext, name: str, dataset_id: str, own_id: str
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    try:
-        if kind.provider is ExportTaskProvider:
-            return _import_export(kind, ctx, name, dataset_id, own_id)
-        if kind.provider is IntelligentTaskProvider:
-            return _import_task(kind, ctx, name, dataset_id, own_id)
-        return _import_version(kind, ctx, name, dataset_id, own_id)
-    except NotFoundError:
-        return None
-
-
-def _fit(kind: Kind, name: str, candidate: Mapping[str, Any]) -> dict[str, Any]:
-    """Normalize reconstructed inputs; a field of the live object the schema refuses is left out."""
-    inputs, violations = schema.validate_inputs(kind.spec_token, dict(candidate))
-    if violations:
-        refused = {violation.path.split(".")[0].split("[")[0] for violation in violations}
-        kept = {key: value for key, value in candidate.items() if key not in refused or key == "dataset_id"}
-        inputs, violations = schema.validate_inputs(kind.spec_token, kept)
-    if violations:
-        details = "; ".join(str(violation) for violation in violations)
-        raise UserError(f"{kind.token} '{name}': the live object cannot be imported: {details}")
-    return inputs
-
-
-def _import_export(
-    kind: Kind, ctx: ReconcileContext, name: str, dataset_id: str, task_id: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    task = ctx.client.get_export_task(dataset_id, task_id)
-    task.setdefault("task_id", task_id)
-    echoed = {key: task[key] for key in export.API_FIELDS if task.get(key) is not None}
-    inputs = _fit(kind, name, {"dataset_id": dataset_id, **echoed})
-    live = export.export_outputs(task, dataset_id, adopted=True)
-    live["fingerprint"] = export.ExportTaskSpec(name, inputs).fingerprint
-    return inputs, live
-
-
-_TASK_TYPE_CODES = {0: "auto-label", 1: "pre-label"}
-
-
-def _import_task(
-    kind: Kind, ctx: ReconcileContext, name: str, dataset_id: str, task_id: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    task = ctx.client.get_task(dataset_id, task_id)
-    task.setdefault("task_id", task_id)
-    code = task.get("type")
-    task_type = task.get("task_type") or (_TASK_TYPE_CODES.get(code) if isinstance(code, int) else None)
-    if task_type is None:
-        # The integer type of auto-grouping tasks is not documented: find the task in that list instead.
-        listed = ctx.observer.tasks(dataset_id, "auto-grouping")
-        if not any(item.get("task_id") == task_id for item in listed):
-            raise UserError(f"{kind.token} '{name}': cannot tell the type of task {task_id} (type {task.get('type')})")
-        task_type = "auto-grouping"
-    config = dict(task.get("config") or {})
-    generated = identity.parse_task_name(str(config.get("name") or ""))
-    if generated is not None and generated[0] == identity.resource_tag(name):
-        config.pop("name")  # our own generated name: it follows from the resource name and the request
-    candidate: dict[str, Any] = {"dataset_id": dataset_id, "task_type": task_type}
-    for key in ("collect_key_sample", "model_id"):
-        if task.get(key) is not None:
-            candidate[key] = task[key]
-    if config:
-        candidate["config"] = config
-    inputs = _fit(kind, name, candidate)
-    live = intelligent.task_outputs(task, dataset_id, adopted=True)
-    live["fingerprint"] = intelligent.IntelligentTaskSpec(name, inputs).fingerprint
-    return inputs, live
-
-
-def _import_version(
-    kind: Kind, ctx: ReconcileContext, name: str, dataset_id: str, version_id: str
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    live = versions.read(ctx, dataset_id, version_id)
-    if live is None:
-        return None
-    inputs = _fit(kind, name, {"dataset_id": dataset_id, "version_id": version_id})
-    live["released"] = False
-    live["fingerprint"] = versions.VersionRefSpec(name, inputs).fingerprint
-    return inputs, live
 
 
 # --- functions -------------------------------------------------------------------------------------
@@ -370,8 +265,17 @@ DATASET_OUTPUTS: dict[str, type] = {
 }
 DATASET_ARGS = ("dataset_id", "dataset_name")
 VERSION_ARGS = (*DATASET_ARGS, *versions.PIN_FIELDS)
-_VERSION_REF = KINDS["modelarts:index:DatasetVersionRef"]
-VERSION_OUTPUTS = tuple(key for key in _VERSION_REF.outputs() if key not in ("released", "fingerprint"))
+_VERSION_REF = REGISTRY["modelarts:DatasetVersionRef"]
+VERSION_OUTPUTS = tuple(key for key in _VERSION_REF.outputs if key not in ("released", "fingerprint"))
+
+
+def output_annotations(kind: Kind) -> dict[str, Any]:
+    """The dynamic resource class's typed output attributes, by name."""
+    import inspect
+
+    import pulumi_modelarts.resources as classes
+
+    return inspect.get_annotations(getattr(classes, kind.name), eval_str=True)
 
 
 @dataclass(frozen=True)
@@ -400,7 +304,7 @@ FUNCTIONS: dict[str, Function] = {
             "Resolve a dataset version (by version_id, version_name, or selector `current`/`latest`) of a dataset"
             " given by dataset_id or dataset_name: its id, name, status and counts.",
             VERSION_ARGS,
-            {key: _VERSION_REF.output_annotations()[key] for key in VERSION_OUTPUTS},
+            {key: output_annotations(_VERSION_REF)[key] for key in VERSION_OUTPUTS},
         ),
     )
 }

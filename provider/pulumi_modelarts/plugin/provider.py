@@ -13,9 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pulumi.provider.experimental import provider as p
-from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime import rpc
 
 from pulumi_modelarts.plugin import bridge, schema
+from pulumi_modelarts.reconcile.context import stderr_log as log
+from pulumi_modelarts.reconcile.kinds import Kind
+from pulumi_modelarts.reconcile.unknown import Unknown
 
 R = TypeVar("R")
 MAX_CALLS = 128  # engine calls worked on at once; most of them are waiting on a task
@@ -26,9 +30,10 @@ _POOL = ThreadPoolExecutor(max_workers=MAX_CALLS, thread_name_prefix="modelarts"
 
 
 def to_plain(value: PropertyValue) -> Any:
-    """A property value as plain Python. Unknowns travel as Pulumi's unknown string both ways, which the
-    resources code already recognizes (the SDK cannot marshal its ``Computed`` value)."""
+    """A property value as plain Python, the engine's unknowns as ``reconcile.unknown.Unknown``."""
     inner = value.value
+    if isinstance(inner, Computed) or (isinstance(inner, str) and inner == rpc.UNKNOWN):
+        return Unknown()
     if isinstance(inner, Mapping):
         return {key: to_plain(item) for key, item in inner.items()}
     if isinstance(inner, tuple):
@@ -45,6 +50,8 @@ def secret_keys(values: Mapping[str, PropertyValue]) -> set[str]:
 
 
 def to_value(value: Any) -> PropertyValue:
+    if isinstance(value, Unknown):  # the SDK cannot marshal its Computed value: the engine's unknown string
+        return PropertyValue(rpc.UNKNOWN)
     if isinstance(value, Mapping):
         return PropertyValue({str(key): to_value(item) for key, item in value.items()})
     if isinstance(value, (list, tuple)):
@@ -55,10 +62,9 @@ def to_value(value: Any) -> PropertyValue:
 
 
 def value_map(values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[str, PropertyValue]:
-    """Property values; those named in ``secrets`` (and the recorded inputs, when any is secret) stay secret."""
+    """Property values; those named in ``secrets`` stay secret (outputs echo inputs under their own names)."""
     result = {key: to_value(value) for key, value in values.items()}
-    hidden = set(secrets) | ({bridge.INTERNAL_OUTPUTS[1]} if secrets else set())
-    for key in hidden & set(result):
+    for key in set(secrets) & set(result):
         result[key] = result[key].with_secret(True)
     return result
 
@@ -66,7 +72,10 @@ def value_map(values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[
 # --- the provider ---------------------------------------------------------------------------------
 
 
-class ModelArtsProvider(p.Provider):
+class PluginProvider(p.Provider):
+    """The plugin's provider: the engine's calls in property values, the work in ``bridge`` (the dynamic resources
+    have their own, ``resources._provider.ModelArtsProvider``)."""
+
     def __init__(self) -> None:
         self._schema: str | None = None
 
@@ -75,12 +84,20 @@ class ModelArtsProvider(p.Provider):
         return await asyncio.get_running_loop().run_in_executor(_POOL, action)
 
     @staticmethod
-    def _kind(urn: str) -> tuple[bridge.Kind, str]:
+    def _resource(urn: str) -> tuple[Kind, str, str]:
+        """The kind, the resource name and its owner's namespace, from the URN."""
         token, name = p._extract_type(urn), p._extract_name(urn)
         kind = bridge.KINDS.get(token)
         if kind is None:
             raise bridge.UserError(f"unknown resource type {token!r}; this provider serves {', '.join(bridge.KINDS)}")
-        return kind, name
+        stack, _, rest = urn.removeprefix("urn:pulumi:").partition("::")
+        project = rest.split("::", 1)[0]
+        return kind, name, bridge.namespace(project, stack)
+
+    def _log(self, urn: str) -> Callable[[str], None]:
+        """Where one resource's progress goes."""
+        name = p._extract_name(urn)
+        return lambda message: log(f"{name}: {message}")
 
     async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
         if self._schema is None:
@@ -95,70 +112,71 @@ class ModelArtsProvider(p.Provider):
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
-        kind, name = self._kind(request.urn)
+        kind, _, _ = self._resource(request.urn)
         news = request.new_inputs
-        inputs, failures = bridge.check(kind, name, plain_map(news))
+        inputs, failures = bridge.check(kind, plain_map(news))
         return p.CheckResponse(
             inputs=value_map(inputs, secret_keys(news)),
             failures=[p.CheckFailure(path, reason) for path, reason in failures],
         )
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
-        changes = await self._run(lambda: bridge.diff(kind, name, olds, news))
-        recorded = olds.get(bridge.INTERNAL_OUTPUTS[1]) or {}
-        detailed: dict[str, p.PropertyDiff] = {}
-        for key in changes.replaces:
-            kinds = (
-                p.PropertyDiffKind.ADD_REPLACE,
-                p.PropertyDiffKind.DELETE_REPLACE,
-                p.PropertyDiffKind.UPDATE_REPLACE,
-            )
-            detailed[key] = p.PropertyDiff(_kind_of(key, recorded, news, *kinds), key not in changes.from_live)
-        for key in changes.updates:
-            kinds = (p.PropertyDiffKind.ADD, p.PropertyDiffKind.DELETE, p.PropertyDiffKind.UPDATE)
-            detailed[key] = p.PropertyDiff(_kind_of(key, recorded, news, *kinds), True)
+        log_sink = self._log(request.urn)
+        change = await self._run(lambda: bridge.diff(kind, name, owner, olds, news, log_sink))
+        detailed = {
+            key: p.PropertyDiff(_DIFF_KINDS[(item.kind, item.replace)], item.input_diff)
+            for key, item in change.detailed.items()
+        }
         return p.DiffResponse(
-            changes=bool(detailed),
-            replaces=changes.replaces,
-            stables=[] if changes.replaces else list(kind.stables),
+            changes=change.changes,
+            replaces=list(change.replaces),
+            stables=list(change.stables),
+            delete_before_replace=change.delete_before_replace,
             diffs=list(detailed),
             detailed_diff=detailed,
         )
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         inputs = plain_map(request.properties)
         secrets = secret_keys(request.properties)
+        log_sink = self._log(request.urn)
         if request.preview:
-            return p.CreateResponse("", value_map(bridge.preview_outputs(kind, name, inputs), secrets))
-        resource_id, outputs = await self._run(lambda: bridge.create(kind, name, inputs, request.timeout))
-        return p.CreateResponse(resource_id, value_map(outputs, secrets))
+            outputs = await self._run(lambda: bridge.preview_create(kind, name, owner, inputs, log_sink))
+            return p.CreateResponse("", value_map(outputs, secrets))
+        resource_id, created = await self._run(
+            lambda: bridge.create(kind, name, owner, inputs, request.timeout, log_sink)
+        )
+        return p.CreateResponse(resource_id, value_map(created, secrets))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         state = plain_map(request.properties)
-        secrets = secret_keys(request.properties)
-        found = await self._run(lambda: bridge.read(kind, name, request.resource_id, state))
-        if found is None:
+        secrets = secret_keys(request.properties) | secret_keys(request.inputs)
+        resource_id, outputs, inputs = await self._run(
+            lambda: bridge.read(kind, name, owner, request.resource_id, state)
+        )
+        if not resource_id:
             return p.ReadResponse()
-        resource_id, outputs, inputs = found
         return p.ReadResponse(resource_id, value_map(outputs, secrets), value_map(inputs, secrets))
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         olds, news = plain_map(request.olds), plain_map(request.news)
         secrets = secret_keys(request.news)
         if request.preview:
             return p.UpdateResponse(value_map(bridge.preview_outputs(kind, name, news, olds), secrets))
-        outputs = await self._run(lambda: bridge.update(kind, name, request.resource_id, olds, news, request.timeout))
+        log_sink = self._log(request.urn)
+        outputs = await self._run(lambda: bridge.update(kind, name, owner, olds, news, request.timeout, log_sink))
         return p.UpdateResponse(value_map(outputs, secrets))
 
     async def delete(self, request: p.DeleteRequest) -> None:
-        kind, name = self._kind(request.urn)
+        kind, name, owner = self._resource(request.urn)
         state = plain_map(request.properties)
-        await self._run(lambda: bridge.delete(kind, name, request.resource_id, state, request.timeout))
+        log_sink = self._log(request.urn)
+        await self._run(lambda: bridge.delete(kind, name, owner, request.resource_id, state, request.timeout, log_sink))
 
     async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
         if request.tok not in bridge.FUNCTIONS:
@@ -176,9 +194,11 @@ class ModelArtsProvider(p.Provider):
         bridge.cancel_all()
 
 
-def _kind_of(key: str, olds: Mapping[str, Any], news: Mapping[str, Any], add: Any, delete: Any, update: Any) -> Any:
-    if olds.get(key) is None and news.get(key) is not None:
-        return add
-    if news.get(key) is None and olds.get(key) is not None:
-        return delete
-    return update
+_DIFF_KINDS = {
+    ("add", False): p.PropertyDiffKind.ADD,
+    ("delete", False): p.PropertyDiffKind.DELETE,
+    ("update", False): p.PropertyDiffKind.UPDATE,
+    ("add", True): p.PropertyDiffKind.ADD_REPLACE,
+    ("delete", True): p.PropertyDiffKind.DELETE_REPLACE,
+    ("update", True): p.PropertyDiffKind.UPDATE_REPLACE,
+}

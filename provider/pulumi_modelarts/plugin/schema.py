@@ -16,6 +16,7 @@ from typing import Any
 
 from pulumi_modelarts import __version__
 from pulumi_modelarts.plugin import bridge
+from pulumi_modelarts.reconcile.kinds import Kind
 from pulumi_modelarts.schema._documents import raw_schema, resolve_ref, schema_id, schema_name
 
 PACKAGE = "modelarts"
@@ -104,12 +105,12 @@ def _python_type(hint: Any) -> dict[str, Any]:
     return dict(ANY)
 
 
-def _resource(builder: _Builder, kind: bridge.Kind) -> dict[str, Any]:
-    name = schema_name(kind.spec_token)
+def _resource(builder: _Builder, kind: Kind) -> dict[str, Any]:
+    name = schema_name(kind.type_token)
     document, base = raw_schema(name), schema_id(name)
     inputs = {key: builder.property(node, base, _pascal(key)) for key, node in document["properties"].items()}
-    annotations = kind.output_annotations()
-    outputs = {key: inputs.get(key) or _python_type(annotations[key]) for key in kind.outputs()}
+    annotations = bridge.output_annotations(kind)
+    outputs = {key: inputs.get(key) or _python_type(annotations[key]) for key in kind.outputs}
     return {
         "description": document.get("description", ""),
         "inputProperties": inputs,

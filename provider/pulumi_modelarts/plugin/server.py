@@ -21,7 +21,7 @@ from pulumi.runtime.proto import provider_pb2_grpc
 
 from pulumi_modelarts import __version__
 from pulumi_modelarts.plugin.bridge import UserError
-from pulumi_modelarts.plugin.provider import ModelArtsProvider
+from pulumi_modelarts.plugin.provider import PluginProvider
 
 SERVED = ("GetSchema", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
 
@@ -61,7 +61,7 @@ for _name in SERVED:
 
 async def serve(engine: str, args: list[str]) -> None:
     server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
-    servicer = Servicer(args, __version__, ModelArtsProvider(), engine_address=engine)
+    servicer = Servicer(args, __version__, PluginProvider(), engine_address=engine)
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_modelarts.reconcile.board import StatusBoard
 from pulumi_modelarts.reconcile.observe import DatasetObserver
+from pulumi_modelarts.reconcile.pending import PendingWrites
 from pulumi_modelarts.reconcile.waiting import PollPolicy, Probe, T, Waiter
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class ReconcileContext:
     log: Callable[[str], None] = stderr_log
     on_progress: ProgressCallback | None = None
     board: StatusBoard | None = None
+    pending: PendingWrites = field(default_factory=PendingWrites)
 
     def __post_init__(self) -> None:
         if self.board is None:

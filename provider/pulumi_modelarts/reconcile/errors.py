@@ -23,3 +23,7 @@ class RequirementsNotMetError(ReconcileError):
 
 class ConflictError(ReconcileError):
     """Something else on the dataset stands in the way (another running task, a name in use)."""
+
+
+class ChangedSinceApprovalError(ReconcileError):
+    """The live API moved between plan (or preview) and apply: nothing was written for this resource."""

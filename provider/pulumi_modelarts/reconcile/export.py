@@ -12,20 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_modelarts.api.errors import NotFoundError, ServerError, TransportError
-from pulumi_modelarts.reconcile import echo, identity
+from pulumi_modelarts.reconcile import echo, follow, identity
 from pulumi_modelarts.reconcile.board import PAGE_SIZE
+from pulumi_modelarts.reconcile.changes import diff_values
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.decision import Decision, Write, adopt_blocked
-from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
+from pulumi_modelarts.reconcile.decision import Action, Decision, Write, adopt_blocked, blocked
+from pulumi_modelarts.reconcile.errors import ConflictError, TaskFailedError
+from pulumi_modelarts.reconcile.importing import fit_inputs
 from pulumi_modelarts.reconcile.observe import fetch_adopted
-from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
 from pulumi_modelarts.reconcile.spec import ResourceSpec
-from pulumi_modelarts.reconcile.status import (
-    EXPORT_FAILED,
-    EXPORT_SUCCEEDED,
-    export_status_name,
-)
+from pulumi_modelarts.reconcile.status import EXPORT_FAILED, EXPORT_SUCCEEDED, export_status_name
+from pulumi_modelarts.reconcile.unknown import Text, Unknown, first_unknown
 from pulumi_modelarts.reconcile.waiting import Probe
 
 API_FIELDS = (
@@ -102,6 +99,7 @@ class ExportObservation:
     adopt_requested: bool = False
     adopted: Mapping[str, Any] | None = None  # the export adopt_task_id names; None when it does not exist
     name_taken_by: Mapping[str, Any] | None = None  # the dataset holding export_new_dataset_name, if any
+    version_missing: bool = False  # version_id names no version of the dataset
 
     @property
     def adoptable(self) -> Mapping[str, Any] | None:
@@ -128,42 +126,43 @@ def observe(ctx: ReconcileContext, spec: ExportTaskSpec, *, fresh: bool = False)
         elif _destination_of(task) == destination:
             previous.append(task)
     taken = None
-    if not any(task.get("status") != EXPORT_FAILED for task in matching) and spec.new_dataset_name:
+    adoptable = any(task.get("status") != EXPORT_FAILED for task in matching)
+    if not adoptable and spec.new_dataset_name:
         taken = ctx.observer.dataset_by_name(spec.new_dataset_name)
-    return ExportObservation(dataset_id, tuple(matching), tuple(previous), name_taken_by=taken)
+    version_id = spec.inputs.get("version_id")
+    missing = bool(
+        version_id
+        and not adoptable
+        and not any(v.get("version_id") == version_id for v in ctx.observer.versions(dataset_id))
+    )
+    return ExportObservation(dataset_id, tuple(matching), tuple(previous), name_taken_by=taken, version_missing=missing)
 
 
 def _echoed_body(task: Mapping[str, Any], keys: Any) -> dict[str, Any]:
     return {key: task.get(key) for key in keys if task.get(key) is not None}
 
 
-def _target(spec: ExportTaskSpec) -> str:
+def _destination_text(spec: ExportTaskSpec) -> str:
     if spec.new_dataset_name:
         return f"new dataset '{spec.new_dataset_name}'"
     return f"OBS path {spec.inputs.get('path')}"
 
 
-def _failure_reason(task: Mapping[str, Any]) -> str:
-    return f"{task.get('error_code') or ''} {task.get('error_msg') or ''}".strip() or "no reason given by the API"
-
-
-def _follow(spec: ExportTaskSpec, dataset_id: str, task: Mapping[str, Any], verb: str) -> Decision:
+def _follow(spec: ExportTaskSpec, dataset_id: str, task: Mapping[str, Any], adopting: bool) -> Decision:
+    verb = "adopt export" if adopting else "export"
     if task.get("status") == EXPORT_FAILED:
-        return Decision(
-            "blocked",
-            f"{verb}export {describe_export(task)} failed: {_failure_reason(task)}",
-            target=task,
-            dataset_id=dataset_id,
+        return blocked(
+            f"{verb} {describe_export(task)} failed: {follow.failure_reason(task)}", "failed", dataset_id, target=task
         )
     if is_active(task) and spec.wait:
-        return Decision("wait", f"wait for {verb}export {describe_export(task)}", target=task, dataset_id=dataset_id)
+        return Decision("wait", f"wait for {verb} {describe_export(task)}", dataset_id, target=task)
     note = " (wait: false, so apply does not wait for it)" if is_active(task) else ""
-    action: Action = "adopt" if verb else "in-sync"
-    return Decision(action, f"{verb}export {describe_export(task)}{note}", target=task, dataset_id=dataset_id)
+    action: Action = "adopt" if adopting else "in-sync"
+    return Decision(action, f"{verb} {describe_export(task)}{note}", dataset_id, target=task)
 
 
 def decide(observed: ExportObservation, spec: ExportTaskSpec) -> Decision:
-    """The one decision for this export; ``plan`` renders it and ``ensure`` carries it out."""
+    """The one decision for this export; the CLI renders and carries it out, the Pulumi adapters map it."""
     dataset_id = observed.dataset_id
     body = spec.request_body()
     if observed.adopt_requested:
@@ -171,134 +170,111 @@ def decide(observed: ExportObservation, spec: ExportTaskSpec) -> Decision:
         if task is None or not echo.export_matches(task, body):
             changes = diff_values(_echoed_body(task, body), body) if task is not None else []
             return adopt_blocked(str(spec.adopt_task_id), dataset_id, task, changes)
-        return _follow(spec, dataset_id, task, "adopt ")
+        return _follow(spec, dataset_id, task, adopting=True)
     found = observed.adoptable
     if found is not None:
-        return _follow(spec, dataset_id, found, "")
+        return _follow(spec, dataset_id, found, adopting=False)
+    if observed.version_missing:
+        return blocked(
+            f"version_id {spec.inputs.get('version_id')} is no version of dataset {dataset_id}; nothing to export",
+            "missing",
+            dataset_id,
+        )
     if observed.name_taken_by is not None:
-        return Decision(
-            "blocked",
+        return blocked(
             f"export_params.export_new_dataset_name '{spec.new_dataset_name}' is already taken by dataset"
             f" {observed.name_taken_by.get('dataset_id')}, and no export of this request produced it. Choose a new"
             " name (for example one that includes the version name) or delete that dataset.",
-            dataset_id=dataset_id,
+            "conflict",
+            dataset_id,
         )
-    start = Write("start-export", f"start export to {_target(spec)}")
+    start = Write("start-export", f"start export to {_destination_text(spec)}", dataset_id, None, body)
     if observed.matching:
         last = observed.matching[0]
-        return Decision(
-            "retry",
-            f"{start.text} again; export {describe_export(last)}: {last.get('error_msg') or ''}".rstrip(": "),
-            (start,),
-            dataset_id=dataset_id,
-        )
+        summary = f"{start.text} again; export {describe_export(last)}: {last.get('error_msg') or ''}".rstrip(": ")
+        return Decision("retry", summary, dataset_id, (start,), replaces=last)
     if observed.previous:
         old = observed.previous[0]
         return Decision(
             "replace",
             f"{start.text}, replacing export {describe_export(old)}",
+            dataset_id,
             (start,),
             changes=tuple(diff_values(_echoed_body(old, body), body)),
-            dataset_id=dataset_id,
+            replaces=old,
         )
-    return Decision("create", start.text, (start,), dataset_id=dataset_id)
+    return Decision("create", start.text, dataset_id, (start,))
 
 
-def plan(ctx: ReconcileContext, spec: ExportTaskSpec) -> Plan:
-    """What apply would do, with every write it would make (observe, then decide; no writes)."""
-    return decide(observe(ctx, spec), spec).to_plan()
-
-
-def _export_probe(task: dict[str, Any]) -> Probe:
+def _probe(task: dict[str, Any]) -> Probe:
     progress = task.get("progress")
     return Probe(done=not is_active(task), progress=float(progress) if isinstance(progress, (int, float)) else None)
 
 
-def wait_for_export(
-    ctx: ReconcileContext,
-    label: str,
-    dataset_id: str,
-    task_id: str,
-    timeout: float,
-    initial: dict[str, Any] | None,
-) -> dict[str, Any]:
-    key = (dataset_id, "export")
-
-    def get_one() -> dict[str, Any]:
-        task = ctx.client.get_export_task(dataset_id, task_id)
-        task.setdefault("task_id", task_id)
-        return task
-
-    def list_page() -> list[dict[str, Any]]:
-        page = ctx.client.list_export_tasks_page(dataset_id, limit=PAGE_SIZE)
-        return list(page.get("export_tasks") or [])
-
-    def fetch() -> dict[str, Any]:
-        return get_one() if ctx.board is None else ctx.board.status(key, task_id, get_one, list_page)
-
-    def timeout_message(task: dict[str, Any]) -> str:
-        return (
-            f"{label}: export {describe_export(task)} on dataset {dataset_id} is still running after {timeout:.0f}s"
-            " (timeout_seconds). The next `pulumi up` or `pulumi-modelarts apply` resumes waiting on it."
-        )
-
-    waiter = ctx.waiter(label, fetch, _export_probe, timeout, timeout_message)
-    if ctx.board is None:
-        return waiter.run(initial)
-    with ctx.board.following(key):
-        return waiter.run(initial)
+def _list_page(client: Any, dataset_id: str, _sub_kind: str | None) -> list[dict[str, Any]]:
+    return list(client.list_export_tasks_page(dataset_id, limit=PAGE_SIZE).get("export_tasks") or [])
 
 
-def _start(ctx: ReconcileContext, spec: ExportTaskSpec, dataset_id: str) -> str:
+EXPORTS = follow.Family(
+    noun="export",
+    get=lambda client, dataset_id, task_id: client.get_export_task(dataset_id, task_id),
+    list_page=_list_page,
+    is_active=is_active,
+    probe=_probe,
+    describe=describe_export,
+)
+
+
+def _start(ctx: ReconcileContext, spec: ExportTaskSpec, write: Write) -> str:
+    dataset_id = str(write.dataset_id)
+    body = dict(write.body or {})
+
+    def committed() -> Mapping[str, Any] | None:
+        return observe(ctx, spec, fresh=True).adoptable
+
     try:
-        task_id = ctx.client.create_export_task(dataset_id, spec.request_body())
-    except (TransportError, ServerError) as lost:
-        found = observe(ctx, spec, fresh=True).adoptable
-        if found is not None:
-            ctx.log(f"{spec.resource_name}: the export request's answer was lost; adopting export {found['task_id']}")
-            return str(found["task_id"])
-        raise ReconcileError(
-            f"{spec.resource_name}: creating the export on dataset {dataset_id} got no answer ({lost}); no matching"
-            " export exists, so nothing was started. Re-running is safe."
-        ) from None
-    ctx.observer.invalidate(dataset_id, "exports")
-    ctx.log(f"{spec.resource_name}: started export {task_id} on dataset {dataset_id}")
-    return task_id
+        return follow.start(
+            ctx,
+            EXPORTS,
+            spec.resource_name,
+            dataset_id,
+            lambda: ctx.client.create_export_task(dataset_id, body),
+            committed,
+            f"the export to {_destination_text(spec)}",
+        )
+    finally:
+        ctx.observer.invalidate(dataset_id, "exports")
 
 
 def execute(ctx: ReconcileContext, spec: ExportTaskSpec, decision: Decision) -> dict[str, Any]:
     """Carry out ``decision``: exactly its writes, then follow the export; returns the outputs."""
     if decision.action == "blocked":
-        raise ConflictError(f"{spec.resource_name}: {decision.summary}")
+        raise (TaskFailedError if decision.blocked == "failed" else ConflictError)(
+            f"{spec.resource_name}: {decision.summary}"
+        )
     dataset_id = str(decision.dataset_id)
+    start = decision.first("start-export")
     initial: dict[str, Any] | None = dict(decision.target) if decision.target is not None else None
-    adopted = not decision.has("start-export")
-    task_id = _start(ctx, spec, dataset_id) if not adopted else str(decision.target_id)
-    if not adopted:
-        initial = None
-    if spec.wait:
-        task = wait_for_export(ctx, spec.resource_name, dataset_id, task_id, spec.timeout_seconds, initial)
+    if start is not None:
+        task_id, initial = _start(ctx, spec, start), None
     else:
-        task = initial if initial is not None else ctx.client.get_export_task(dataset_id, task_id)
-    task.setdefault("task_id", task_id)
+        task_id = str(decision.target_id)
+    if spec.wait:
+        task = follow.wait(ctx, EXPORTS, spec.resource_name, dataset_id, task_id, spec.timeout_seconds, initial=initial)
+    else:
+        task = initial if initial is not None else EXPORTS.fetch(ctx, dataset_id, task_id)
     if task.get("status") == EXPORT_FAILED:
         raise TaskFailedError(
-            f"{spec.resource_name}: export {task_id} on dataset {dataset_id} failed: "
-            f"{task.get('error_code') or ''} {task.get('error_msg') or ''}".rstrip(),
+            f"{spec.resource_name}: export {task_id} on dataset {dataset_id} failed: {follow.failure_reason(task)}",
             error_code=task.get("error_code"),
             error_msg=task.get("error_msg"),
         )
-    outputs = export_outputs(task, dataset_id, adopted=adopted)
+    outputs = export_outputs(task, dataset_id, adopted=start is None)
     outputs["fingerprint"] = spec.fingerprint
     if spec.new_dataset_name and task.get("status") == EXPORT_SUCCEEDED:
         created = ctx.observer.dataset_by_name(spec.new_dataset_name, fresh=True)
         outputs["new_dataset_id"] = created.get("dataset_id") if created else None
     return outputs
-
-
-def ensure(ctx: ReconcileContext, spec: ExportTaskSpec) -> dict[str, Any]:
-    """Observe, decide, execute."""
-    return execute(ctx, spec, decide(observe(ctx, spec), spec))
 
 
 def export_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = False) -> dict[str, Any]:
@@ -320,9 +296,28 @@ def export_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = 
 
 
 def read(ctx: ReconcileContext, dataset_id: str, task_id: str) -> dict[str, Any] | None:
-    try:
-        task = ctx.client.get_export_task(dataset_id, task_id)
-    except NotFoundError:
+    task = follow.read(ctx, EXPORTS, dataset_id, task_id)
+    return None if task is None else export_outputs(task, dataset_id)
+
+
+def deferred(spec: ExportTaskSpec) -> Decision:
+    """Inputs known only after apply: the one export this resource may start then."""
+    reference = first_unknown(spec.inputs) or Unknown(spec.resource_name)
+    dataset_id: Text | None = spec.dataset_id or Unknown(f"{spec.resource_name}.dataset_id")
+    start = Write("start-export", f"start export to {_destination_text(spec)}", dataset_id, None, spec.request_body())
+    summary = f"inputs known after apply ({reference.reference}); decided then, within the writes listed"
+    return Decision("create", summary, None, (start,))
+
+
+def import_inputs(
+    ctx: ReconcileContext, name: str, namespace: str, dataset_id: str, task_id: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``pulumi import``: the inputs that declare this live export, and its outputs; None when it does not exist."""
+    task = follow.read(ctx, EXPORTS, dataset_id, task_id)
+    if task is None:
         return None
-    task.setdefault("task_id", task_id)
-    return export_outputs(task, dataset_id)
+    echoed = {key: task[key] for key in API_FIELDS if task.get(key) is not None}
+    inputs = fit_inputs("modelarts:ExportTask", {"dataset_id": dataset_id, **echoed})
+    live = export_outputs(task, dataset_id, adopted=True)
+    live["fingerprint"] = ExportTaskSpec(name, inputs, namespace).fingerprint
+    return inputs, live

@@ -1,9 +1,14 @@
 """Deterministic identity for work the API has no idempotency key for.
 
-An intelligent task is named ``pm-<resource>-<hash of the resource name>-<fingerprint>`` (``-r<n>``
-for the n-th attempt after failures), so a re-run finds its own task by name. An export is matched
-by the fingerprint of its request against the fields the API echoes. The fingerprint is over the
-canonical request: normalized inputs (integers as integers, documented defaults filled), keys sorted.
+An intelligent task is named ``pm-<resource>-<tag hash>-<fingerprint>`` (``-r<n>`` for the n-th attempt
+after failures), so a re-run finds its own task by name. The tag hash covers the namespace (the Pulumi
+project and stack, or the CLI's spec tree) and the resource name, so two stacks declaring the same
+resource name never take each other's tasks. Names made before namespaces existed hashed the resource
+name alone (:func:`legacy_tag`); they are still recognized, see ``intelligent.classify``.
+
+An export is matched by the fingerprint of its request against the fields the API echoes. The
+fingerprint is over the canonical request: normalized inputs (integers as integers, documented
+defaults filled), keys sorted.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ def canonical(value: Any) -> Any:
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
 
 
 def fingerprint(value: Any) -> str:
@@ -51,14 +56,23 @@ def slug(name: str) -> str:
     return (cleaned or "task")[:_SLUG_LENGTH].strip("-")
 
 
-def resource_tag(resource_name: str) -> str:
-    """``pm-<slug>-<hash>``: readable, and injective in practice (``Label_A`` and ``label-a`` differ)."""
-    digest = hashlib.sha256(resource_name.encode()).hexdigest()[:_TAG_HASH_LENGTH]
+def _tag(resource_name: str, hashed: str) -> str:
+    digest = hashlib.sha256(hashed.encode()).hexdigest()[:_TAG_HASH_LENGTH]
     return f"{_NAME_PREFIX}{slug(resource_name)}-{digest}"
 
 
-def task_name(resource_name: str, fp: str, attempt: int = 1) -> str:
-    base = f"{resource_tag(resource_name)}-{fp}"
+def resource_tag(resource_name: str, namespace: str) -> str:
+    """``pm-<slug>-<hash of namespace and name>``: readable, injective in practice, one owner per tag."""
+    return _tag(resource_name, json.dumps([namespace, resource_name]))
+
+
+def legacy_tag(resource_name: str) -> str:
+    """The tag of names made before namespaces: the hash of the resource name alone."""
+    return _tag(resource_name, resource_name)
+
+
+def task_name(tag: str, fp: str, attempt: int = 1) -> str:
+    base = f"{tag}-{fp}"
     return base if attempt <= 1 else f"{base}-r{attempt}"
 
 

@@ -1,10 +1,14 @@
-"""IntelligentTask: observe the dataset's tasks, decide once (pure), then plan or execute that decision.
+"""IntelligentTask: observe the dataset's tasks, decide once (pure), then render or carry out that decision.
 
-Identity: the task name ``pm-<resource>-<hash>-<fingerprint>`` (``config.name`` when the user sets
-one), sent in ``config.name`` and listed back as ``task_name``. Names are matched exactly, never by
-prefix. When the API does not echo the name (``task_name`` empty, or ``config.name`` replaced by a
-server-generated one), a task whose echoed request equals ours (server-filled defaults aside) is
-ours. A failed or stopped attempt is never adopted: the next attempt is named ``...-r2``, ``...-r3``.
+Identity: the task name ``pm-<resource>-<tag hash>-<fingerprint>`` (``config.name`` when the user sets
+one), sent in ``config.name`` and listed back as ``task_name``. The tag hash covers the owner's namespace
+and the resource name (``identity.resource_tag``). Names are matched exactly, never by prefix. When the
+API does not echo the name (``task_name`` empty, or ``config.name`` replaced by a server-generated one),
+a task whose echoed request equals ours (server-filled defaults aside) is ours. A failed or stopped
+attempt is never adopted: the next attempt is named ``...-r2``, ``...-r3``.
+
+Tasks named before namespaces existed (``identity.legacy_tag``) are adopted when their fingerprint is
+this request's, and never stopped or replaced: nothing in such a name says which stack owns it.
 """
 
 from __future__ import annotations
@@ -15,16 +19,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pulumi_modelarts.api.errors import APIError, Meaning, NotFoundError, ServerError, TransportError, meaning_of
-from pulumi_modelarts.reconcile import echo, identity
+from pulumi_modelarts.api.errors import APIError, Meaning, meaning_of
+from pulumi_modelarts.reconcile import echo, follow, identity
 from pulumi_modelarts.reconcile.accept import AcceptRule, accept_auto_labels, select
 from pulumi_modelarts.reconcile.board import PAGE_SIZE
+from pulumi_modelarts.reconcile.changes import diff_values
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.decision import Decision, Write, adopt_blocked
-from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError
+from pulumi_modelarts.reconcile.decision import Action, Decision, Write, adopt_blocked, blocked
+from pulumi_modelarts.reconcile.errors import (
+    ChangedSinceApprovalError,
+    ConflictError,
+    ReconcileError,
+    TaskFailedError,
+    WaitTimeoutError,
+)
+from pulumi_modelarts.reconcile.importing import fit_inputs
 from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
 from pulumi_modelarts.reconcile.observe import fetch_adopted
-from pulumi_modelarts.reconcile.plan import Action, Plan, diff_values
 from pulumi_modelarts.reconcile.spec import ResourceSpec
 from pulumi_modelarts.reconcile.status import (
     TASK_FAILED,
@@ -33,11 +44,12 @@ from pulumi_modelarts.reconcile.status import (
     TASK_TERMINAL,
     task_status_name,
 )
+from pulumi_modelarts.reconcile.unknown import Text, Unknown, first_unknown
 from pulumi_modelarts.reconcile.waiting import Probe
 
 API_FIELDS = ("task_type", "collect_key_sample", "model_id", "config")
-# Only one task of these kinds may run per dataset (ModelArts.4386 / 4387).
-EXCLUSIVE_TYPES = frozenset({"auto-label", "pre-label"})
+# One task of each of these types runs per dataset at a time (ModelArts.4386, 4387; 4964 or 4409 for grouping).
+EXCLUSIVE_TYPES = frozenset({"auto-label", "pre-label", "auto-grouping"})
 _SERVER_NAME = re.compile(r"[A-Za-z0-9]{16,24}")
 
 
@@ -59,7 +71,7 @@ class IntelligentTaskSpec(ResourceSpec):
         name = (self.inputs.get("config") or {}).get("name")
         return str(name) if name else None
 
-    def request_body(self, name: str | None = None) -> dict[str, Any]:
+    def request_body(self, name: Text | None = None) -> dict[str, Any]:
         """The POST body; ``name`` goes into ``config.name``, the task's identity."""
         body: dict[str, Any] = identity.canonical(
             {key: copy.deepcopy(self.inputs[key]) for key in API_FIELDS if key in self.inputs}
@@ -77,11 +89,26 @@ class IntelligentTaskSpec(ResourceSpec):
         return identity.fingerprint(self.request_body())
 
     @property
+    def tag(self) -> str:
+        return identity.resource_tag(self.resource_name, self.namespace)
+
+    @property
     def base_name(self) -> str:
-        return self.explicit_name or identity.task_name(self.resource_name, self.fingerprint)
+        return self.explicit_name or identity.task_name(self.tag, self.fingerprint)
+
+    @property
+    def legacy_base_name(self) -> str:
+        return identity.task_name(identity.legacy_tag(self.resource_name), self.fingerprint)
 
     def name_for_attempt(self, attempt: int) -> str:
         return self.base_name if attempt <= 1 else f"{self.base_name}-r{attempt}"
+
+    def owns(self, task: Mapping[str, Any]) -> bool:
+        """Whether the task carries this resource's identity in this namespace (any request, any attempt)."""
+        parsed = identity.parse_task_name(name_of(task))
+        if self.explicit_name:
+            return identity.attempt_of(name_of(task), self.explicit_name) is not None
+        return parsed is not None and parsed[0] == self.tag
 
 
 # --- observation (I/O) -----------------------------------------------------------------------------
@@ -97,14 +124,14 @@ def is_active(task: Mapping[str, Any]) -> bool:
     return _status(task) not in TASK_TERMINAL
 
 
-def _name_of(task: Mapping[str, Any]) -> str:
+def name_of(task: Mapping[str, Any]) -> str:
     return str(task.get("task_name") or (task.get("config") or {}).get("name") or "")
 
 
 def not_named_by_a_client(task: Mapping[str, Any]) -> bool:
     """Whether the task's name cannot be one a client chose: empty, or shaped like the server's own names
     (the documented examples show 19 letters and digits, such as ``ouIsrAuG226MgMknu9j``) [GUESS]."""
-    name = _name_of(task)
+    name = name_of(task)
     return not name or _SERVER_NAME.fullmatch(name) is not None
 
 
@@ -126,7 +153,7 @@ class TaskObservation:
 
     dataset_id: str
     attempts: tuple[tuple[int, Mapping[str, Any]], ...] = ()  # ours, newest attempt first
-    previous: tuple[Mapping[str, Any], ...] = ()  # this resource's tasks with another request
+    previous: tuple[Mapping[str, Any], ...] = ()  # this resource's tasks (this namespace) with another request
     conflict: Mapping[str, Any] | None = None  # a task with our explicit name but another request
     running_others: tuple[Mapping[str, Any], ...] = ()  # other active tasks of the same kind
     adopt_requested: bool = False
@@ -148,30 +175,31 @@ class TaskObservation:
 
 def classify(spec: IntelligentTaskSpec, dataset_id: str, tasks: list[dict[str, Any]]) -> TaskObservation:
     """Sort a dataset's tasks of this kind into ours, our earlier requests, and others (pure)."""
-    base = spec.base_name
-    own_tag = identity.resource_tag(spec.resource_name)
+    base, legacy = spec.base_name, spec.legacy_base_name
     attempts: list[tuple[int, Mapping[str, Any]]] = []
     previous: list[Mapping[str, Any]] = []
     conflict: Mapping[str, Any] | None = None
     running_others: list[Mapping[str, Any]] = []
     for task in tasks:
-        name = _name_of(task)
+        name = name_of(task)
         attempt = identity.attempt_of(name, base)
-        parsed = identity.parse_task_name(name)
-        mine = False
+        legacy_attempt = None if spec.explicit_name else identity.attempt_of(name, legacy)
+        mine = True
         if attempt is not None:
             if spec.explicit_name and not request_matches(task, spec):
                 conflict = conflict or task
+                mine = False
             else:
                 attempts.append((attempt, task))
-                mine = True
-        elif parsed is not None and parsed[0] == own_tag and not spec.explicit_name:
+        elif legacy_attempt is not None:
+            attempts.append((legacy_attempt, task))
+        elif spec.owns(task):
             previous.append(task)
-            mine = True
-        elif parsed is None and not_named_by_a_client(task) and request_matches(task, spec):
+        elif identity.parse_task_name(name) is None and not_named_by_a_client(task) and request_matches(task, spec):
             # The API did not echo our name (empty, or replaced by its own): identity is the echoed request.
             attempts.append((1, task))
-            mine = True
+        else:
+            mine = False
         if not mine and is_active(task):
             running_others.append(task)
     attempts.sort(key=lambda pair: pair[0], reverse=True)
@@ -198,30 +226,20 @@ def observe(ctx: ReconcileContext, spec: IntelligentTaskSpec, *, fresh: bool = F
     target = observed.adopted if spec.adopt_task_id else observed.adoptable
     if rule is not None and target is not None and _status(target) == TASK_SUCCEEDED:
         chosen, skipped = select(ctx.observer.auto_annotation_samples(dataset_id), rule)
-        observed = _with_acceptance(observed, len(chosen), skipped)
+        observed = replace(observed, acceptable=len(chosen), skipped=dict(skipped))
     return observed
-
-
-def _with_acceptance(observed: TaskObservation, count: int, skipped: Mapping[str, int]) -> TaskObservation:
-    return replace(observed, acceptable=count, skipped=dict(skipped))
 
 
 def describe_task(task: Mapping[str, Any]) -> str:
     parts = [str(task.get("task_id") or "?")]
-    if _name_of(task):
-        parts.append(f"'{_name_of(task)}'")
+    if name_of(task):
+        parts.append(f"'{name_of(task)}'")
     status = task.get("status")
     name = task_status_name(status)
     parts.append(name if name != "unknown" else f"unknown status {status!r}")
     if is_active(task) and isinstance(task.get("progress"), (int, float)):
         parts.append(f"{float(task['progress']):.0f}%")
     return " ".join(parts)
-
-
-def _failure_reason(task: Mapping[str, Any]) -> str:
-    code = task.get("error_code") or task.get("code") or ""
-    message = task.get("error_msg") or task.get("message") or ""
-    return f"{code} {message}".strip() or "no reason given by the API"
 
 
 def _echoed_body(task: Mapping[str, Any], spec: IntelligentTaskSpec) -> dict[str, Any]:
@@ -246,109 +264,125 @@ def _declared_body(spec: IntelligentTaskSpec) -> dict[str, Any]:
 # --- the decision (pure) ---------------------------------------------------------------------------
 
 
-def _accept_write(spec: IntelligentTaskSpec, observed: TaskObservation, finished: bool) -> tuple[Write, ...]:
-    if spec.accept_rule is None:
+def _accept(spec: IntelligentTaskSpec, dataset_id: str, target: str, count: int | None) -> tuple[Write, ...]:
+    """The acceptance write for the task ``target`` (its id, or the name of a task to start)."""
+    if spec.accept_rule is None or count == 0:
         return ()
-    if not finished:
-        return (Write("accept-labels", "accept auto-labels by the rule once the task succeeds", None),)
-    if observed.acceptable:
-        return (Write("accept-labels", f"accept {observed.acceptable} auto-labels", observed.acceptable),)
-    return ()
+    text = f"accept {count} auto-labels" if count is not None else "accept auto-labels by the rule once it succeeds"
+    return (Write("accept-labels", f"{text} (task {target})", dataset_id, target, count=count),)
 
 
-def _follow(spec: IntelligentTaskSpec, observed: TaskObservation, task: Mapping[str, Any], verb: str) -> Decision:
-    """Adopting a live task: wait for it, or it is done (with labels to accept, maybe), or it failed."""
+def _follow(spec: IntelligentTaskSpec, observed: TaskObservation, task: Mapping[str, Any], adopting: bool) -> Decision:
+    """A live task of ours: wait for it, or it is done (with labels to accept, maybe), or it failed."""
     dataset_id = observed.dataset_id
+    verb = "adopt task" if adopting else "task"
+    task_id = str(task.get("task_id"))
     status = _status(task)
-    if is_active(task) and not spec.wait:
-        summary = f"{verb}task {describe_task(task)} (wait: false, so apply does not wait for it)"
-        return Decision("adopt" if verb else "in-sync", summary, target=task, dataset_id=dataset_id)
-    if is_active(task):
-        return Decision(
-            "wait",
-            f"wait for {verb}task {describe_task(task)}",
-            _accept_write(spec, observed, False),
-            target=task,
-            dataset_id=dataset_id,
-        )
+    settled: Action = "adopt" if adopting else "in-sync"
     if status in (TASK_FAILED, TASK_STOPPED):
-        return Decision(
-            "blocked",
-            f"{verb}task {describe_task(task)} {task_status_name(status)}: {_failure_reason(task)}",
+        return blocked(
+            f"{verb} {describe_task(task)} {task_status_name(status)}: {follow.failure_reason(task)}",
+            "failed",
+            dataset_id,
             target=task,
-            dataset_id=dataset_id,
         )
-    writes = _accept_write(spec, observed, True)
-    action: Action = "update" if writes else ("adopt" if verb else "in-sync")
-    summary = f"{verb}task {describe_task(task)}"
-    if writes:
-        summary += f"; {writes[0].text}"
-    return Decision(action, summary, writes, target=task, dataset_id=dataset_id, extra={"skipped": observed.skipped})
+    if is_active(task) and not spec.wait:
+        summary = f"{verb} {describe_task(task)} (wait: false, so apply does not wait for it)"
+        return Decision(settled, summary, dataset_id, target=task)
+    if is_active(task):
+        writes = _accept(spec, dataset_id, task_id, None)
+        return Decision("wait", f"wait for {verb} {describe_task(task)}", dataset_id, writes, target=task)
+    writes = _accept(spec, dataset_id, task_id, observed.acceptable)
+    summary = f"{verb} {describe_task(task)}" + (f"; {writes[0].text}" if writes else "")
+    action: Action = "update" if writes else settled
+    return Decision(action, summary, dataset_id, writes, target=task, skipped_counts=dict(observed.skipped))
 
 
 def decide(observed: TaskObservation, spec: IntelligentTaskSpec) -> Decision:
-    """The one decision for this task; ``plan`` renders it and ``ensure`` carries it out."""
+    """The one decision for this task; the CLI renders and carries it out, the Pulumi adapters map it."""
     dataset_id = observed.dataset_id
     if observed.adopt_requested:
         task = observed.adopted
         if task is None or not request_matches(task, spec):
             changes = diff_values(_echoed_body(task, spec), _declared_body(spec)) if task is not None else []
             return adopt_blocked(str(spec.adopt_task_id), dataset_id, task, changes, unnamed="task type")
-        return _follow(spec, observed, task, "adopt ")
+        return _follow(spec, observed, task, adopting=True)
     if observed.conflict is not None:
         task = observed.conflict
-        changes = diff_values(_echoed_body(task, spec), _declared_body(spec))
-        return Decision(
-            "blocked",
+        return blocked(
             f"a task named '{spec.base_name}' ({describe_task(task)}) exists with another request; choose another"
             " config.name for the new request (a name is used once per dataset)",
-            changes=tuple(changes),
+            "conflict",
+            dataset_id,
             target=task,
-            dataset_id=dataset_id,
+            changes=diff_values(_echoed_body(task, spec), _declared_body(spec)),
         )
     found = observed.adoptable
     if found is not None:
-        return _follow(spec, observed, found, "")
-    after = ""
-    if spec.task_type in EXCLUSIVE_TYPES and observed.running_others:
-        after = f" after the running task {describe_task(observed.running_others[0])} ends"
+        return _follow(spec, observed, found, adopting=False)
+    return _start_decision(spec, observed)
+
+
+def _start_decision(spec: IntelligentTaskSpec, observed: TaskObservation) -> Decision:
+    dataset_id = observed.dataset_id
+    exclusive = spec.task_type in EXCLUSIVE_TYPES
+    waits_for = observed.running_others[0] if exclusive and observed.running_others else None
+    if waits_for is not None and not spec.wait:
+        return blocked(
+            f"another {spec.task_type} task runs on dataset {dataset_id}: {describe_task(waits_for)} (not this"
+            " resource's), and ModelArts runs one at a time; set wait: true to start after it ends",
+            "conflict",
+            dataset_id,
+            target=waits_for,
+        )
     attempt = observed.next_attempt
-    start = Write("start-task", f"start {spec.task_type} task '{spec.name_for_attempt(attempt)}'{after}")
-    accept = _accept_write(spec, observed, False) if spec.wait else ()
+    name = spec.name_for_attempt(attempt)
+    after = f" after the running task {describe_task(waits_for)} ends" if waits_for is not None else ""
+    start = Write(
+        "start-task", f"start {spec.task_type} task '{name}'{after}", dataset_id, name, spec.request_body(name)
+    )
+    accept = _accept(spec, dataset_id, name, None) if spec.wait else ()
+    stops = tuple(
+        Write(
+            "stop-task",
+            f"stop task {describe_task(old)} (this resource's earlier request)",
+            dataset_id,
+            str(old["task_id"]),
+        )
+        for old in observed.previous
+        if is_active(old) and old.get("task_id")
+    )
+    # One auto-label (pre-label) task per dataset: the old one must stop before the new one starts.
+    writes = (*stops, start, *accept) if exclusive else (start, *accept, *stops)
+    common: dict[str, Any] = {"attempt": attempt, "waits_for": waits_for}
     if observed.attempts:
         _, last = observed.attempts[0]
-        return Decision(
-            "retry",
-            f"{start.text} (attempt {attempt}); attempt {describe_task(last)} ended: {_failure_reason(last)}",
-            (start, *accept),
-            attempt=attempt,
-            dataset_id=dataset_id,
+        summary = (
+            f"{start.text} (attempt {attempt}); attempt {describe_task(last)} ended: {follow.failure_reason(last)}"
         )
+        return Decision("retry", summary, dataset_id, writes, target=None, replaces=last, **common)
     if observed.previous:
         old = observed.previous[0]
-        stop = old if spec.task_type in EXCLUSIVE_TYPES and is_active(old) else None
-        stops = (Write("stop-task", f"stop task {describe_task(old)}"),) if stop is not None else ()
         return Decision(
             "replace",
             f"{start.text}, replacing task {describe_task(old)}",
-            (*stops, start, *accept),
+            dataset_id,
+            writes,
             changes=tuple(diff_values(_echoed_body(old, spec), _declared_body(spec))),
-            stop=stop,
-            attempt=attempt,
-            dataset_id=dataset_id,
+            replaces=old,
+            **common,
         )
-    return Decision("create", start.text, (start, *accept), attempt=attempt, dataset_id=dataset_id)
+    return Decision("create", start.text, dataset_id, writes, **common)
 
 
-def plan(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> Plan:
-    """What apply would do, with every write it would make (observe, then decide; no writes)."""
-    return decide(observe(ctx, spec), spec).to_plan()
+# --- execution: the decision's writes, nothing else ------------------------------------------------
 
 
-# --- execution -------------------------------------------------------------------------------------
+def _list_page(client: Any, dataset_id: str, task_type: str | None) -> list[dict[str, Any]]:
+    return list(client.list_tasks_page(dataset_id, limit=PAGE_SIZE, type=task_type).get("tasks") or [])
 
 
-def _task_probe(task: dict[str, Any]) -> Probe:
+def _probe(task: dict[str, Any]) -> Probe:
     progress = task.get("progress")
     elapsed = task.get("elapsed_time")
     return Probe(
@@ -358,104 +392,69 @@ def _task_probe(task: dict[str, Any]) -> Probe:
     )
 
 
-def wait_for_task(
-    ctx: ReconcileContext,
-    label: str,
-    dataset_id: str,
-    task_id: str,
-    timeout: float,
-    initial: dict[str, Any] | None = None,
-    task_type: str | None = None,
-) -> dict[str, Any]:
-    key = (dataset_id, f"task:{task_type}") if task_type else None
-
-    def get_one() -> dict[str, Any]:
-        task = ctx.client.get_task(dataset_id, task_id)
-        task.setdefault("task_id", task_id)
-        return task
-
-    def list_page() -> list[dict[str, Any]]:
-        page = ctx.client.list_tasks_page(dataset_id, limit=PAGE_SIZE, type=task_type)
-        return list(page.get("tasks") or [])
-
-    def fetch() -> dict[str, Any]:
-        if key is None or ctx.board is None:
-            return get_one()
-        return ctx.board.status(key, task_id, get_one, list_page)
-
-    def timeout_message(task: dict[str, Any]) -> str:
-        return (
-            f"{label}: task {describe_task(task)} on dataset {dataset_id} is not finished after"
-            f" {timeout:.0f}s (timeout_seconds). It keeps running; the next `pulumi up` or"
-            f" `pulumi-modelarts apply` resumes waiting on this same task instead of starting another."
-        )
-
-    waiter = ctx.waiter(label, fetch, _task_probe, timeout, timeout_message)
-    if key is None or ctx.board is None:
-        return waiter.run(initial)
-    with ctx.board.following(key):
-        return waiter.run(initial)
+TASKS = follow.Family(
+    noun="task",
+    get=lambda client, dataset_id, task_id: client.get_task(dataset_id, task_id),
+    list_page=_list_page,
+    is_active=is_active,
+    probe=_probe,
+    describe=describe_task,
+)
 
 
-def _start(ctx: ReconcileContext, spec: IntelligentTaskSpec, dataset_id: str, attempt: int, deadline: Deadline) -> str:
-    """Start the task and return its id; a lost answer, a name in use or a busy dataset look again first."""
-    name = spec.name_for_attempt(attempt)
-    body = spec.request_body(name)
+def _start(ctx: ReconcileContext, spec: IntelligentTaskSpec, write: Write, deadline: Deadline) -> str:
+    """Send the start; a lost answer adopts the task that start committed, anything in the way stops the run."""
+    dataset_id, name = str(write.dataset_id), str(write.target)
     label = spec.resource_name
-    for _ in range(2):  # a second POST only after another running task has ended
-        try:
-            task_id = while_release_locked(ctx, label, deadline, lambda: ctx.client.create_task(dataset_id, body))
-            ctx.observer.invalidate(dataset_id, "tasks")
-            ctx.log(f"{label}: started {spec.task_type} task {task_id} '{name}' on dataset {dataset_id}")
-            return task_id
-        except (TransportError, ServerError) as lost:
-            # The POST may have been committed: look before failing, never POST blindly again.
-            found = observe(ctx, spec, fresh=True).adoptable
-            if found is not None:
-                ctx.log(f"{label}: the start request's answer was lost; adopting {found['task_id']}")
-                return str(found["task_id"])
-            raise ReconcileError(
-                f"{label}: starting task '{name}' on dataset {dataset_id} got no answer ({lost});"
-                " no such task exists, so nothing was started. Re-running is safe."
-            ) from None
-        except APIError as error:
-            meaning = meaning_of(error)
-            if meaning not in (Meaning.NAME_TAKEN, Meaning.ALREADY_RUNNING, Meaning.TOO_MANY_TASKS):
-                raise
-            observed = observe(ctx, spec, fresh=True)
-            mine = observed.adoptable
-            if mine is not None:  # a concurrent run (or a lost answer) started our task first
-                ctx.log(f"{label}: {error.error_code}; adopting our task {describe_task(mine)}")
-                return str(mine["task_id"])
-            if meaning is Meaning.NAME_TAKEN or not observed.running_others:
-                raise
-            _wait_for_blocking(ctx, spec, dataset_id, observed.running_others[0], deadline, error)
-    raise ConflictError(f"{label}: could not start '{name}' on dataset {dataset_id}")
 
-
-def _wait_for_blocking(
-    ctx: ReconcileContext,
-    spec: IntelligentTaskSpec,
-    dataset_id: str,
-    other: Mapping[str, Any],
-    deadline: Deadline,
-    cause: APIError | None,
-) -> None:
-    code = f" ({cause.error_code})" if cause is not None and cause.error_code else ""
-    message = (
-        f"{spec.resource_name}: another {spec.task_type} task is already running on dataset {dataset_id}{code}:"
-        f" {describe_task(other)}, and ModelArts refuses to start another now."
-    )
-    if not spec.wait or deadline.remaining <= 0:
-        raise ConflictError(message + " Set wait: true (and a timeout) to wait for it, or stop it.")
-    ctx.log(message + " Waiting for it to finish first.")
-    try:
-        wait_for_task(
-            ctx, spec.resource_name, dataset_id, str(other["task_id"]), deadline.remaining, None, spec.task_type
+    def create() -> str:
+        return while_release_locked(
+            ctx, label, deadline, lambda: ctx.client.create_task(dataset_id, dict(write.body or {}))
         )
-    except ReconcileError as timeout:
-        raise ConflictError(f"{message} It did not finish within timeout_seconds: {timeout}") from None
-    ctx.observer.invalidate(dataset_id, "tasks")
+
+    def committed() -> dict[str, Any] | None:
+        ctx.observer.invalidate(dataset_id, "tasks")
+        return next((task for task in ctx.observer.tasks(dataset_id, spec.task_type) if name_of(task) == name), None)
+
+    try:
+        return follow.start(ctx, TASKS, label, dataset_id, create, committed, f"{spec.task_type} task '{name}'")
+    except APIError as error:
+        meaning = meaning_of(error)
+        if meaning not in (Meaning.NAME_TAKEN, Meaning.ALREADY_RUNNING, Meaning.TOO_MANY_TASKS):
+            raise
+        ctx.observer.invalidate(dataset_id, "tasks")
+        running = [task for task in ctx.observer.tasks(dataset_id, spec.task_type) if is_active(task)]
+        what = "; ".join(describe_task(task) for task in running[:3]) or "none listed"
+        raise ChangedSinceApprovalError(
+            f"{label}: changed since the plan: ModelArts refused to start '{name}' ({error.error_code}:"
+            f" {error.error_msg}); running on the dataset now: {what}. Nothing was started; the next plan"
+            " shows what to do."
+        ) from None
+    finally:
+        ctx.observer.invalidate(dataset_id, "tasks")
+
+
+def _wait_for_other(
+    ctx: ReconcileContext, spec: IntelligentTaskSpec, other: Mapping[str, Any], deadline: Deadline
+) -> None:
+    dataset_id = str(other.get("dataset_id") or spec.dataset_id or "")
+    message = f"{spec.resource_name}: waiting for the running task {describe_task(other)} to end before starting"
+    ctx.log(message)
+    try:
+        follow.wait(
+            ctx,
+            TASKS,
+            spec.resource_name,
+            dataset_id,
+            str(other["task_id"]),
+            deadline.remaining,
+            sub_kind=spec.task_type,
+        )
+    except WaitTimeoutError:
+        raise ConflictError(
+            f"{spec.resource_name}: the running task {describe_task(other)} did not end within timeout_seconds"
+            f" ({deadline.seconds:.0f}s); nothing was started"
+        ) from None
 
 
 def stop_task(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: float) -> None:
@@ -468,60 +467,63 @@ def stop_task(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: flo
         raise
     finally:
         ctx.observer.invalidate(dataset_id, "tasks")
-    wait_for_task(ctx, f"stopping {task_id}", dataset_id, task_id, timeout)
+    follow.wait(ctx, TASKS, f"stopping {task_id}", dataset_id, task_id, timeout)
 
 
 def execute(ctx: ReconcileContext, spec: IntelligentTaskSpec, decision: Decision) -> dict[str, Any]:
-    """Carry out ``decision``: exactly its writes, then follow the task; returns the outputs."""
+    """Carry out ``decision``: exactly its writes, in order, then follow the task; returns the outputs."""
     if decision.action == "blocked":
-        raise ConflictError(f"{spec.resource_name}: {decision.summary}")
+        raise (TaskFailedError if decision.blocked == "failed" else ConflictError)(
+            f"{spec.resource_name}: {decision.summary}"
+        )
     deadline = Deadline(ctx, spec.timeout_seconds)
     dataset_id = str(decision.dataset_id)
+    task_id = decision.target_id
     initial: dict[str, Any] | None = dict(decision.target) if decision.target is not None else None
     adopted = True
-    if decision.has("start-task"):
-        if decision.stop is not None:
-            ctx.log(f"{spec.resource_name}: stopping the task it replaces, {describe_task(decision.stop)}")
-            stop_task(ctx, dataset_id, str(decision.stop["task_id"]), deadline.remaining)
-        observed = observe(ctx, spec)
-        if spec.task_type in EXCLUSIVE_TYPES and observed.running_others:
-            _wait_for_blocking(ctx, spec, dataset_id, observed.running_others[0], deadline, None)
-        task_id = _start(ctx, spec, dataset_id, decision.attempt, deadline)
-        adopted, initial = False, None
-    else:
-        task_id = str(decision.target_id)
-        if decision.target is not None:
-            ctx.log(f"{spec.resource_name}: adopting task {describe_task(decision.target)}")
+    for write in decision.writes:
+        if write.kind == "stop-task":
+            ctx.log(f"{spec.resource_name}: {write.text}")
+            stop_task(ctx, dataset_id, str(write.target), deadline.remaining)
+        elif write.kind == "start-task":
+            if decision.waits_for is not None:
+                _wait_for_other(ctx, spec, {"dataset_id": dataset_id, **decision.waits_for}, deadline)
+            task_id, initial, adopted = _start(ctx, spec, write, deadline), None, False
+    if task_id is None:
+        raise ConflictError(f"{spec.resource_name}: nothing to follow ({decision.summary})")
+    if adopted and decision.target is not None:
+        ctx.log(f"{spec.resource_name}: following task {describe_task(decision.target)}")
     if spec.wait:
-        task = wait_for_task(ctx, spec.resource_name, dataset_id, task_id, deadline.remaining, initial, spec.task_type)
+        task = follow.wait(
+            ctx,
+            TASKS,
+            spec.resource_name,
+            dataset_id,
+            task_id,
+            deadline.remaining,
+            initial=initial,
+            sub_kind=spec.task_type,
+        )
     else:
-        task = initial if initial is not None else ctx.client.get_task(dataset_id, task_id)
-    task.setdefault("task_id", task_id)
+        task = initial if initial is not None else TASKS.fetch(ctx, dataset_id, task_id)
     status = _status(task)
     if status in (TASK_FAILED, TASK_STOPPED):
         raise TaskFailedError(
             f"{spec.resource_name}: task {describe_task(task)} on dataset {dataset_id} {task_status_name(status)}:"
-            f" {_failure_reason(task)}",
+            f" {follow.failure_reason(task)}",
             error_code=task.get("error_code") or task.get("code"),
             error_msg=task.get("error_msg") or task.get("message"),
         )
     outputs = task_outputs(task, dataset_id, adopted=adopted)
     outputs["fingerprint"] = spec.fingerprint
-    rule = spec.accept_rule
-    if rule is not None and status == TASK_SUCCEEDED:
+    if spec.accept_rule is not None and status == TASK_SUCCEEDED:
+        outputs["accepted_count"], outputs["skipped_counts"] = 0, dict(decision.skipped_counts)
         if decision.has("accept-labels"):
-            if decision.action != "update":
+            if not adopted:
                 ctx.observer.invalidate(dataset_id, "samples")  # the task has just produced them
-            result = accept_auto_labels(ctx, dataset_id, rule, deadline)
+            result = accept_auto_labels(ctx, dataset_id, spec.accept_rule, deadline)
             outputs["accepted_count"], outputs["skipped_counts"] = result.accepted, result.skipped
-        else:
-            outputs["accepted_count"], outputs["skipped_counts"] = 0, dict(decision.extra.get("skipped") or {})
     return outputs
-
-
-def ensure(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> dict[str, Any]:
-    """Observe, decide, execute: make the task exist, follow it, accept its labels; return outputs."""
-    return execute(ctx, spec, decide(observe(ctx, spec), spec))
 
 
 def task_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = False) -> dict[str, Any]:
@@ -533,7 +535,7 @@ def task_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = Fa
 
     return {
         "task_id": task.get("task_id"),
-        "task_name": _name_of(task) or None,
+        "task_name": name_of(task) or None,
         "dataset_id": dataset_id,
         "status": _status(task),
         "status_name": task_status_name(task.get("status")),
@@ -555,19 +557,78 @@ def task_outputs(task: Mapping[str, Any], dataset_id: str, *, adopted: bool = Fa
 
 def read(ctx: ReconcileContext, dataset_id: str, task_id: str) -> dict[str, Any] | None:
     """Live outputs of the task, or None when the API says it is gone."""
-    try:
-        task = ctx.client.get_task(dataset_id, task_id)
-    except NotFoundError:
+    task = follow.read(ctx, TASKS, dataset_id, task_id)
+    return None if task is None else task_outputs(task, dataset_id)
+
+
+def stop_if_owned(
+    ctx: ReconcileContext, spec: IntelligentTaskSpec, dataset_id: str, task_id: str, timeout: float, started: bool
+) -> str:
+    """Delete: stop the running task when this resource owns it; returns what was done, for the log.
+
+    Owned: the task carries this resource's identity in its namespace, or it is a task this resource
+    started (``started``: the state says so) or adopted by ``adopt_task_id``. A task of another
+    namespace, or one only shared through a legacy name, is left running.
+    """
+    task = follow.read(ctx, TASKS, dataset_id, task_id)
+    if task is None or not is_active(task):
+        return "finished; nothing to stop"
+    legacy = identity.parse_task_name(name_of(task))
+    owned = spec.owns(task) or bool(spec.adopt_task_id) or (started and legacy is not None)
+    if not owned:
+        return (
+            f"running, but {describe_task(task)} is not this resource's in namespace {spec.namespace!r}; left running"
+        )
+    stop_task(ctx, dataset_id, task_id, timeout)
+    return f"stopped {describe_task(task)}"
+
+
+def deferred(spec: IntelligentTaskSpec) -> Decision:
+    """Inputs known only after apply: every write this resource may make then, and nothing else."""
+    dataset_id: Text | None = spec.dataset_id or Unknown(f"{spec.resource_name}.dataset_id")
+    name = first_unknown(spec.inputs) or Unknown(spec.resource_name)
+    start = Write(
+        "start-task",
+        f"start {spec.task_type} task (named from inputs known after apply)",
+        dataset_id,
+        name,
+        spec.request_body(name),
+    )
+    stop = Write("stop-task", "stop this resource's earlier task, if one still runs", dataset_id, Unknown("task_id"))
+    accept = (Write("accept-labels", "accept auto-labels by the rule", dataset_id, name),) if spec.accept_rule else ()
+    summary = f"inputs known after apply ({name.reference}); decided then, within the writes listed"
+    return Decision("create", summary, None, (stop, start, *(accept if spec.wait else ())))
+
+
+_TASK_TYPE_CODES = {0: "auto-label", 1: "pre-label"}
+
+
+def import_inputs(
+    ctx: ReconcileContext, name: str, namespace: str, dataset_id: str, task_id: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``pulumi import``: the inputs that declare this live task, and its outputs; None when it does not exist."""
+    task = follow.read(ctx, TASKS, dataset_id, task_id)
+    if task is None:
         return None
-    task.setdefault("task_id", task_id)
-    return task_outputs(task, dataset_id)
-
-
-def delete(ctx: ReconcileContext, dataset_id: str, task_id: str, timeout: float) -> None:
-    """Stop a running task and wait until it has stopped; a finished one is simply forgotten."""
-    try:
-        task = ctx.client.get_task(dataset_id, task_id)
-    except NotFoundError:
-        return
-    if is_active(task):
-        stop_task(ctx, dataset_id, task_id, timeout)
+    code = task.get("type")
+    task_type = task.get("task_type") or (_TASK_TYPE_CODES.get(code) if isinstance(code, int) else None)
+    if task_type is None:
+        # The integer type of auto-grouping tasks is not documented: find the task in that list instead.
+        if not any(item.get("task_id") == task_id for item in ctx.observer.tasks(dataset_id, "auto-grouping")):
+            raise ReconcileError(f"cannot tell the type of task {task_id} (type {task.get('type')})")
+        task_type = "auto-grouping"
+    config = dict(task.get("config") or {})
+    generated = identity.parse_task_name(str(config.get("name") or ""))
+    own_tags = (identity.resource_tag(name, namespace), identity.legacy_tag(name))
+    if generated is not None and generated[0] in own_tags:
+        config.pop("name")  # our own generated name: it follows from the resource name and the request
+    candidate: dict[str, Any] = {"dataset_id": dataset_id, "task_type": task_type}
+    for key in ("collect_key_sample", "model_id"):
+        if task.get(key) is not None:
+            candidate[key] = task[key]
+    if config:
+        candidate["config"] = config
+    inputs = fit_inputs("modelarts:IntelligentTask", candidate)
+    live = task_outputs(task, dataset_id, adopted=True)
+    live["fingerprint"] = IntelligentTaskSpec(name, inputs, namespace).fingerprint
+    return inputs, live

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from pulumi_modelarts.api.errors import NotFoundError
 
+ListKey = tuple[str, "str | None"]  # ("tasks", task type), ("exports", None), ("versions", None)
+
 
 class Client(Protocol):
     """The part of ``ModelArtsClient`` that observation needs."""
@@ -116,6 +118,18 @@ class DatasetObserver:
             ("versions", dataset_id), lambda: list(self.client.iter_versions(dataset_id)), max_age
         )
         return result
+
+    def fetch(self, dataset_id: str, key: ListKey) -> None:
+        """Read one list ahead (a driver prefetching what its resources will observe)."""
+        kind, sub_kind = key
+        if kind == "tasks" and sub_kind:
+            self.tasks(dataset_id, sub_kind)
+        elif kind == "exports":
+            self.export_tasks(dataset_id)
+        elif kind == "versions":
+            self.versions(dataset_id)
+        else:
+            raise ValueError(f"unknown list {key!r}")
 
     def auto_annotation_samples(self, dataset_id: str) -> list[dict[str, Any]]:
         """The dataset's auto-labeled, unconfirmed samples (what an accept rule chooses from)."""

@@ -1,4 +1,4 @@
-"""What every declared resource has: its logical name and its normalized inputs."""
+"""What every declared resource has: its logical name, its owner's namespace and its normalized inputs."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_TIMEOUT_SECONDS = 3600
+DEFAULT_NAMESPACE = "default"
 
 
 @dataclass(frozen=True)
 class ResourceSpec:
+    """``namespace`` names the owner: a Pulumi project and stack, or a CLI spec tree. Work that carries
+    another namespace's identity is never adopted, replaced or stopped."""
+
     resource_name: str
     inputs: Mapping[str, Any]
+    namespace: str = DEFAULT_NAMESPACE
 
     @property
     def dataset_id(self) -> str | None:

@@ -94,6 +94,7 @@ class _Entry:
 class _Loader:
     def __init__(self) -> None:
         self.problems: list[tuple[int, SpecProblem]] = []
+        self.tree_names: dict[str, Location] = {}
         self.file_index: dict[str, int] = {}
         self.entries: list[_Entry] = []
         self.incomplete = False  # some YAML could not be read: names may be missing
@@ -199,6 +200,8 @@ class _Loader:
         for key in ("$schema", "name", "description"):
             if key in value and not isinstance(value[key], str):
                 self.add(document.at((key,)), f"{key} must be a string (got {_show(value[key])})")
+        if isinstance(value.get("name"), str):
+            self.note_tree_name(value["name"], document.at(("name",)))
         if "resources" not in value:
             self.add(document.location, "a spec document needs a 'resources' mapping")
             return
@@ -213,6 +216,17 @@ class _Loader:
             return
         for name, body in resources.items():
             self.read_resource(document, name, body)
+
+    def note_tree_name(self, name: str, location: Location) -> None:
+        """One spec tree has one name (its namespace: the owner of its tasks)."""
+        first = next(iter(self.tree_names.items()), None)
+        if first is not None and first[0] != name:
+            self.add(
+                location,
+                f"the spec files name different trees: {name!r} here, {first[0]!r} in {first[1].file}; the files"
+                " applied together are one tree with one name (it owns their tasks)",
+            )
+        self.tree_names.setdefault(name, location)
 
     def read_resource(self, document: Document, name: str, body: Any) -> None:
         location = document.at(("resources", name), key=True)
@@ -551,7 +565,7 @@ class _Loader:
                 dependencies=frozenset(edges[name]),
                 property_locations=entry.document.locations_below((*entry.base, "properties")),
             )
-        return SpecSet(resources=resources, order=order, files=files)
+        return SpecSet(resources=resources, order=order, files=files, name=next(iter(self.tree_names), None))
 
 
 def _as_written(value: Any) -> Any:

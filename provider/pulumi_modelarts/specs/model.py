@@ -81,6 +81,7 @@ class SpecSet:
     resources: dict[str, DeclaredResource]
     order: list[str]
     files: list[Path]
+    name: str | None = None  # the tree's name (the files' top-level ``name:``), its namespace
 
     def __len__(self) -> int:
         return len(self.resources)

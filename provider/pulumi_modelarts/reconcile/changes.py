@@ -1,12 +1,10 @@
-"""What a plan says about one resource: the action, and the property-level differences a reviewer needs."""
+"""Property-level differences a reviewer reads: ``path: old => new``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
-Action = Literal["create", "adopt", "in-sync", "update", "replace", "wait", "retry", "blocked"]
+from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -14,22 +12,6 @@ class PropertyChange:
     path: str
     old: Any
     new: Any
-
-
-@dataclass
-class Plan:
-    action: Action
-    summary: str
-    changes: list[PropertyChange] = field(default_factory=list)
-    task_id: str | None = None
-    dataset_id: str | None = None
-    live: dict[str, Any] | None = None
-    writes: list[str] = field(default_factory=list)
-
-    @property
-    def pending(self) -> bool:
-        """Whether applying would write to the API: true exactly when the decision lists writes."""
-        return bool(self.writes)
 
 
 _MISSING = object()
