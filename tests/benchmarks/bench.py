@@ -878,7 +878,7 @@ def _apply_size(scenario: Scenario, sizes: Sizes, work: Path, bytecode: Bytecode
             note="same routes and counts" if same else "routes differ",
         )
     )
-    scenario.target(Target(f"plan after apply shows no change (exit 0), {label}", plan.returncode, 0, "exit"))
+    scenario.target(Target(f"plan after apply shows no change (exit 0), {label}", plan.returncode, 0, "exit code"))
     return {"first_apply_s": first_s, "plan_s": plan_s, "again_s": again_s, "objects": state, "same_routes": same}
 
 
@@ -1053,7 +1053,7 @@ def bench_blob(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
     scenario.target(
         Target("largest __provider blob", largest, 1024, "bytes", headline="largest serialized `__provider`")
     )
-    scenario.target(Target("distinct blobs within a type", variants, 1, "variants"))
+    scenario.target(Target("distinct blobs within a type", variants, 1, "per type"))
     scenario.data = {t: {"bytes": len(b[0]), "distinct": len(set(b)), "count": len(b)} for t, b in by_type.items()}
     return scenario
 
