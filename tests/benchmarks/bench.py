@@ -1313,7 +1313,9 @@ def _commit() -> str:
         return result.stdout.strip() if result.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + (" with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    generated = [f":!{path.relative_to(ROOT)}" for path in (DOCS, README)]  # what --write-docs itself changes
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", *generated)
+    return commit + (" with uncommitted changes" if changed else "")
 
 
 def machine(load: Mapping[str, float] | None = None) -> dict[str, Any]:
