@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-import httpx
-
 from pulumi_modelarts import signing
+from pulumi_modelarts.api._httpx import httpx
 from pulumi_modelarts.api.config import USER_AGENT, Settings
 from pulumi_modelarts.api.errors import (
     APIError,

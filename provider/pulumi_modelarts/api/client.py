@@ -22,8 +22,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
+from pulumi_modelarts.api._httpx import httpx
 from pulumi_modelarts.api.auth import ModelArtsAuth, is_iam_request, make_auth
 from pulumi_modelarts.api.config import USER_AGENT, Settings
 from pulumi_modelarts.api.errors import (

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import httpx
-
+from pulumi_modelarts.api._httpx import httpx
 from pulumi_modelarts.api.errors import APIError, NotFoundError, ThrottledError, error_class_for
 from pulumi_modelarts.api.retry import parse_retry_after
 

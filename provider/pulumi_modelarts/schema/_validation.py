@@ -14,6 +14,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pulumi_modelarts.schema._compiled import (
+    CONTENT_KEYWORDS,
+    KNOWN,
+    STRUCTURAL_KEYWORDS,
+    UNKNOWN,
+    UNKNOWN_STRING,
+    Check,
+    Undecided,
+    compile_check,
+)
 from pulumi_modelarts.schema._documents import (
     TYPE_TOKENS,
     documents_by_id,
@@ -76,41 +86,39 @@ def format_path(parts: Sequence[PathPart]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Unknown values during validation
-
-_KNOWN, _UNKNOWN, _UNKNOWN_STRING = 0, 1, 2
-
-# Rules about a value's content; they say nothing about an UnknownString.
-_CONTENT_KEYWORDS = frozenset(
-    {"enum", "const", "pattern", "minLength", "maxLength", "format", "minimum", "maximum"}
-    | {"exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
-)
+# Unknown values during validation (what is known, and which keywords read values: ``_compiled``)
 
 
-# Rules that only descend into a mapping's or list's members, or check which keys a mapping has: on a value
-# that is not a mapping or list (every unknown value) they do nothing, so they need no unknown-value check
-# (which costs a call per rule and value).
-_STRUCTURAL_KEYWORDS = frozenset(
-    {"properties", "additionalProperties", "patternProperties", "propertyNames", "required", "dependentRequired"}
-    | {"items", "prefixItems", "allOf", "$ref"}
-)
-
-
-@dataclass
 class _State:
-    is_unknown: Callable[[Any], bool] | None
-    conditions: int = 0
-    touched: bool = False
+    """One validation: which values are unknown (``kind``), and whether an ``if`` condition touched one."""
 
-    def kind(self, value: Any) -> int:
+    __slots__ = ("conditions", "is_unknown", "kind", "touched")
+
+    def __init__(self, is_unknown: Callable[[Any], bool] | None) -> None:
+        self.is_unknown = is_unknown
+        self.conditions = 0
+        self.touched = False
+        self.kind: Callable[[Any], int] = _kind_of(is_unknown)
+
+
+def _kind_of(is_unknown: Callable[[Any], bool] | None) -> Callable[[Any], int]:
+    """KNOWN, UNKNOWN or UNKNOWN_STRING for a value (called for every value validated: kept lean)."""
+    if is_unknown is None:
+
+        def known_unless_string(value: Any) -> int:
+            return UNKNOWN_STRING if isinstance(value, UnknownString) else KNOWN
+
+        return known_unless_string
+
+    def kind(value: Any) -> int:
         if isinstance(value, UnknownString):
-            return _UNKNOWN_STRING
-        if self.is_unknown is None:
-            return _KNOWN
+            return UNKNOWN_STRING
         try:
-            return _UNKNOWN if self.is_unknown(value) else _KNOWN
+            return UNKNOWN if is_unknown(value) else KNOWN
         except Exception:
-            return _KNOWN
+            return KNOWN
+
+    return kind
 
 
 _STATE: contextvars.ContextVar[_State | None] = contextvars.ContextVar("_STATE", default=None)
@@ -121,19 +129,19 @@ _Keyword = Callable[[Any, Any, Any, Any], Any]
 def _wrap_keyword(keyword: str, function: _Keyword) -> _Keyword:
     from jsonschema.exceptions import ValidationError
 
-    content = keyword in _CONTENT_KEYWORDS
+    content = keyword in CONTENT_KEYWORDS
 
     def wrapped(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
         state = _STATE.get()
         if state is not None:
             kind = state.kind(instance)
-            if kind != _KNOWN:
+            if kind != KNOWN:
                 if state.conditions:
                     # Inside an "if": a condition that looks at an unknown value is undecided.
                     state.touched = True
                     yield ValidationError("depends on a value that is not known yet")
                     return
-                if kind == _UNKNOWN or content:
+                if kind == UNKNOWN or content:
                     return
         yield from function(validator, value, instance, schema) or ()
 
@@ -148,7 +156,7 @@ def _if_keyword(validator: Any, if_schema: Any, instance: Any, schema: Any) -> I
     if state is None:
         ok = validator.evolve(schema=if_schema).is_valid(instance)
     else:
-        if state.kind(instance) != _KNOWN:
+        if state.kind(instance) != KNOWN:
             if state.conditions:
                 state.touched = True
                 yield ValidationError("depends on a value that is not known yet")
@@ -175,7 +183,7 @@ def _validator_class() -> Any:
     from jsonschema import Draft202012Validator, validators
 
     keywords = {
-        k: f if k in _STRUCTURAL_KEYWORDS else _wrap_keyword(k, f) for k, f in Draft202012Validator.VALIDATORS.items()
+        k: f if k in STRUCTURAL_KEYWORDS else _wrap_keyword(k, f) for k, f in Draft202012Validator.VALIDATORS.items()
     }
     keywords["if"] = _if_keyword
     return validators.extend(Draft202012Validator, keywords)  # type: ignore[no-untyped-call]
@@ -231,11 +239,35 @@ _ANNOTATIONS = frozenset({"description", "title", "$comment", "examples", "defau
 
 
 @functools.cache
+def _inlined(name: str) -> Any:
+    root = raw_schema(name)
+    return _inline_refs(root, root["$id"], {})
+
+
+@functools.cache
 def validator_for(name: str) -> Validator:
     """The cached validator for a shipped schema (short name), with its references inlined."""
-    root = raw_schema(name)
-    validator: Validator = _validator_class()(_inline_refs(root, root["$id"], {}), registry=_registry())
+    validator: Validator = _validator_class()(_inlined(name), registry=_registry())
     return validator
+
+
+@functools.cache
+def _check_for(name: str) -> Check | None:
+    """The compiled check of a shipped schema (``_compiled``), or None when it cannot be compiled."""
+    return compile_check(_inlined(name))
+
+
+def _surely_valid(name: str, value: Any, state: _State) -> bool:
+    """True only when the validator would find no error in ``value``; False sends it to the validator."""
+    check = _check_for(name)
+    if check is None:
+        return False
+    try:
+        return check(value, state.kind)
+    except Undecided:
+        return False
+    except Exception:  # a value the check does not expect: the validator decides (and reports)
+        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,7 +285,16 @@ def _ratio_string(value: float) -> str:
 class _Shape:
     """What normalisation needs to know about one schema location (merged over $ref/allOf)."""
 
-    __slots__ = ("additional", "defaults", "integer_only", "items", "normalize", "number_only", "properties")
+    __slots__ = (
+        "additional",
+        "children",
+        "defaults",
+        "integer_only",
+        "items",
+        "normalize",
+        "number_only",
+        "properties",
+    )
 
     def __init__(self, schema: Any, base: str) -> None:
         parts: list[tuple[dict[str, Any], str]] = []
@@ -277,6 +318,7 @@ class _Shape:
                 self.additional = (node["additionalProperties"], node_base)
         self.integer_only = types is not None and "integer" in types and "number" not in types
         self.number_only = types == {"number"}
+        self.children: dict[str, _Shape] = {}
         self.defaults: dict[str, Any] = {}
         for name, (sub, sub_base) in self.properties.items():
             sub_parts: list[tuple[dict[str, Any], str]] = []
@@ -285,6 +327,20 @@ class _Shape:
                 if "default" in node:
                     self.defaults[name] = node["default"]
                     break
+
+    def child(self, key: str) -> _Shape | None:
+        """The shape of the value at ``key`` of a mapping of this shape (None: no schema there)."""
+        try:
+            return self.children[key]
+        except KeyError:
+            declared = self.properties.get(key)
+            if declared is None:  # not remembered: the keys of a mapping without schema are anyone's
+                return _shape(*self.additional) if self.additional is not None else None
+            found = self.children[key] = _shape(*declared)
+            return found
+
+    def item_shape(self) -> _Shape | None:
+        return _shape(*self.items) if self.items is not None else None
 
 
 def _flatten(schema: Any, base: str, out: list[tuple[dict[str, Any], str]], depth: int) -> None:
@@ -320,14 +376,24 @@ def _normalize(
     violations: list[Violation],
     parts: tuple[PathPart, ...],
 ) -> Any:
-    if state.kind(value) != _KNOWN:
+    if state.kind(value) != KNOWN:
         return value
     if shape is None:
         return _copy(value)
+    kind = type(value)
+    if kind is str:  # most values: only a string of digits may change
+        if shape.normalize == "integer-string" and _DIGITS.fullmatch(value):
+            try:
+                return int(value)
+            except ValueError:  # more digits than Python converts; validation reports it
+                return value
+        return value
+    if kind is dict:
+        return _normalize_mapping(shape, value, state, violations, parts)
     if shape.normalize == "integer-string" and isinstance(value, str) and _DIGITS.fullmatch(value):
         try:
             return int(value)
-        except ValueError:  # more digits than Python converts; validation reports it
+        except ValueError:
             return value
     if (
         shape.normalize == "ratio-string"
@@ -346,40 +412,48 @@ def _normalize(
     if isinstance(value, int):
         return float(value) if shape.number_only else value
     if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                violations.append(
-                    Violation(
-                        format_path(parts),
-                        f"property names must be strings (got {_show(key)})",
-                        parts,
-                        "propertyNames",
-                    )
-                )
-                continue
-            out[key] = _normalize(_child_shape(shape, key), item, state, violations, (*parts, key))
-        for key, default in shape.defaults.items():
-            if key not in out:
-                out[key] = _normalize(
-                    _child_shape(shape, key), copy.deepcopy(default), state, violations, (*parts, key)
-                )
-        return out
+        return _normalize_mapping(shape, value, state, violations, parts)
     if isinstance(value, list | tuple):
-        item_shape = _shape(*shape.items) if shape.items is not None else None
+        item_shape = shape.item_shape()
         return [_normalize(item_shape, item, state, violations, (*parts, index)) for index, item in enumerate(value)]
     return value
 
 
-def _child_shape(shape: _Shape, key: str) -> _Shape | None:
-    sub = shape.properties.get(key) or shape.additional
-    return _shape(*sub) if sub is not None else None
+def _normalize_mapping(
+    shape: _Shape,
+    value: Mapping[Any, Any],
+    state: _State,
+    violations: list[Violation],
+    parts: tuple[PathPart, ...],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            violations.append(
+                Violation(
+                    format_path(parts),
+                    f"property names must be strings (got {_show(key)})",
+                    parts,
+                    "propertyNames",
+                )
+            )
+            continue
+        out[key] = _normalize(shape.child(key), item, state, violations, (*parts, key))
+    for key, default in shape.defaults.items():
+        if key not in out:
+            if isinstance(default, dict | list):
+                default = copy.deepcopy(default)
+            out[key] = _normalize(shape.child(key), default, state, violations, (*parts, key))
+    return out
 
 
 def _copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        return {key: item if type(item) is str else _copy(item) for key, item in value.items()}
+    if kind is list or isinstance(value, tuple):
         return [_copy(item) for item in value]
     return value
 
@@ -598,7 +672,7 @@ _NOT_PLAIN = object()
 def _memo_key(value: Any, state: _State) -> Any:
     """A hashable copy of plain JSON data (types kept apart: 1, 1.0 and true differ), or ``_NOT_PLAIN``
     when a value is of another type or unknown (the result would depend on ``is_unknown``)."""
-    if state.kind(value) != _KNOWN:
+    if state.kind(value) != KNOWN:
         return _NOT_PLAIN
     kind = type(value)
     if kind is str:
@@ -654,7 +728,7 @@ def validate_inputs(
     if name not in TYPE_TOKENS.values():
         raise ValueError(f"{type_token!r} is not a resource type")
     state = _State(is_unknown)
-    if state.kind(props) != _KNOWN:
+    if state.kind(props) != KNOWN:
         return props, []
     if not isinstance(props, Mapping):
         return {}, [Violation("", f"must be a mapping (got {_show(props)})", (), "type")]
@@ -677,12 +751,13 @@ def _validate(name: str, props: Mapping[str, Any], state: _State) -> tuple[dict[
     root = raw_schema(name)
     violations: list[Violation] = []
     normalized = _normalize(_shape(root, root["$id"]), props, state, violations, ())
-    token = _STATE.set(state)
-    try:
-        errors = list(validator_for(name).iter_errors(normalized))
-    finally:
-        _STATE.reset(token)
-    for error in errors:
-        violations.extend(_translate(error))
+    if not _surely_valid(name, normalized, state):
+        token = _STATE.set(state)
+        try:
+            errors = list(validator_for(name).iter_errors(normalized))
+        finally:
+            _STATE.reset(token)
+        for error in errors:
+            violations.extend(_translate(error))
     result: dict[str, Any] = normalized
     return result, _finish(violations)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
-from pulumi_modelarts import schema
 from pulumi_modelarts.reconcile.kinds import KINDS
 
 
@@ -15,28 +14,23 @@ class Declared(Protocol):
     def name(self) -> str: ...
     @property
     def type_token(self) -> str | None: ...
-    @property
-    def properties(self) -> Mapping[str, Any]: ...
 
 
 D = TypeVar("D", bound=Declared)
 
 
-def _is_reference(value: Any) -> bool:
-    return isinstance(value, str) and "${" in value
+def duplicate_requests(entries: Iterable[tuple[D, Mapping[str, Any]]]) -> list[tuple[D, str]]:
+    """``(resource, message)`` for each resource whose request another one declared first.
 
-
-def duplicate_requests(entries: Iterable[D]) -> list[tuple[D, str]]:
-    """``(resource, message)`` for each resource whose request another one declared first."""
+    ``entries`` are resources with their valid inputs, schema-normalized, references as written
+    (``${...}`` strings); resources with invalid inputs are left out (their problems are reported).
+    """
     first: dict[str, str] = {}
     found: list[tuple[D, str]] = []
-    for entry in entries:
+    for entry, inputs in entries:
         kind = KINDS.get(entry.type_token or "")
         if kind is None:
             continue
-        inputs, violations = schema.validate_inputs(kind.type_token, entry.properties, is_unknown=_is_reference)
-        if violations:
-            continue  # reported on their own
         for key in kind.request_identities(entry.name, inputs):
             other = first.setdefault(key, entry.name)
             if other != entry.name:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import gc
 import heapq
 import os
 import re
@@ -22,7 +21,7 @@ from pulumi_modelarts.schema import (
     outputs_of,
     validate_inputs,
 )
-from pulumi_modelarts.specs._yaml import Document, RawProblem, parse_yaml
+from pulumi_modelarts.specs._yaml import Document, RawProblem, collector_paused, parse_yaml
 from pulumi_modelarts.specs.duplicates import duplicate_requests
 from pulumi_modelarts.specs.model import (
     DeclaredResource,
@@ -34,7 +33,7 @@ from pulumi_modelarts.specs.model import (
     SpecProblem,
     SpecSet,
 )
-from pulumi_modelarts.specs.references import parse_string, scan_references
+from pulumi_modelarts.specs.references import Unresolved, read_references
 
 TOP_LEVEL_KEYS = ("$schema", "name", "description", "resources")
 RESOURCE_KEYS = ("type", "properties", "options")
@@ -68,20 +67,8 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-class _Unresolved:
-    """Stands for the value of a whole-string reference during validation."""
-
-    __slots__ = ("reference",)
-
-    def __init__(self, reference: str) -> None:
-        self.reference = reference
-
-    def __repr__(self) -> str:
-        return f"<unresolved {self.reference}>"
-
-
 def _is_unresolved(value: Any) -> bool:
-    return isinstance(value, _Unresolved)
+    return isinstance(value, Unresolved)
 
 
 @dataclass
@@ -97,6 +84,7 @@ class _Entry:
     options: ResourceOptionsSpec = field(default_factory=ResourceOptionsSpec)
     references: list[Reference] = field(default_factory=list)
     depends_on: list[tuple[str, Location]] = field(default_factory=list)
+    inputs: dict[str, Any] | None = None  # normalized, references as written; None when not valid
 
     @property
     def base(self) -> tuple[PathPart, ...]:
@@ -201,15 +189,15 @@ class _Loader:
         for key in value:
             if key not in TOP_LEVEL_KEYS:
                 self.add(
-                    document.keys[(key,)],
+                    document.at((key,), key=True),
                     f"unknown top-level key {key!r}; allowed: {', '.join(TOP_LEVEL_KEYS)}"
                     f"{_suggestion(key, TOP_LEVEL_KEYS)}",
                 )
         for key in ("$schema", "name", "description"):
             if key in value and not isinstance(value[key], str):
-                self.add(document.values[(key,)], f"{key} must be a string (got {_show(value[key])})")
+                self.add(document.at((key,)), f"{key} must be a string (got {_show(value[key])})")
         if isinstance(value.get("name"), str):
-            self.note_tree_name(value["name"], document.values[("name",)])
+            self.note_tree_name(value["name"], document.at(("name",)))
         if "resources" not in value:
             self.add(document.location, "a spec document needs a 'resources' mapping")
             return
@@ -218,7 +206,7 @@ class _Loader:
             return
         if not isinstance(resources, dict):
             self.add(
-                document.values[("resources",)],
+                document.at(("resources",)),
                 f"resources must be a mapping of names to resources (got {_show(resources)})",
             )
             return
@@ -237,7 +225,7 @@ class _Loader:
         self.tree_names.setdefault(name, location)
 
     def read_resource(self, document: Document, name: str, body: Any) -> None:
-        location = document.keys[("resources", name)]
+        location = document.at(("resources", name), key=True)
         entry = _Entry(name, len(self.entries), document, location)
         if not re.fullmatch(_NAME_PATTERN, name):
             self.add(
@@ -248,7 +236,7 @@ class _Loader:
         self.entries.append(entry)
         if not isinstance(body, dict):
             self.add(
-                document.values[entry.base],
+                document.at(entry.base),
                 f"must be a mapping with type, properties and options (got {_show(body)})",
                 resource=name,
             )
@@ -262,7 +250,7 @@ class _Loader:
                 else:
                     hint = _suggestion(key, RESOURCE_KEYS)
                 self.add(
-                    document.keys[_join(entry.base, key)],
+                    document.at(_join(entry.base, key), key=True),
                     f"unknown key {key!r}; allowed: {', '.join(RESOURCE_KEYS)}{hint}",
                     resource=name,
                 )
@@ -275,11 +263,10 @@ class _Loader:
             self.add(entry.location, f"type is required: one of {', '.join(TYPE_TOKENS)}", resource=entry.name)
             return
         token = body["type"]
-        where = entry.document.values[_join(entry.base, "type")]
         if not isinstance(token, str) or token not in TYPE_TOKENS:
             shown = token if isinstance(token, str) else ""
             self.add(
-                where,
+                entry.document.at(_join(entry.base, "type")),
                 f"unknown type {_show(token)}; allowed: {', '.join(TYPE_TOKENS)}{_suggestion(shown, TYPE_TOKENS)}",
                 resource=entry.name,
             )
@@ -294,7 +281,7 @@ class _Loader:
             raw = {}
         if not isinstance(raw, dict):
             self.add(
-                document.values[base],
+                document.at(base),
                 f"properties must be a mapping (got {_show(raw)})",
                 resource=entry.name,
             )
@@ -304,13 +291,13 @@ class _Loader:
             if key in properties:
                 del properties[key]
                 self.add(
-                    document.keys[_join(base, key)],
+                    document.at(_join(base, key), key=True),
                     f"must be set as options.{option}, not as a property",
                     resource=entry.name,
                     path=key,
                 )
         entry.properties = properties
-        references, errors = scan_references(properties)
+        view, references, errors = read_references(properties)
         entry.references = references
         for error in errors:
             self.add(
@@ -321,8 +308,9 @@ class _Loader:
             )
         if entry.type_token is None:
             return
-        view = _validation_view(properties)
-        _, violations = validate_inputs(entry.type_token, view, is_unknown=_is_unresolved)
+        normalized, violations = validate_inputs(entry.type_token, view, is_unknown=_is_unresolved)
+        if not violations and not errors:
+            entry.inputs = _as_written(normalized) if entry.references else normalized
         for violation in violations:
             if violation.keyword in {
                 "unknown",
@@ -343,17 +331,16 @@ class _Loader:
         if raw is None:
             return
         if not isinstance(raw, dict):
-            self.add(document.values[base], f"options must be a mapping (got {_show(raw)})", resource=entry.name)
+            self.add(document.at(base), f"options must be a mapping (got {_show(raw)})", resource=entry.name)
             return
         values: dict[str, Any] = {}
         for key, value in raw.items():
-            where = document.values[_join(base, key)]
             if key not in OPTION_KEYS:
                 snake = {"depends_on": "dependsOn", "retain_on_delete": "retainOnDelete"}
                 snake["timeout_seconds"] = "timeoutSeconds"
                 hint = f"; did you mean {snake[key]!r}?" if key in snake else _suggestion(key, OPTION_KEYS)
                 self.add(
-                    document.keys[_join(base, key)],
+                    document.at(_join(base, key), key=True),
                     f"unknown option {key!r}; allowed: {', '.join(OPTION_KEYS)}{hint}",
                     resource=entry.name,
                 )
@@ -364,7 +351,7 @@ class _Loader:
                     values[key] = value
                 else:
                     self.add(
-                        where,
+                        document.at(_join(base, key)),
                         f"options.{key}: must be true or false (got {_show(value)})",
                         resource=entry.name,
                     )
@@ -376,7 +363,7 @@ class _Loader:
                     values[key] = value
                 else:
                     self.add(
-                        where,
+                        document.at(_join(base, key)),
                         f"options.timeoutSeconds: must be an integer between {low} and {high} (got {_show(value)})",
                         resource=entry.name,
                     )
@@ -392,14 +379,14 @@ class _Loader:
         document = entry.document
         if not isinstance(value, list):
             self.add(
-                document.values[path],
+                document.at(path),
                 f"options.dependsOn: must be a list of resource names (got {_show(value)})",
                 resource=entry.name,
             )
             return
         seen: set[str] = set()
         for index, item in enumerate(value):
-            where = document.values[_join(path, index)]
+            where = document.at(_join(path, index))
             name = item
             if isinstance(item, str) and item.startswith("${") and item.endswith("}"):
                 name = item[2:-1]
@@ -425,22 +412,7 @@ class _Loader:
 
     def _nearest(self, entry: _Entry, parts: tuple[PathPart, ...], *, prefer_key: bool) -> Location:
         """Where a property path is written; for a missing one, the key of its nearest parent."""
-        document = entry.document
-        base = (*entry.base, "properties")
-        path = (*base, *parts)
-        indexes = (document.keys, document.values) if prefer_key else (document.values, document.keys)
-        for index in indexes:
-            if path in index:
-                return index[path]
-        while parts:
-            parts = parts[:-1]
-            path = (*base, *parts)
-            for index in (document.keys, document.values):
-                if path in index:
-                    return index[path]
-        if entry.base in document.keys:
-            return document.keys[entry.base]
-        return entry.location
+        return entry.document.at((*entry.base, "properties", *parts), key=prefer_key)
 
     # -- cross-resource checks ---------------------------------------------------------------
 
@@ -472,12 +444,11 @@ class _Loader:
         return by_name
 
     def check_reference(self, entry: _Entry, reference: Reference, by_name: Mapping[str, _Entry]) -> None:
-        where = self.value_location(entry, reference.parts)
         target = by_name.get(reference.resource)
         path = reference.path
         if reference.resource == entry.name:
             self.add(
-                where,
+                self.value_location(entry, reference.parts),
                 f"reference {reference.text} refers to resource {entry.name!r} itself",
                 resource=entry.name,
                 path=path,
@@ -485,7 +456,7 @@ class _Loader:
         elif target is None:
             if not self.incomplete:
                 self.add(
-                    where,
+                    self.value_location(entry, reference.parts),
                     f"reference {reference.text} names an unknown resource {reference.resource!r}"
                     f"{_suggestion(reference.resource, by_name)}",
                     resource=entry.name,
@@ -496,7 +467,7 @@ class _Loader:
             names = dict.fromkeys([*outputs, *inputs_of(target.type_token)])
             if reference.output not in names:
                 self.add(
-                    where,
+                    self.value_location(entry, reference.parts),
                     f"reference {reference.text}: resource {reference.resource!r} "
                     f"({target.type_token}) has no output {reference.output!r}"
                     f"{_suggestion(reference.output, names)} "
@@ -506,7 +477,7 @@ class _Loader:
                 )
             elif reference.output not in outputs and not self.sets_input(target, reference.output):
                 self.add(
-                    where,
+                    self.value_location(entry, reference.parts),
                     f"reference {reference.text}: resource {reference.resource!r} does not set its input "
                     f"{reference.output!r}, so the reference would be null; set it there, or refer to one of "
                     f"its outputs ({', '.join(outputs)})",
@@ -566,7 +537,8 @@ class _Loader:
         for file in files:
             self.read_file(file)
         by_name = self.check_names_and_references()
-        for duplicate, message in duplicate_requests(by_name.values()):
+        valid = [(entry, entry.inputs) for entry in by_name.values() if entry.inputs is not None]
+        for duplicate, message in duplicate_requests(valid):
             self.add(duplicate.location, message, resource=duplicate.name)
         edges = {name: self.dependencies(entry, by_name) for name, entry in by_name.items()}
         order = self.order(by_name, edges)
@@ -576,7 +548,6 @@ class _Loader:
                 key=lambda item: (item[0], item[1].line or 0, item[1].column or 0),
             )
             raise SpecError([problem for _, problem in ordered])
-        locations = _property_locations({id(entry.document): entry.document for entry in by_name.values()}.values())
         resources: dict[str, DeclaredResource] = {}
         for name, entry in by_name.items():
             assert entry.type_token is not None
@@ -588,39 +559,21 @@ class _Loader:
                 location=entry.location,
                 references=entry.references,
                 dependencies=frozenset(edges[name]),
-                property_locations=locations.get((id(entry.document), name), {}),
+                property_locations=entry.document.locations_below((*entry.base, "properties")),
             )
         return SpecSet(resources=resources, order=order, files=files, name=next(iter(self.tree_names), None))
 
 
-def _property_locations(documents: Iterable[Document]) -> dict[tuple[int, str], dict[str, Location]]:
-    """Where each resource's property values are written, by (document id, resource name): one pass per document."""
-    out: dict[tuple[int, str], dict[str, Location]] = {}
-    for document in documents:
-        for path, location in document.values.items():
-            if len(path) >= 3 and path[0] == "resources" and path[2] == "properties" and isinstance(path[1], str):
-                out.setdefault((id(document), path[1]), {})[format_path(path[3:])] = location
-    return out
-
-
-def _validation_view(value: Any) -> Any:
-    """Properties as validation sees them: references are values that are not known yet."""
-    if isinstance(value, str):
-        if "${" not in value:
-            return value
-        try:
-            segments = parse_string(value)
-        except ValueError:
-            return _Unresolved(value)  # reported as a bad reference already
-        if len(segments) == 1 and isinstance(segments[0], str):
-            return segments[0]
-        if len(segments) == 1:
-            return _Unresolved(value)
-        return UnknownString(value)
+def _as_written(value: Any) -> Any:
+    """Validated inputs with the stand-ins of :func:`read_references` back as the strings written."""
+    if isinstance(value, Unresolved):
+        return value.reference
+    if isinstance(value, UnknownString):
+        return str(value)
     if isinstance(value, dict):
-        return {key: _validation_view(item) for key, item in value.items()}
+        return {key: _as_written(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_validation_view(item) for item in value]
+        return [_as_written(item) for item in value]
     return value
 
 
@@ -722,12 +675,5 @@ def load_specs(paths: Sequence[str | Path] = ("specs",)) -> SpecSet:
     """
     if isinstance(paths, str | Path):
         paths = (paths,)
-    # Loading allocates a few objects per YAML node and frees them by reference counting; the cyclic
-    # collector would only rescan the growing heap again and again (a third of the time at 5,000 resources).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _Loader().run(paths)
-    finally:
-        if collecting:
-            gc.enable()

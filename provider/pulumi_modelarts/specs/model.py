@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,7 @@ class DeclaredResource:
     location: Location
     references: list[Reference]
     dependencies: frozenset[str]
-    property_locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    property_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

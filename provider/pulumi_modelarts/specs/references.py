@@ -85,38 +85,71 @@ def find_references(value: Any, parts: tuple[PathPart, ...] = ()) -> list[Refere
     Raises :class:`ReferenceSyntaxError` for a malformed reference.
     """
     found: list[Reference] = []
-    _walk(value, parts, found, None)
+    _walk(value, parts, found)
     return found
 
 
-def scan_references(value: Any, parts: tuple[PathPart, ...] = ()) -> tuple[list[Reference], list[ReferenceSyntaxError]]:
-    """Like :func:`find_references`, but collects syntax errors instead of raising the first."""
-    found: list[Reference] = []
-    errors: list[ReferenceSyntaxError] = []
-    _walk(value, parts, found, errors)
-    return found, errors
-
-
-def _walk(
-    value: Any,
-    parts: tuple[PathPart, ...],
-    found: list[Reference],
-    errors: list[ReferenceSyntaxError] | None,
-) -> None:
+def _walk(value: Any, parts: tuple[PathPart, ...], found: list[Reference]) -> None:
     if isinstance(value, str):
         if "${" in value:
-            try:
-                found.extend(s for s in parse_string(value, parts) if isinstance(s, Reference))
-            except ReferenceSyntaxError as error:
-                if errors is None:
-                    raise
-                errors.append(error)
+            found.extend(s for s in parse_string(value, parts) if isinstance(s, Reference))
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            _walk(item, (*parts, key), found, errors)
+            _walk(item, (*parts, key), found)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _walk(item, (*parts, index), found, errors)
+            _walk(item, (*parts, index), found)
+
+
+class Unresolved:
+    """Stands for the value of a whole-string reference (or a malformed one) while inputs are validated."""
+
+    __slots__ = ("reference",)
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+
+    def __repr__(self) -> str:
+        return f"<unresolved {self.reference}>"
+
+
+def read_references(value: Any) -> tuple[Any, list[Reference], list[ReferenceSyntaxError]]:
+    """The references in a value (syntax errors collected, not raised) and, in the same pass, the value as
+    validation sees it: a whole reference (or a malformed one) is an :class:`Unresolved`, a string with
+    references inside is an ``UnknownString``, ``$${`` escapes are undone. A value without any ``${`` is
+    returned as it is, not copied."""
+    found: list[Reference] = []
+    errors: list[ReferenceSyntaxError] = []
+    return _read(value, (), found, errors), found, errors
+
+
+def _read(value: Any, parts: tuple[PathPart, ...], found: list[Reference], errors: list[ReferenceSyntaxError]) -> Any:
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+        try:
+            segments = parse_string(value, parts)
+        except ReferenceSyntaxError as error:
+            errors.append(error)
+            return Unresolved(value)
+        found.extend(segment for segment in segments if isinstance(segment, Reference))
+        if len(segments) == 1:
+            return segments[0] if isinstance(segments[0], str) else Unresolved(value)
+        return UnknownString(value)
+    if isinstance(value, dict):
+        view: dict[Any, Any] | None = None
+        for key, item in value.items():
+            if isinstance(item, str) and "${" not in item:
+                continue  # most values: no path to build, nothing to change
+            read = _read(item, (*parts, key), found, errors)
+            if read is not item:
+                view = view if view is not None else dict(value)
+                view[key] = read
+        return value if view is None else view
+    if isinstance(value, list):
+        items = [_read(item, (*parts, index), found, errors) for index, item in enumerate(value)]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
+    return value
 
 
 def stringify(value: Any, reference: str = "") -> str:
@@ -200,8 +233,14 @@ def resolve_references(
                 pieces.append(stringify(found, segment.text))
         text = "".join(pieces)
         return UnknownString(text) if unknown else text
-    if isinstance(value, Mapping):
-        return {key: resolve_references(item, outputs, is_unknown=is_unknown) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        return {
+            key: item
+            if type(item) is str and "${" not in item
+            else resolve_references(item, outputs, is_unknown=is_unknown)
+            for key, item in value.items()
+        }
+    if kind is list or isinstance(value, tuple):
         return [resolve_references(item, outputs, is_unknown=is_unknown) for item in value]
     return value
