@@ -94,6 +94,9 @@ class Sizes:
     latency_ms: float = LATENCY_MS
     apply_task_seconds: tuple[float, float] = (0.5, 0.3)  # how long the emulator runs a task, an export
     profile: bool = True  # show where validation's time goes (cProfile of the largest one-file load)
+    pulumi_sizes: tuple[tuple[int, int], ...] = ((50, 2), (500, 10))  # (exports, datasets) under the real engine
+    quick_exports: int = 50  # exports the emulator finishes in 0.05 s: apply and `pulumi up` wall times
+    interrupt_after: float = 25.0  # seconds the API takes to answer while a plan is interrupted
 
 
 FULL = Sizes()
@@ -113,6 +116,8 @@ QUICK = Sizes(
     naive_wait=False,
     as_configured=False,
     profile=False,
+    pulumi_sizes=((50, 2),),
+    interrupt_after=5.0,
 )
 # Quick mode gates a wall time only when it is this many times its target: a loaded CI machine never gets
 # there, a quadratic step does.
@@ -1251,6 +1256,102 @@ def bench_load(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
     return scenario
 
 
+def bench_pulumi(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
+    """Under the real engine (scenarios_pulumi.py) beside the CLI: API calls of `pulumi up` and `pulumi preview`
+    next to `apply` and `plan` of the same exports; wall times of 50 quick exports; Ctrl-C in the plan phase."""
+    import scenarios_pulumi
+
+    scenario = Scenario("pulumi", "`pulumi up`/`preview` beside `apply`/`plan`; quick exports; Ctrl-C while planning")
+    for n, k in sizes.pulumi_sizes:
+        result = scenarios_pulumi.pulumi_calls(n, k, sizes.latency_ms)
+        figures = result["figures"]
+        scenario.calls.update({f"{phase} {n}x{k}": stats for phase, stats in result["calls"].items()})
+        scenario.data[f"{n}x{k}"] = figures
+        shown = f"{n} exports over {k} datasets"
+        scenario.row(
+            f"{shown}: pulumi up / apply, API calls",
+            f"{figures['pulumi up: API calls']} / {figures['apply: API calls']}",
+        )
+        scenario.row(
+            f"{shown}: pulumi preview / plan, API calls",
+            f"{figures['pulumi preview: API calls']} / {figures['plan: API calls']}",
+        )
+        scenario.row(
+            f"{shown}: pulumi up, pulumi preview",
+            f"{fmt_s(figures['pulumi up: seconds'])}, {fmt_s(figures['pulumi preview: seconds'])}",
+        )
+        # A preview reads per dataset its lookup and one list, never a call per resource (deterministic).
+        scenario.target(
+            Target(
+                f"pulumi preview {shown}: API calls",
+                figures["pulumi preview: API calls"],
+                2 * k,
+                "calls",
+                note=f"2 per dataset; the CLI's plan of the same: {figures['plan: API calls']} (with the orphan scan)",
+                headline=f"API calls, `pulumi preview` of {shown}",
+            )
+        )
+        # An up writes each export once and its waits share list calls. How many polls a wait takes depends on
+        # when the engine's calls arrive, so the limit is a budget (2 per export and 2 per dataset) and CI's
+        # gate has a margin.
+        budget = 2 * n + 2 * k
+        scenario.target(
+            Target(
+                f"pulumi up {shown}: API calls",
+                figures["pulumi up: API calls"],
+                budget,
+                "calls",
+                wide=1.5 * budget,
+                note=f"2 per export + 2 per dataset; the CLI's apply of the same: {figures['apply: API calls']}",
+                headline=f"API calls, `pulumi up` of {shown}",
+            )
+        )
+        scenario.target(Target(f"pulumi up {shown}: writes", figures["pulumi up: writes"], n, "calls"))
+        scenario.target(Target(f"apply {shown}: writes", figures["apply: writes"], n, "calls"))
+
+    quick = scenarios_pulumi.quick_exports(sizes.quick_exports)
+    scenario.data["quick_exports"] = quick["figures"]
+    scenario.calls.update({f"quick exports, {phase}": stats for phase, stats in quick["calls"].items()})
+    count = sizes.quick_exports
+    for label, key, limit in (
+        ("apply", "apply: seconds", 3.0),
+        ("pulumi up", "pulumi up --skip-preview: seconds", 8.0),
+    ):
+        scenario.target(
+            Target(
+                f"{label}, {count} exports of 0.05 s",
+                quick["figures"][key],
+                limit,
+                "s",
+                WALL,
+                headline=f"`{label}` of {count} exports the API finishes in 0.05 s",
+            )
+        )
+
+    interrupt = scenarios_pulumi.plan_interrupt(sizes.interrupt_after)
+    figures = interrupt["figures"]
+    scenario.data["plan_interrupt"] = figures
+    scenario.row(
+        "Ctrl-C while planning: exit status, JSON document printed",
+        f"{figures['exit status']}, {figures['JSON document printed']}",
+    )
+    scenario.target(
+        Target(
+            f"Ctrl-C to exit, plan with reads answered after {sizes.interrupt_after:g} s",
+            figures["Ctrl-C to exit: seconds"],
+            2.0,
+            "s",
+            WALL,
+            headline="Ctrl-C to exit while planning",
+        )
+    )
+    ended_well = figures["exit status"] == 130 and figures["JSON document printed"]
+    scenario.target(
+        Target("Ctrl-C while planning: runs without exit 130 and the JSON document", int(not ended_well), 0, "runs")
+    )
+    return scenario
+
+
 SCENARIOS: dict[str, Callable[[Sizes, Path, Bytecode], Scenario]] = {
     "validate": bench_validate,
     "plan": bench_plan,
@@ -1259,6 +1360,7 @@ SCENARIOS: dict[str, Callable[[Sizes, Path, Bytecode], Scenario]] = {
     "blob": bench_blob,
     "import": bench_import,
     "load": bench_load,
+    "pulumi": bench_pulumi,
 }
 
 

@@ -88,10 +88,22 @@ def exports_program(count: int, datasets: list[str], prefix: str = "e") -> Calla
     return program
 
 
+def exports_yaml(count: int, datasets: list[str], prefix: str = "e") -> str:
+    """The spec file of what ``exports_program`` declares (the same names, datasets and paths)."""
+    return "resources:\n" + "".join(
+        f"  {prefix}{i}:\n    type: modelarts:ExportTask\n"
+        f"    properties: {{dataset_name: {datasets[i % len(datasets)]},"
+        f" path: /bench-bucket/{datasets[i % len(datasets)]}/{prefix}{i}/, export_type: 0}}\n"
+        for i in range(count)
+    )
+
+
 def pulumi_calls(count: int = 50, datasets: int = 2, latency_ms: float = LATENCY_MS) -> dict[str, Any]:
-    """`pulumi up` of ``count`` new exports over ``datasets`` datasets, then `pulumi preview` (nothing changed)."""
+    """API calls of `pulumi up` of ``count`` new exports over ``datasets`` datasets, then of `pulumi preview`
+    (nothing changed); beside them, on a fresh emulator, those of `apply --yes` and then `plan` of the same."""
     bench = _bench()
-    with bench.emulator_running("--export-seconds", "0.05", latency_ms=latency_ms) as emulator, _work() as work:
+    flags = ("--export-seconds", "0.05")
+    with bench.emulator_running(*flags, latency_ms=latency_ms) as emulator, _work() as work:
         stack = _stack(emulator, work, exports_program(count, list(bench.create_datasets(emulator, datasets))))
         emulator.reset_stats()
         up_s, _ = _timed(lambda: stack.up())
@@ -99,6 +111,15 @@ def pulumi_calls(count: int = 50, datasets: int = 2, latency_ms: float = LATENCY
         emulator.reset_stats()
         preview_s, _ = _timed(lambda: stack.preview(expect_no_changes=True))
         preview = counted(emulator)
+    with bench.emulator_running(*flags, latency_ms=latency_ms) as emulator, _work() as work:
+        specs = work / "specs.yaml"
+        specs.write_text(exports_yaml(count, list(bench.create_datasets(emulator, datasets))))
+        emulator.reset_stats()
+        _cli(emulator, "apply", str(specs), "--yes")
+        apply = counted(emulator)
+        emulator.reset_stats()
+        _cli(emulator, "plan", str(specs))
+        plan = counted(emulator)
     return {
         "figures": {
             "pulumi up: API calls": up["total"],
@@ -107,11 +128,23 @@ def pulumi_calls(count: int = 50, datasets: int = 2, latency_ms: float = LATENCY
             "pulumi preview: API calls": preview["total"],
             "pulumi preview: list calls": preview["lists"],
             "pulumi preview: seconds": round(preview_s, 2),
+            "apply: API calls": apply["total"],
+            "apply: writes": apply["writes"],
+            "plan: API calls": plan["total"],
         },
-        "calls": {"up": up, "preview": preview},
-        "command": f"pulumi up, then pulumi preview: {count} exports over {datasets} datasets,"
-        f" {latency_ms:g} ms latency",
+        "calls": {"up": up, "preview": preview, "apply": apply, "plan": plan},
+        "command": f"pulumi up, then pulumi preview; apply --yes, then plan: {count} exports over {datasets}"
+        f" datasets, {latency_ms:g} ms latency",
     }
+
+
+def _cli(emulator: EmulatorProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*CLI, *args], env=cli_env(emulator), capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:1])} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return done
 
 
 # --- 50 quick exports: apply and pulumi up ----------------------------------------------------------
@@ -126,22 +159,9 @@ def quick_exports(count: int = 50, export_seconds: float = 0.05, latency_ms: flo
     bench = _bench()
     with bench.emulator_running(*flags, latency_ms=latency_ms) as emulator, _work() as work:
         specs = work / "specs.yaml"
-        specs.write_text(
-            "resources:\n"
-            + "".join(
-                f"  e{i}:\n    type: modelarts:ExportTask\n"
-                f"    properties: {{dataset_name: flowers, path: /demo-bucket/flowers/q{i}/, export_type: 0}}\n"
-                for i in range(count)
-            )
-        )
+        specs.write_text(exports_yaml(count, ["flowers"], prefix="q"))  # what the Pulumi program declares
         emulator.reset_stats()
-        seconds, done = _timed(
-            lambda: subprocess.run(
-                [*CLI, "apply", str(specs), "--yes"], env=cli_env(emulator), capture_output=True, text=True, timeout=600
-            )
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"apply failed: {done.stderr[-2000:]}")
+        seconds, _ = _timed(lambda: _cli(emulator, "apply", str(specs), "--yes"))
         figures["apply: seconds"] = round(seconds, 2)
         figures["apply: API calls"] = emulator.stats()["total"]
         calls["apply"] = counted(emulator)
