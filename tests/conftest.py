@@ -2,17 +2,14 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from emulator_process import FAST_FLAGS, EmulatorProcess, start_emulator
 from support import plan_schema
+from support.emulator_process import FAST_FLAGS, EmulatorProcess, start_emulator
 
 # Every plan document a test produces, here or in a subprocess, is validated against `schema --plan`.
 _PLAN_SPOOL = Path(tempfile.mkdtemp(prefix="plan-documents-"))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess, cli_env
+from support.emulator_process import EmulatorProcess, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"

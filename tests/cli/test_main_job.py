@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator_process import cli_env
+from support.emulator_process import cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "pulumi_modelarts.cli.main"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator_process import EmulatorProcess, cli_env
 from pulumi_modelarts import __version__
+from support.emulator_process import EmulatorProcess, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"

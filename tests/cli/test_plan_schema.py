@@ -14,12 +14,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from emulator_process import EmulatorProcess, cli_env
 from pulumi_modelarts import schema
 from pulumi_modelarts.cli import plan_file
 from pulumi_modelarts.reconcile.decision import Action, BlockReason, WriteKind
 from support import plan_schema
 from support.cli import run
+from support.emulator_process import EmulatorProcess, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "pulumi_modelarts.cli.main"]

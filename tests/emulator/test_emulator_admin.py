@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import httpx
-from emu_helpers import FLOWERS, PETS, dataset_id, get_token
 
-from emulator_process import EmulatorProcess
+from support.emu_helpers import FLOWERS, PETS, dataset_id, get_token
+from support.emulator_process import EmulatorProcess
 
 
 def test_stats_count_requests_by_route_template(emulator: EmulatorProcess, client: httpx.Client) -> None:

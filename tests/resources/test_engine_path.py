@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from support.emulator_process import EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
 
 SENTINEL_AK = "SENTINELAKAKAKAKAK01"
 SENTINEL_SK = "SENTINEL-SK-5f1b0c1e-do-not-leak-0000000"

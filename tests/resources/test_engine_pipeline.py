@@ -10,8 +10,8 @@ import pytest
 from pulumi.runtime import rpc
 
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
+from support.emulator_process import EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
 
 
 @pytest.fixture

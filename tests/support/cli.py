@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
-from emulator_process import EmulatorProcess, cli_env
 from pulumi_modelarts.cli.main import main
+from support.emulator_process import EmulatorProcess, cli_env
 
 
 @dataclass

@@ -10,12 +10,11 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from plugin_host import PluginHost
-
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
 from pulumi_modelarts.plugin import names
+from support.emulator_process import EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
+from support.plugin_host import PluginHost
 
 SENTINEL_AK = "SENTINELPLUGINAK0001"
 SENTINEL_SK = "SENTINEL-plugin-sk-do-not-leak-3c9e1d22"

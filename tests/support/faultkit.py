@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient
 from pulumi_modelarts.api.auth import TOKEN_ROUTE
 from pulumi_modelarts.api.client import DATASET as DATASET
@@ -29,7 +28,7 @@ from pulumi_modelarts.api.client import TASKS as TASKS
 from pulumi_modelarts.api.client import VERSION as VERSION
 from pulumi_modelarts.api.client import VERSIONS as VERSIONS
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.waiting import PollPolicy
+from support.emulator_process import EmulatorProcess
 
 SENTINEL_AK = "SENTINELFAULTSAK0001"
 SENTINEL_SK = "SENTINEL-faults-sk-do-not-leak-7f3a90c1"
@@ -38,9 +37,6 @@ SENTINELS = (SENTINEL_AK, SENTINEL_SK, SENTINEL_PASSWORD)
 
 # The client's own route templates: the emulator counts calls by the same templates.
 EXPORTS, EXPORT, TOKENS = EXPORT_TASKS, EXPORT_TASK, TOKEN_ROUTE
-
-# Poll quickly in process: tasks in these emulators take a second or less.
-FAST_POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.5, min_latency=0.2)
 
 EmulatorFactory = Callable[..., EmulatorProcess]
 
