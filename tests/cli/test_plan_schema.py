@@ -31,7 +31,8 @@ def _definitions() -> dict[str, Any]:
 
 
 def test_schema_plan_prints_the_published_draft_2020_12_schema() -> None:
-    result = subprocess.run([*CLI, "schema", "--plan"], capture_output=True, text=True, check=True)
+    result = run("schema", "--plan")
+    assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document == schema.plan_schema()
     assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
