@@ -13,20 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from support.emulator_process import EmulatorProcess, start_emulator
+from support.emulator_process import FAST_FLAGS, EmulatorProcess, start_emulator
 from support.pulumi_engine import ENABLE_HINT, SENTINEL_SECRET_KEY, EngineStack, find_engine
-
-FAST = (
-    "--admin",
-    "--task-seconds",
-    "1",
-    "--export-seconds",
-    "0.5",
-    "--version-seconds",
-    "0.3",
-    "--import-seconds",
-    "1",
-)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -52,7 +40,7 @@ def e2e_emulator() -> Iterator[Callable[..., EmulatorProcess]]:
     started: list[EmulatorProcess] = []
 
     def start(*extra: str) -> EmulatorProcess:
-        emulator = start_emulator(*FAST, "--seed", "demo", "--secret-key", SENTINEL_SECRET_KEY, *extra)
+        emulator = start_emulator(*FAST_FLAGS, "--seed", "demo", "--secret-key", SENTINEL_SECRET_KEY, *extra)
         emulator.secret_key = SENTINEL_SECRET_KEY
         started.append(emulator)
         return emulator
