@@ -2,17 +2,15 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from emulator_process import FAST_FLAGS, EmulatorProcess, start_emulator
+from pulumi_modelarts.api import auth, client
 from support import plan_schema
+from support.emulator_process import FAST_FLAGS, EmulatorProcess, borrow_emulator, give_back, poolable, start_emulator
 
 # Every plan document a test produces, here or in a subprocess, is validated against `schema --plan`.
 _PLAN_SPOOL = Path(tempfile.mkdtemp(prefix="plan-documents-"))
@@ -27,18 +25,34 @@ def _plan_documents_match_the_schema() -> Iterator[None]:
     plan_schema.check_and_clear(_PLAN_SPOOL)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Iterator[None]:
+    """Tokens, project ids and connection pools are process-wide by design, and emulators are shared between tests
+    (reset to their start): each test starts without what an earlier one cached, and leaves nothing behind."""
+    auth.clear_caches()
+    yield
+    auth.clear_caches()
+    client.close_shared_clients()
+
+
 @pytest.fixture
 def emulator_factory() -> Iterator[Callable[..., EmulatorProcess]]:
-    """Start emulators with chosen flags; every one is stopped at the end of the test."""
+    """Emulators with chosen flags, fresh from their start: shared ones reset where the flags allow
+    (``borrow_emulator``), else started; at the end of the test each is given back or stopped."""
+    borrowed: list[EmulatorProcess] = []
     started: list[EmulatorProcess] = []
 
     def factory(*extra: str, fast: bool = True, port: int = 0) -> EmulatorProcess:
         flags = (*FAST_FLAGS, *extra) if fast else extra
-        emulator = start_emulator(*flags, port=port)
-        started.append(emulator)
-        return emulator
+        if poolable(flags, port):
+            borrowed.append(borrow_emulator(*flags))
+            return borrowed[-1]
+        started.append(start_emulator(*flags, port=port))
+        return started[-1]
 
     yield factory
+    for emulator in borrowed:
+        give_back(emulator)
     for emulator in started:
         emulator.stop()
 

@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from pulumi_modelarts.api.errors import AlreadyRunningError, APIError, Meaning, meaning_of, try_again_seconds
-
-from .fakes import PROJECT_ID, Script, make_client
+from support.api_fakes import PROJECT_ID, Script, make_client
 
 TASKS = f"/v2/{PROJECT_ID}/datasets/ds1/tasks"
 EXPORTS = f"/v2/{PROJECT_ID}/datasets/ds1/export-tasks"

@@ -13,8 +13,7 @@ import pytest
 from pulumi_modelarts import signing
 from pulumi_modelarts.api import AuthenticationError, ConfigurationError, ModelArtsClient, ResponseLostError
 from pulumi_modelarts.api.auth import AkSkAuth, PasswordTokenAuth, StaticTokenAuth, _drive, make_auth
-
-from .fakes import ENDPOINT, IAM, PROJECT_ID, Script, body_of, error, make_client, make_settings
+from support.api_fakes import ENDPOINT, IAM, PROJECT_ID, Script, body_of, error, make_client, make_settings
 
 PASSWORD = {
     "access_key": None,

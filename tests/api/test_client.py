@@ -19,8 +19,7 @@ from pulumi_modelarts.api import (
     ThrottledError,
     TransportError,
 )
-
-from .fakes import PROJECT_ID, FakeTime, Script, body_of, error, make_client, make_settings
+from support.api_fakes import PROJECT_ID, FakeTime, Script, body_of, error, make_client, make_settings
 
 BASE = f"/v2/{PROJECT_ID}/datasets"
 TASKS = f"{BASE}/ds1/tasks"

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import (
     AlreadyRunningError,
     APIError,
@@ -24,8 +23,9 @@ from pulumi_modelarts.api import (
     resolve_settings,
 )
 from pulumi_modelarts.api.client import DATASETS, EXPORT_TASKS, IMPORT_TASK, IMPORT_TASKS, TASKS
-from seed_examples import AUTO_GROUPING, AUTO_LABEL, EXPORT_TO_OBS, PRE_LABEL
-from seed_examples import EXPORT_TO_NEW_DATASET as EXPORT_TO_DATASET
+from support.emulator_process import EmulatorProcess
+from support.seed_examples import AUTO_GROUPING, AUTO_LABEL, EXPORT_TO_OBS, PRE_LABEL
+from support.seed_examples import EXPORT_TO_NEW_DATASET as EXPORT_TO_DATASET
 
 FAST = RetryPolicy(max_attempts=6, max_elapsed_seconds=30, base_delay=0.01, max_delay=0.05)
 

@@ -14,8 +14,7 @@ from pulumi_modelarts.api import (
     ThrottledError,
 )
 from pulumi_modelarts.api.responses import error_from_response, parse_error_body
-
-from .fakes import PROJECT_ID, Script, error, make_client
+from support.api_fakes import PROJECT_ID, Script, error, make_client
 
 DATASET_PATH = f"/v2/{PROJECT_ID}/datasets/ds1"
 

@@ -12,8 +12,7 @@ import pytest
 
 from pulumi_modelarts.api import AlreadyRunningError, APIError, NotFoundError
 from pulumi_modelarts.api.client import IMPORT_TASK, IMPORT_TASKS
-
-from .fakes import PROJECT_ID, Script, body_of, error, make_client
+from support.api_fakes import PROJECT_ID, Script, body_of, error, make_client
 
 LIST = f"/v2/{PROJECT_ID}/datasets/ds1/import-tasks"
 ONE = f"{LIST}/ds1_t1"

@@ -9,8 +9,7 @@ import pytest
 
 from pulumi_modelarts.api import ModelArtsClient, RetryPolicy, TransportError
 from pulumi_modelarts.api.retry import refused_locally
-
-from .fakes import PROJECT_ID, FakeTime, Script, make_client, make_settings
+from support.api_fakes import PROJECT_ID, FakeTime, Script, make_client, make_settings
 
 TASK = f"/v2/{PROJECT_ID}/datasets/ds1/tasks/t1"
 

@@ -10,8 +10,7 @@ import pytest
 
 from pulumi_modelarts.api import RetryPolicy
 from pulumi_modelarts.api.retry import parse_retry_after
-
-from .fakes import FakeTime, make_settings
+from support.api_fakes import FakeTime, make_settings
 
 
 def test_full_jitter_stays_within_the_exponential_cap() -> None:

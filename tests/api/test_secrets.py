@@ -9,7 +9,6 @@ import threading
 import httpx
 import pytest
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import (
     APIError,
     AuthenticationError,
@@ -19,8 +18,8 @@ from pulumi_modelarts.api import (
     resolve_settings,
 )
 from pulumi_modelarts.api.auth import make_auth
-
-from .fakes import PROJECT_ID, Script, error, make_client
+from support.api_fakes import PROJECT_ID, Script, error, make_client
+from support.emulator_process import EmulatorProcess
 
 SENTINELS = {
     "access_key": "SENTINEL-AK-0001",

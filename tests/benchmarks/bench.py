@@ -55,7 +55,7 @@ ROOT = TESTS.parent
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-from emulator_process import EmulatorProcess, start_emulator  # noqa: E402
+from support.emulator_process import EmulatorProcess, start_emulator  # noqa: E402
 
 LATENCY_MS = 50
 PROJECT_ROUTE = "/v2/{project_id}"
@@ -1004,7 +1004,7 @@ def bench_wait(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
 def bench_blob(sizes: Sizes, work: Path, bytecode: Bytecode) -> Scenario:
     scenario = Scenario("blob", "serialized __provider per resource type (captured under Pulumi mocks)")
     import pulumi_modelarts as modelarts
-    from engine import capture_resources
+    from support.engine import capture_resources
 
     per_type = 20
 

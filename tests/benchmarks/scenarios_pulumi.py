@@ -34,7 +34,7 @@ for folder in (TESTS, TESTS / "e2e", TESTS / "benchmarks"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from emulator_process import EmulatorProcess, cli_env  # noqa: E402
+from support.emulator_process import EmulatorProcess, cli_env  # noqa: E402
 
 LATENCY_MS = 50
 CLI = [sys.executable, "-m", "pulumi_modelarts.cli.main"]
@@ -60,7 +60,7 @@ def counted(emulator: EmulatorProcess) -> dict[str, Any]:
 
 
 def _stack(emulator: EmulatorProcess, work: Path, program: Callable[[], None]) -> Any:
-    from pulumi_engine import EngineStack, find_engine
+    from support.pulumi_engine import EngineStack, find_engine
 
     engine = find_engine()
     if engine is None:

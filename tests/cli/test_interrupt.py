@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.reconcile.waiting import Interrupted, Probe, StopSignal, Waiter
+from support.emulator_process import EmulatorProcess
 
 
 def test_a_stop_request_ends_a_long_sleep_at_once() -> None:

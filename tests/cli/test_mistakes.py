@@ -1,7 +1,7 @@
 """The CLI under a new user's mistakes (issue 10): secrets, bad credentials, Ctrl-C, JSON, exit codes, usage errors.
 
-Everything runs the real CLI as a subprocess against an emulator process; calls, writes and rejected
-signatures are counted at the emulator.
+The CLI runs in process (support.cli) against an emulator process, and as its own process where a signal or a
+terminal is the point; calls, writes and rejected signatures are counted at the emulator.
 """
 
 from __future__ import annotations
@@ -20,25 +20,20 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess, cli_env
+from support import cli
+from support.emulator_process import EmulatorProcess, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 CLI = [sys.executable, "-m", "pulumi_modelarts.cli.main"]
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args],
-        capture_output=True,
-        text=True,
-        env=env if env is not None else cli_env(),
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+def run(*args: str, env: dict[str, str] | None = None) -> cli.Result:
+    """The CLI in process with ``env`` as its whole environment (default: no credentials)."""
+    return cli.run(*args, environment=env)
 
 
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+def one_line_error(result: cli.Result | subprocess.CompletedProcess[str]) -> str:
     assert "Traceback" not in result.stderr, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
@@ -153,7 +148,9 @@ def start(emulator: EmulatorProcess, *args: str) -> subprocess.Popen[str]:
 def test_signal_during_a_long_wait_stops_within_seconds_without_another_write(
     emulator_factory: Callable[..., EmulatorProcess], specs_copy: Path, sig: signal.Signals
 ) -> None:
-    emulator = emulator_factory("--admin", "--seed", "demo", "--task-seconds", "3600", fast=False)
+    emulator = emulator_factory(
+        "--seed", "demo", "--task-seconds", "3600", "--import-seconds", "0.05"
+    )  # a quick import
     (specs_copy / "promotion.yaml").unlink()
     process = start(emulator, "apply", str(specs_copy), "--yes")
     try:
@@ -291,7 +288,7 @@ def test_ctrl_d_at_the_confirmation_prompt_cancels_in_one_line(emulator: Emulato
     ],
 )
 def test_emulator_refuses_bad_flag_values_in_one_line(args: list[str], phrase: str) -> None:
-    result = run("emulator", "--port", "0", *args, timeout=20)
+    result = run("emulator", "--port", "0", *args)
     assert result.returncode == 2
     line = one_line_error(result)
     assert phrase in line and line.startswith("pulumi-modelarts emulator: error:")
@@ -300,7 +297,7 @@ def test_emulator_refuses_bad_flag_values_in_one_line(args: list[str], phrase: s
 def test_emulator_refuses_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     not_a_db = tmp_path / "state.db"
     not_a_db.write_text("this is not SQLite\n" * 100)
-    result = run("emulator", "--port", "0", "--db", str(not_a_db), timeout=20)
+    result = run("emulator", "--port", "0", "--db", str(not_a_db))
     assert result.returncode == 1
     assert "not a usable SQLite database" in one_line_error(result)
 

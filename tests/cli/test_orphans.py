@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.reconcile import identity
 from support.cli import run
+from support.emulator_process import EmulatorProcess
 from support.reconcile import make_ctx
 
 STOP = "POST /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop"

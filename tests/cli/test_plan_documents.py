@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator_process import EmulatorProcess, cli_env
 from pulumi_modelarts import __version__
+from support import cli
+from support.emulator_process import EmulatorProcess, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -26,10 +27,9 @@ SHA = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 WRONG_SECRET = "a-mistyped-secret-key-0000"
 
 
-def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, stdin=subprocess.DEVNULL
-    )
+def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> cli.Result:
+    """The CLI in process, with ``env`` as its whole environment."""
+    return cli.run(*args, environment=env, cwd=cwd)
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_the_commit_comes_from_git_outside_ci_and_the_embedded_emulator_is_marke
     assert "· **emulator** (not a cloud) ·" in head_line
 
 
-def _document(result: subprocess.CompletedProcess[str], fmt: str) -> str:
+def _document(result: cli.Result, fmt: str) -> str:
     """The document a failed run printed on stdout, as text to search (markdown without its escapes)."""
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr

@@ -14,12 +14,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from emulator_process import EmulatorProcess, cli_env
 from pulumi_modelarts import schema
 from pulumi_modelarts.cli import plan_file
 from pulumi_modelarts.reconcile.decision import Action, BlockReason, WriteKind
 from support import plan_schema
 from support.cli import run
+from support.emulator_process import EmulatorProcess, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "pulumi_modelarts.cli.main"]
@@ -31,7 +31,8 @@ def _definitions() -> dict[str, Any]:
 
 
 def test_schema_plan_prints_the_published_draft_2020_12_schema() -> None:
-    result = subprocess.run([*CLI, "schema", "--plan"], capture_output=True, text=True, check=True)
+    result = run("schema", "--plan")
+    assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document == schema.plan_schema()
     assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"

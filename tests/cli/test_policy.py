@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator_process import EmulatorProcess
 from support.cli import run
+from support.emulator_process import EmulatorProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "examples" / "policy"

@@ -8,21 +8,15 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess
-from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.cli.runner import ResourceResult, Runner, approvals
-from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.waiting import PollPolicy
 from pulumi_modelarts.specs import SpecError, load_specs
+from support.emulator_process import EmulatorProcess
+from support.reconcile import make_ctx
 from support.runs import apply_plan
-
-POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.5, min_latency=0.2)
 
 
 def runner(emulator: EmulatorProcess, specs: Path, **settings: Any) -> Runner:
-    client = ModelArtsClient(resolve_settings(**emulator.client_settings(**settings)))
-    ctx = ReconcileContext.for_client(client, poll_policy=POLLS, log=lambda _: None)
-    return Runner(load_specs([specs]), ctx)
+    return Runner(load_specs([specs]), make_ctx(emulator, **settings))
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -174,10 +168,8 @@ def test_waiting_resources_hold_no_parallelism_slot(emulator_factory: Any, tmp_p
         for n in range(3)
     )
     events: list[str] = []
-    client = ModelArtsClient(resolve_settings(**emulator.client_settings()))
-    ctx = ReconcileContext.for_client(
-        client, poll_policy=POLLS, log=lambda line: events.append("started" * ("started" in line))
-    )
+    ctx = make_ctx(emulator)
+    ctx.log = lambda line: events.append("started" * ("started" in line))
     one_at_a_time = Runner(load_specs([write(tmp_path, text)]), ctx, parallelism=1)
     planned = one_at_a_time.plan()
     one_at_a_time.on_result = lambda result: events.append(f"done {result.name}")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emulator_process import EmulatorProcess
 from support.cli import run
+from support.emulator_process import EmulatorProcess
 from support.reconcile import make_ctx
 
 

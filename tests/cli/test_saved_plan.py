@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess
 from support.cli import run
+from support.emulator_process import EmulatorProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/export-tasks"

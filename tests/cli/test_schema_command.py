@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import pytest
 import yaml
 
 from pulumi_modelarts import schema
+from support import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_FILES = sorted(
@@ -25,12 +24,8 @@ SPEC_FILES = sorted(
 
 
 def _cli_schema(*args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "pulumi_modelarts.cli.main", "schema", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = cli.run("schema", *args)
+    assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document
 

@@ -20,7 +20,6 @@ import pytest
 import yaml
 from pulumi.runtime import rpc
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts import schema
 from pulumi_modelarts.api.errors import ModelArtsError
 from pulumi_modelarts.cli.runner import Runner, approvals
@@ -36,6 +35,7 @@ from pulumi_modelarts.resources.export_task import ExportTaskProvider
 from pulumi_modelarts.resources.import_task import ImportTaskProvider
 from pulumi_modelarts.resources.intelligent_task import IntelligentTaskProvider
 from pulumi_modelarts.specs import load_specs
+from support.emulator_process import EmulatorProcess
 from support.reconcile import converge, make_ctx
 
 TASK = "modelarts:IntelligentTask"
@@ -543,17 +543,13 @@ def plugin_adapter(
     type_token: str, emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch, name: str = "res"
 ) -> Adapter:
     kind = kind_of(type_token)
-    monkeypatch.setattr(
-        bridge.Operation,
-        "context",
-        lambda self: ReconcileContext.for_client(
-            make_ctx(emulator).client,
-            poll_policy=make_ctx(emulator).poll_policy,
-            log=lambda _: None,
-            sleep=emulator.advance_clock,
-            pending=lifecycle.SESSION.pending,
-        ),
-    )
+
+    def context(self: bridge.Operation) -> ReconcileContext:
+        ctx = make_ctx(emulator)
+        ctx.pending = lifecycle.SESSION.pending  # the plugin's writes in flight, as the bridge's context has them
+        return ctx
+
+    monkeypatch.setattr(bridge.Operation, "context", context)
     log = lambda _: None  # noqa: E731
 
     def preview_create(news: Inputs) -> Decision | None:

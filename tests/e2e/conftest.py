@@ -7,25 +7,14 @@ PULUMI_MODELARTS_E2E=require so that a missing engine fails the run instead.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pulumi_engine import ENABLE_HINT, SENTINEL_SECRET_KEY, EngineStack, find_engine
 
-from emulator_process import EmulatorProcess, start_emulator
-
-FAST = (
-    "--admin",
-    "--task-seconds",
-    "1",
-    "--export-seconds",
-    "0.5",
-    "--version-seconds",
-    "0.3",
-    "--import-seconds",
-    "1",
-)
+from support.emulator_process import FAST_FLAGS, EmulatorProcess, start_emulator
+from support.pulumi_engine import ENABLE_HINT, SENTINEL_SECRET_KEY, EngineStack, find_engine
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,7 +40,7 @@ def e2e_emulator() -> Iterator[Callable[..., EmulatorProcess]]:
     started: list[EmulatorProcess] = []
 
     def start(*extra: str) -> EmulatorProcess:
-        emulator = start_emulator(*FAST, "--seed", "demo", "--secret-key", SENTINEL_SECRET_KEY, *extra)
+        emulator = start_emulator(*FAST_FLAGS, "--seed", "demo", "--secret-key", SENTINEL_SECRET_KEY, *extra)
         emulator.secret_key = SENTINEL_SECRET_KEY
         started.append(emulator)
         return emulator
@@ -87,3 +76,12 @@ def make_stack(engine: Path, tmp_path: Path) -> Callable[..., EngineStack]:
         return stack
 
     return make
+
+
+@pytest.fixture
+def yaml_engine(engine: Path) -> Path:
+    if not (engine / "pulumi-language-yaml").is_file():
+        pytest.skip("no pulumi-language-yaml beside the engine (scripts/pulumi-engine.sh builds it)")
+    if shutil.which("pulumi-resource-modelarts") is None:
+        pytest.skip("pulumi-resource-modelarts is not on PATH (pip install -e .)")
+    return engine

@@ -8,13 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from programs import intake_program
-from pulumi_engine import SENTINEL_SECRET_KEY, EngineStack
-from test_e2e_lifecycle import client_for, empty_project
-from test_e2e_plugin import yaml_engine as yaml_engine
-from test_e2e_projects import TASKS, writes
-
-from emulator_process import EmulatorProcess
+from support.emulator_process import EmulatorProcess
+from support.programs import intake_program
+from support.pulumi_engine import SENTINEL_SECRET_KEY, TASKS, EngineStack, client_for, empty_project, writes
 
 IMPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/import-tasks"
 ACCEPT = "PUT /v2/{project_id}/datasets/{dataset_id}/data-annotations/samples"

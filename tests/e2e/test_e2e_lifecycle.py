@@ -13,26 +13,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from programs import export_program, exports_over, grouping_program, release_program, task_program
-from pulumi_engine import SENTINEL_SECRET_KEY, EngineStack, Run, clock_running, kill_orphans, processes_with
-from test_e2e_projects import EXPORTS, TASKS, VERSIONS, writes
 
-from emulator_process import EmulatorProcess
-from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from support.emulator_process import EmulatorProcess
+from support.programs import export_program, exports_over, grouping_program, release_program, task_program
+from support.pulumi_engine import (
+    EXPORTS,
+    SENTINEL_SECRET_KEY,
+    TASKS,
+    VERSIONS,
+    EngineStack,
+    Run,
+    client_for,
+    clock_running,
+    empty_project,
+    kill_orphans,
+    processes_with,
+    writes,
+)
 
 ACTIVE = (-1, 0, 1)  # queuing, initializing, running
 STOP = "POST /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop"
-
-
-def empty_project(tmp_path: Path, name: str) -> Path:
-    project = tmp_path / name
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
-    return project
-
-
-def client_for(emulator: EmulatorProcess) -> ModelArtsClient:
-    return ModelArtsClient(resolve_settings(**emulator.client_settings()))
 
 
 def test_changing_only_timeout_seconds_updates_in_place_without_an_api_write(
@@ -152,8 +152,8 @@ def start_crash_driver(stack: EngineStack, program: str) -> subprocess.Popen[byt
     """`pulumi up` of a program of programs.py in a process group of its own (crash_driver.py), to be killed."""
     args = [str(stack.engine), str(stack.project), str(stack.state), str(stack.home), program]
     return subprocess.Popen(
-        [sys.executable, str(Path(__file__).parent / "crash_driver.py"), *args],
-        cwd=Path(__file__).parent,
+        [sys.executable, "-m", "support.crash_driver", *args],
+        cwd=Path(__file__).parents[1],  # tests/, where the support package is
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

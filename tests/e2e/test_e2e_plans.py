@@ -12,12 +12,11 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi_engine import EngineStack
-from test_e2e_projects import EXPORTS, writes
 
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from support.emulator_process import EmulatorProcess
+from support.pulumi_engine import EXPORTS, EngineStack, writes
 
 FOLLOW_LATEST_YAML = """\
 name: plans-yaml

@@ -9,20 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pulumi_engine import REPO, SENTINEL_SECRET_KEY, EngineStack
-from test_e2e_projects import EXPORTS, writes
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
-
-
-@pytest.fixture
-def yaml_engine(engine: Path) -> Path:
-    if not (engine / "pulumi-language-yaml").is_file():
-        pytest.skip("no pulumi-language-yaml beside the engine (scripts/pulumi-engine.sh builds it)")
-    if shutil.which("pulumi-resource-modelarts") is None:
-        pytest.skip("pulumi-resource-modelarts is not on PATH (pip install -e .)")
-    return engine
+from support.emulator_process import EmulatorProcess
+from support.pulumi_engine import EXPORTS, REPO, SENTINEL_SECRET_KEY, EngineStack, writes
 
 
 def yaml_project(tmp_path: Path) -> Path:

@@ -6,19 +6,18 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from pulumi_engine import REPO, EngineStack, copy_project, project_program
-
-from emulator_process import EmulatorProcess
-
-TASKS = "POST /v2/{project_id}/datasets/{dataset_id}/tasks"
-EXPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/export-tasks"
-VERSIONS = "POST /v2/{project_id}/datasets/{dataset_id}/versions"
-IMPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/import-tasks"
-
-
-def writes(emulator: EmulatorProcess) -> dict[str, int]:
-    stats = emulator.stats()
-    return {key: count for key, count in stats["requests"].items() if not key.startswith("GET ")}
+from support.emulator_process import EmulatorProcess
+from support.pulumi_engine import (
+    EXPORTS,
+    IMPORTS,
+    REPO,
+    TASKS,
+    VERSIONS,
+    EngineStack,
+    copy_project,
+    project_program,
+    writes,
+)
 
 
 def test_root_project_creates_each_object_once_and_then_stays_in_sync(

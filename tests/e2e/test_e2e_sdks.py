@@ -15,11 +15,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pulumi_engine import REPO, SENTINEL_SECRET_KEY, EngineStack, copy_project, example_project
-from test_e2e_projects import EXPORTS, IMPORTS, TASKS, VERSIONS, writes
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from support.emulator_process import EmulatorProcess
+from support.pulumi_engine import (
+    EXPORTS,
+    IMPORTS,
+    REPO,
+    SENTINEL_SECRET_KEY,
+    TASKS,
+    VERSIONS,
+    EngineStack,
+    copy_project,
+    example_project,
+    writes,
+)
 
 # Each example project, with the language host and the tool it needs.
 EXAMPLES = {"typescript": ("nodejs", "npm"), "go": ("go", "go"), "python-sdk": ("python", None)}

@@ -4,9 +4,9 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from emu_helpers import aksk_client
 
-from emulator_process import EmulatorProcess, start_emulator
+from support.emu_helpers import aksk_client
+from support.emulator_process import EmulatorProcess, start_emulator
 
 FAST = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
 

@@ -1,13 +1,15 @@
-"""The admin API: request statistics, the virtual clock and the state dump."""
+"""The admin API: request statistics, the virtual clock, the state dump and the reset."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
-from emu_helpers import FLOWERS, PETS, dataset_id, get_token
 
-from emulator_process import EmulatorProcess
+from support.emu_helpers import FLOWERS, PETS, aksk_client, dataset_id, get_token
+from support.emulator_process import EmulatorProcess
 
 
 def test_stats_count_requests_by_route_template(emulator: EmulatorProcess, client: httpx.Client) -> None:
@@ -83,3 +85,31 @@ def test_admin_method_and_path_errors(emulator: EmulatorProcess) -> None:
     assert emulator.admin.get("/nothing").status_code == 404
     bad = emulator.admin.post("/credentials/temporary", json={"duration_seconds": 0})
     assert bad.status_code == 400
+
+
+def test_reset_returns_to_the_start(emulator_factory: Callable[..., EmulatorProcess], tmp_path: Path) -> None:
+    """What tests that share an emulator rely on: after a reset it is as freshly started (seed, clock, stats,
+    faults, tokens); with --db it is refused, the database keeping its state."""
+    emulator = emulator_factory("--seed", "demo", "--fault", '{"action": "latency", "latency_ms": 1}')
+    fresh = emulator.admin.get("/state").json()
+    configured = emulator.admin.get("/faults").json()
+    token = get_token(emulator)
+    with aksk_client(emulator) as client:
+        flowers = dataset_id(client, FLOWERS)
+        assert client.post(f"/datasets/{flowers}/tasks", json={"task_type": "auto-label"}).status_code == 200
+    emulator.advance_clock(3600)
+    emulator.set_faults([{"action": "error", "method": "GET", "route": "*", "times": 1}])
+
+    assert emulator.admin.post("/reset").status_code == 204
+    state = emulator.admin.get("/state").json()
+    assert state["totals"] == {**fresh["totals"], "tokens": 0}
+    assert state["datasets"] == fresh["datasets"]  # the task started above is gone, the seed as it was
+    assert emulator.admin.get("/clock").json()["offset_ms"] == 0
+    assert emulator.stats() == {"requests": {}, "total": 0, "writes": 0, "auth": 0}
+    assert emulator.admin.get("/faults").json() == configured
+    validated = httpx.get(f"{emulator.url}/v3/auth/tokens", headers={"X-Auth-Token": token, "X-Subject-Token": token})
+    assert validated.status_code == 401, "a token of before the reset is unknown"
+
+    kept = emulator_factory("--seed", "demo", "--db", str(tmp_path / "state.db"))
+    refused = kept.admin.post("/reset")
+    assert refused.status_code == 400 and "--db" in refused.json()["error_msg"]

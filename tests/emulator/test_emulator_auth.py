@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from emu_helpers import AkSkAuth, TokenAuth, aksk_client, get_token, password_body, token_client
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.emulator.auth import AK_LOCK_SECONDS, AK_MAX_FAILURES
+from support.emu_helpers import AkSkAuth, TokenAuth, aksk_client, get_token, password_body, token_client
+from support.emulator_process import EmulatorProcess
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from emu_helpers import aksk_client, dataset_id
 
-from emulator_process import READY_PREFIX, EmulatorProcess, start_emulator
 from pulumi_modelarts.emulator import cli
+from support.emu_helpers import aksk_client, dataset_id
+from support.emulator_process import READY_PREFIX, EmulatorProcess, start_emulator
 
 FLAGS = [
     "--host",

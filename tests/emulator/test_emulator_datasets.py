@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import httpx
-from emu_helpers import FLOWERS, PETS, TICKETS, aksk_client, dataset_id, pages
 
-from emulator_process import EmulatorProcess
+from support.emu_helpers import FLOWERS, PETS, TICKETS, aksk_client, dataset_id, pages
+from support.emulator_process import EmulatorProcess
 
 ID = re.compile(r"^[A-Za-z0-9]{19}$")
 

@@ -10,12 +10,12 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from emu_helpers import FLOWERS, dataset_id, get_token
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator_process import EmulatorProcess, start_emulator
 from pulumi_modelarts.emulator.routes import api_routes
+from support.emu_helpers import FLOWERS, dataset_id, get_token
+from support.emulator_process import EmulatorProcess, start_emulator
 
 TEMPLATES = [route.template for route in api_routes()]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]

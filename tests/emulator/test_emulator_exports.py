@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_helpers import FLOWERS, PETS, aksk_client, dataset_id
 
-from emulator_process import EmulatorProcess
-from seed_examples import EXPORT_TO_NEW_DATASET as TO_DATASET
-from seed_examples import EXPORT_TO_OBS as TO_OBS
+from support.emu_helpers import FLOWERS, PETS, aksk_client, dataset_id
+from support.emulator_process import EmulatorProcess
+from support.seed_examples import EXPORT_TO_NEW_DATASET as TO_DATASET
+from support.seed_examples import EXPORT_TO_OBS as TO_OBS
 
 
 def _create(client: httpx.Client, dataset: str, body: dict[str, Any]) -> str:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from emu_helpers import FLOWERS, aksk_client, dataset_id
 
-from emulator_process import EmulatorProcess
+from support.emu_helpers import FLOWERS, aksk_client, dataset_id
+from support.emulator_process import EmulatorProcess
 
 TASKS = "/v2/{project_id}/datasets/{dataset_id}/tasks"
 TASK = "/v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}"
@@ -118,7 +118,7 @@ def test_probability(emulator: EmulatorProcess, client: httpx.Client) -> None:
 
 def test_auth_route_faults(emulator: EmulatorProcess) -> None:
     emulator.set_faults([{"action": "error", "route": "/v3/auth/tokens", "times": 1}])
-    from emu_helpers import password_body
+    from support.emu_helpers import password_body
 
     first = httpx.post(emulator.url + "/v3/auth/tokens", json=password_body(emulator))
     assert first.status_code == 503

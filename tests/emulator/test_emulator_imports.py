@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_helpers import PETS, aksk_client, dataset_id
 
-from emulator_process import EmulatorProcess, start_emulator
 from pulumi_modelarts.emulator import seed
 from pulumi_modelarts.emulator.imports import DOCUMENTED
-from seed_examples import IMPORT_FROM_MANIFEST, IMPORT_FROM_OBS
+from support.emu_helpers import PETS, aksk_client, dataset_id
+from support.emulator_process import EmulatorProcess, start_emulator
+from support.seed_examples import IMPORT_FROM_MANIFEST, IMPORT_FROM_OBS
 
 SLOW = ("--admin", "--task-seconds", "100", "--version-seconds", "100", "--import-seconds", "100")
 IMPORTS = "/v2/{project_id}/datasets/{dataset_id}/import-tasks"

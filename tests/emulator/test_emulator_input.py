@@ -9,10 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from emu_helpers import FLOWERS, dataset_id, get_token, token_client
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.emulator import seed
+from support.emu_helpers import FLOWERS, dataset_id, get_token, token_client
+from support.emulator_process import EmulatorProcess
 
 
 def _dataset(**extra: Any) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from emu_helpers import FLOWERS, aksk_client, dataset_id, get_token, token_client
 
-from emulator_process import EmulatorProcess
+from support.emu_helpers import FLOWERS, aksk_client, dataset_id, get_token, token_client
+from support.emulator_process import EmulatorProcess
 
 
 def test_state_survives_kill_9(tmp_path: Path, emulator_factory: Callable[..., EmulatorProcess]) -> None:

@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_helpers import aksk_client, dataset_id
 
-from emulator_process import EmulatorProcess, start_emulator
 from pulumi_modelarts.emulator import readings
 from pulumi_modelarts.emulator.cli import build_parser, config_from_args
 from pulumi_modelarts.emulator.config import EmulatorConfig
+from support.emu_helpers import aksk_client, dataset_id
+from support.emulator_process import EmulatorProcess, start_emulator
 
 SLOW = ("--admin", "--task-seconds", "100", "--export-seconds", "100", "--version-seconds", "100")
 DATASETS = (

@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_helpers import FLOWERS, PETS, TICKETS, aksk_client, dataset_id, token_client
 
-from emulator_process import EmulatorProcess
-from seed_examples import AUTO_GROUPING, AUTO_LABEL, PRE_LABEL
+from support.emu_helpers import FLOWERS, PETS, TICKETS, aksk_client, dataset_id, token_client
+from support.emulator_process import EmulatorProcess
+from support.seed_examples import AUTO_GROUPING, AUTO_LABEL, PRE_LABEL
 
 ID = re.compile(r"^[A-Za-z0-9]{19}$")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_helpers import FLOWERS, TICKETS, aksk_client, dataset_id
 
-from emulator_process import EmulatorProcess
+from support.emu_helpers import FLOWERS, TICKETS, aksk_client, dataset_id
+from support.emulator_process import EmulatorProcess
 
 SEED_003_FIELDS = {
     "version_id",

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faultkit import (
-    FAST_POLLS,
+
+from pulumi_modelarts.api.auth import clear_caches
+from support.emulator_process import FAST_FLAGS, EmulatorProcess
+from support.faultkit import (
     SENTINEL_AK,
     SENTINEL_PASSWORD,
     SENTINEL_SK,
@@ -18,11 +20,7 @@ from faultkit import (
     Transcript,
     collect_emulator_output,
 )
-
-from emulator_process import FAST_FLAGS, EmulatorProcess
-from pulumi_modelarts.api import ModelArtsClient, resolve_settings
-from pulumi_modelarts.api.auth import clear_caches
-from pulumi_modelarts.reconcile.context import ReconcileContext
+from support.reconcile import make_ctx
 
 
 @pytest.fixture(autouse=True)
@@ -70,10 +68,9 @@ def in_process(transcript: Transcript) -> Iterator[Callable[..., InProcess]]:
 
     def make(emulator: EmulatorProcess, **settings: Any) -> InProcess:
         sleep = RecordedSleep()
-        client = ModelArtsClient(resolve_settings(**emulator.client_settings(**settings)), sleep=sleep)
         messages: list[str] = []
-        ctx = ReconcileContext.for_client(client, poll_policy=FAST_POLLS, log=messages.append)
-        made.append(InProcess(client, ctx, sleep, messages))
+        ctx = make_ctx(emulator, messages, client_sleep=sleep, **settings)
+        made.append(InProcess(ctx.client, ctx, sleep, messages))
         return made[-1]
 
     yield make

@@ -20,15 +20,15 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from faultkit import SENTINEL_AK, SENTINEL_SK, Transcript
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator_process import EmulatorProcess, start_emulator
 from pulumi_modelarts.api.auth import AkSkAuth
 from pulumi_modelarts.cli.main import main as cli_main
 from pulumi_modelarts.resources import DatasetVersionRefProvider, ExportTaskProvider, IntelligentTaskProvider
 from pulumi_modelarts.specs import SpecError, load_specs
+from support.emulator_process import EmulatorProcess, start_emulator
+from support.faultkit import SENTINEL_AK, SENTINEL_SK, Transcript
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

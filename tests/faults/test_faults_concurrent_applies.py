@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faultkit import EXPORTS, TASKS, Cli, EmulatorFactory, objects, requests_to, rule, write_specs
+from support.faultkit import EXPORTS, TASKS, Cli, EmulatorFactory, objects, requests_to, rule, write_specs
 
 SPECS = """\
 resources:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from faultkit import TASKS, THREE_CREATES, Cli, EmulatorFactory, objects, requests_to, wait_until, write_specs
+from support.faultkit import TASKS, THREE_CREATES, Cli, EmulatorFactory, objects, requests_to, wait_until, write_specs
 
 AFTER = {"tasks": 1, "export_tasks": 1, "versions": 3}
 

@@ -11,7 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from faultkit import (
+
+from pulumi_modelarts.api.client import IMPORT_TASK, IMPORT_TASKS
+from pulumi_modelarts.cli.runner import Runner, approvals
+from pulumi_modelarts.specs import load_specs
+from support.emulator_process import EmulatorProcess
+from support.faultkit import (
     Cli,
     EmulatorFactory,
     InProcess,
@@ -21,11 +26,6 @@ from faultkit import (
     rule,
     write_specs,
 )
-
-from emulator_process import EmulatorProcess
-from pulumi_modelarts.api.client import IMPORT_TASK, IMPORT_TASKS
-from pulumi_modelarts.cli.runner import Runner, approvals
-from pulumi_modelarts.specs import load_specs
 from support.runs import apply_plan
 
 DUPLICATING = ("--reimport", "duplicate")

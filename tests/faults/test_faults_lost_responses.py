@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faultkit import (
+from support.faultkit import (
     EXPORTS,
     TASKS,
     THREE_CREATES,

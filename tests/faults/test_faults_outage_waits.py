@@ -13,14 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from faultkit import EXPORTS, EmulatorFactory, requests_to, rule
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts import schema
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.reconcile import export
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import WaitTimeoutError
+from support.emulator_process import EmulatorProcess
+from support.faultkit import EXPORTS, EmulatorFactory, requests_to, rule
 from support.reconcile import converge
 
 ONE_EXPORT = "/v2/{project_id}/datasets/{dataset_id}/export-tasks/{task_id}"

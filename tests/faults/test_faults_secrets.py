@@ -11,7 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faultkit import (
+
+import pulumi_modelarts as modelarts
+from support.emulator_process import EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
+from support.faultkit import (
     SENTINEL_AK,
     SENTINEL_PASSWORD,
     SENTINEL_SK,
@@ -24,10 +28,6 @@ from faultkit import (
     rule,
     write_specs,
 )
-
-import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
 
 WRONG_SK = "SENTINEL-wrong-sk-must-not-leak-0000000"
 WRONG_PASSWORD = "SENTINEL-wrong-password-must-not-leak"

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from faultkit import (
+
+from pulumi_modelarts.cli.runner import Runner
+from pulumi_modelarts.specs import load_specs
+from support.faultkit import (
     DATASETS,
     EXPORT,
     EXPORTS,
@@ -25,9 +28,6 @@ from faultkit import (
     rule,
     write_specs,
 )
-
-from pulumi_modelarts.cli.runner import Runner
-from pulumi_modelarts.specs import load_specs
 from support.runs import apply_plan
 
 AFTER = {"tasks": 1, "export_tasks": 1, "versions": 3}

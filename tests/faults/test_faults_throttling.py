@@ -7,7 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from faultkit import (
+
+from pulumi_modelarts.api.errors import ThrottledError
+from pulumi_modelarts.cli.runner import Runner
+from pulumi_modelarts.specs import load_specs
+from support.emulator_process import EmulatorProcess
+from support.faultkit import (
     DATASETS,
     EXPORT,
     EXPORTS,
@@ -27,11 +32,6 @@ from faultkit import (
     rule,
     write_specs,
 )
-
-from emulator_process import EmulatorProcess
-from pulumi_modelarts.api.errors import ThrottledError
-from pulumi_modelarts.cli.runner import Runner
-from pulumi_modelarts.specs import load_specs
 from support.runs import apply_plan
 
 RETRY_AFTER = 2.0
@@ -122,7 +122,8 @@ def test_cli_apply_through_a_storm(faulty: EmulatorFactory, cli: Cli, tmp_path: 
         ]
     )
 
-    result = cli.run(emulator, "apply", str(specs), "--yes", "--format", "json")
+    # its own process: the Retry-After delays are waited out in real time (in process, they would be virtual)
+    result = cli.start(emulator, "apply", str(specs), "--yes", "--format", "json").wait()
 
     assert result.returncode == 0, result.describe()
     document = result.json()

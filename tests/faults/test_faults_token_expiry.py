@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from faultkit import (
+from pulumi_modelarts.cli.runner import Runner
+from pulumi_modelarts.specs import load_specs
+from support.emulator_process import EmulatorProcess
+from support.faultkit import (
     EXPORT,
     THREE_CREATES,
     Cli,
@@ -19,10 +22,6 @@ from faultkit import (
     wait_until,
     write_specs,
 )
-
-from emulator_process import EmulatorProcess
-from pulumi_modelarts.cli.runner import Runner
-from pulumi_modelarts.specs import load_specs
 from support.runs import apply_plan
 
 AFTER = {"tasks": 1, "export_tasks": 1, "versions": 3}

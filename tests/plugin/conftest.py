@@ -1,15 +1,15 @@
 """Fixtures of the plugin tests: a sentinel-credential emulator, the plugin process, and both engine paths
-(the plugin and the SDK's dynamic-provider host); what they share lives in plugin_paths.py."""
+(the plugin and the SDK's dynamic-provider host); what they share lives in support/plugin_paths.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import pytest
-from plugin_host import PluginHost
-from plugin_paths import PATHS, EnginePath, assert_no_secrets, clean_env, start_sentinel_emulator
 
-from emulator_process import EmulatorProcess
+from support.emulator_process import EmulatorProcess
+from support.plugin_host import PluginHost
+from support.plugin_paths import PATHS, EnginePath, assert_no_secrets, clean_env, start_sentinel_emulator
 
 
 @pytest.fixture

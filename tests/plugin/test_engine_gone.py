@@ -21,7 +21,12 @@ from pathlib import Path
 
 import grpc
 import pytest
-from plugin_paths import (
+
+from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from support import fake_engine
+from support.emulator_process import EmulatorProcess
+from support.faultkit import TASK
+from support.plugin_paths import (
     SCENARIOS,
     DynamicPath,
     EnginePath,
@@ -31,11 +36,7 @@ from plugin_paths import (
     start_sentinel_emulator,
 )
 
-from emulator_process import EmulatorProcess
-from faults.faultkit import TASK
-from pulumi_modelarts.api import ModelArtsClient, resolve_settings
-
-FAKE_ENGINE = [sys.executable, str(Path(__file__).with_name("fake_engine.py"))]
+FAKE_ENGINE = [sys.executable, str(Path(fake_engine.__file__))]
 PATHS: dict[str, tuple[Callable[..., EnginePath], list[str]]] = {
     "plugin": (PluginPath, FAKE_ENGINE),  # the plugin is the engine's child: its parent goes away
     "dynamic": (DynamicPath, [*FAKE_ENGINE, "--shell"]),  # a shell stays its parent: the engine's address tells

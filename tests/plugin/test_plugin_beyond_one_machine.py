@@ -17,10 +17,10 @@ import jsonschema
 import pytest
 import yaml
 
-from go_modules import module_file
 from pulumi_modelarts import __version__
 from pulumi_modelarts.api.config import SETTINGS_TABLE
 from pulumi_modelarts.plugin.schema import package_schema
+from support.go_modules import module_file
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = REPO / "examples" / "deployments-etc"

@@ -12,11 +12,11 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import empty_pb2
-from plugin_host import PluginHost, urn
-from plugin_paths import PLUGIN_SCENARIOS, clean_env, start_sentinel_emulator
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-from emulator_process import EmulatorProcess
+from support.emulator_process import EmulatorProcess
+from support.plugin_host import PluginHost, urn
+from support.plugin_paths import PLUGIN_SCENARIOS, clean_env, start_sentinel_emulator
 
 EXPORT = "modelarts:index:ExportTask"
 

@@ -9,15 +9,15 @@ from typing import Any
 
 import grpc
 import pytest
-from plugin_host import PluginHost, urn
-from plugin_paths import PLUGIN_SCENARIOS, assert_no_secrets, dumped, start_sentinel_emulator
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
-from emulator_process import EmulatorProcess
-from engine import _serialize
-from faults.faultkit import TASKS, objects, requests_to, wait_until
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from support.emulator_process import EmulatorProcess
+from support.engine import _serialize
+from support.faultkit import TASKS, objects, requests_to, wait_until
+from support.plugin_host import PluginHost, urn
+from support.plugin_paths import PLUGIN_SCENARIOS, assert_no_secrets, dumped, start_sentinel_emulator
 
 TASK = "modelarts:index:IntelligentTask"
 EXPORT = "modelarts:index:ExportTask"

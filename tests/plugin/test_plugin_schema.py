@@ -9,13 +9,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from plugin_host import PluginHost
 
 import pulumi_modelarts as modelarts
-from go_modules import module_file
 from pulumi_modelarts.api.config import OTHER_CONFIG_KEYS, SETTINGS_TABLE
 from pulumi_modelarts.plugin.names import camel
 from pulumi_modelarts.plugin.schema import package_schema
+from support.go_modules import module_file
+from support.plugin_host import PluginHost
 
 # Pulumi's package-schema metaschema ships in the Go module github.com/pulumi/pulumi/pkg/v3.
 METASCHEMA = "github.com/pulumi/pulumi/pkg/v3@*/codegen/schema/pulumi.json"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from plugin_paths import SCENARIOS, EnginePath, assert_no_secrets, dumped
 
-from emulator_process import EmulatorProcess
-from faults.faultkit import EXPORTS, TASKS, VERSIONS, objects, requests_to, rule
+from support.emulator_process import EmulatorProcess
+from support.faultkit import EXPORTS, TASKS, VERSIONS, objects, requests_to, rule
+from support.plugin_paths import SCENARIOS, EnginePath, assert_no_secrets, dumped
 
 ROUTES = {"IntelligentTask": TASKS, "ExportTask": EXPORTS, "DatasetVersionRef": VERSIONS}
 COUNTERS = {"IntelligentTask": "tasks", "ExportTask": "export_tasks", "DatasetVersionRef": "versions"}

@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from plugin_paths import PATHS, EnginePath, assert_no_secrets, captured_resource
 
-from emulator_process import EmulatorProcess
-from faults.faultkit import EXPORT, EXPORTS
+from support.emulator_process import EmulatorProcess
+from support.faultkit import EXPORT, EXPORTS
+from support.plugin_paths import PATHS, EnginePath, assert_no_secrets, captured_resource
 
 DATASETS = "GET /v2/{project_id}/datasets"
 LISTS = f"GET {EXPORTS}"

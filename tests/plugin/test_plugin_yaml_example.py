@@ -14,10 +14,10 @@ from typing import Any
 import grpc
 import pytest
 import yaml
-from plugin_host import PluginHost
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.plugin import names
+from support.emulator_process import EmulatorProcess
+from support.plugin_host import PluginHost
 
 PROGRAM = Path(__file__).resolve().parents[2] / "examples" / "pulumi-yaml" / "Pulumi.yaml"
 REFERENCE = re.compile(r"\$\{([^}]+)\}")

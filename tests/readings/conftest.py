@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from matrix import ALL_READINGS, MATRIX_FLAGS, Played, write_seed
 
-from emulator_process import start_emulator
 from pulumi_modelarts.api.auth import clear_caches
+from support.emulator_process import start_emulator
+from support.matrix import ALL_READINGS, MATRIX_FLAGS, Played, write_seed
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from matrix import ALL_READINGS, LABELLED, MANIFEST_FILES, RAW_BATCHES, Played, errors_of
 
 from pulumi_modelarts.api.client import EXPORT_TASKS, IMPORT_TASKS, TASKS, VERSIONS
 from pulumi_modelarts.reconcile.kinds import KINDS
+from support.matrix import ALL_READINGS, LABELLED, MANIFEST_FILES, RAW_BATCHES, Played, errors_of
 
 # Every scenario runs under every reading: each reading alone, the lenient default and cloud-strict.
 every_reading = pytest.mark.parametrize("played", ALL_READINGS, indirect=True)

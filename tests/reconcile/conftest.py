@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from reconcile_helpers import make_ctx
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from support.emulator_process import EmulatorProcess
+from support.reconcile import make_ctx
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconcile_helpers import make_ctx
-
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.reconcile import intelligent
 from pulumi_modelarts.reconcile.accept import AcceptRule, select
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from support.reconcile import converge
+from support.emulator_process import EmulatorProcess
+from support.reconcile import converge, make_ctx
 
 LABELS_ROUTE = "/v2/{project_id}/datasets/{dataset_id}/data-annotations/samples"
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.reconcile import export, follow
 from pulumi_modelarts.reconcile.context import ReconcileContext
+from support.emulator_process import EmulatorProcess
 
 ONE = "GET /v2/{project_id}/datasets/{dataset_id}/export-tasks/{task_id}"
 LIST = "GET /v2/{project_id}/datasets/{dataset_id}/export-tasks"
 
 
 def test_concurrent_waiters_share_one_list_call(emulator_factory: Any) -> None:
-    from reconcile_helpers import make_ctx
+    from support.reconcile import make_ctx
 
     emulator: EmulatorProcess = emulator_factory("--seed", "demo", "--export-seconds", "2")
     ctx: ReconcileContext = make_ctx(emulator)

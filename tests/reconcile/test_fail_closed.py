@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from reconcile_helpers import make_ctx
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api.errors import APIError
 from pulumi_modelarts.reconcile import export, intelligent
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ReconcileError, WaitTimeoutError
 from pulumi_modelarts.reconcile.locks import Deadline, while_release_locked
 from pulumi_modelarts.reconcile.waiting import PollPolicy, Waiter
+from support.emulator_process import EmulatorProcess
+from support.reconcile import make_ctx
 
 
 class FakeTime:

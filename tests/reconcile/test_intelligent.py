@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from reconcile_helpers import make_ctx
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.reconcile import intelligent
 from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ConflictError, TaskFailedError, WaitTimeoutError
-from support.reconcile import converge, decide
+from support.emulator_process import EmulatorProcess
+from support.reconcile import converge, decide, make_ctx
 
 TASKS_ROUTE = "POST /v2/{project_id}/datasets/{dataset_id}/tasks"
 

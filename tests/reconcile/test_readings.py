@@ -7,25 +7,13 @@ from typing import Any
 
 import pytest
 
-from emulator_process import EmulatorProcess
-from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.reconcile import intelligent
-from pulumi_modelarts.reconcile.context import ReconcileContext
 from pulumi_modelarts.reconcile.errors import ChangedSinceApprovalError
-from pulumi_modelarts.reconcile.waiting import PollPolicy
-from support.reconcile import converge, decide
+from support.emulator_process import EmulatorProcess
+from support.reconcile import converge, decide, make_ctx
 
 TASKS = "/v2/{project_id}/datasets/{dataset_id}/tasks"
 LABELS = "/v2/{project_id}/datasets/{dataset_id}/data-annotations/samples"
-POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.5, min_latency=0.2)
-
-
-def virtual_ctx(emulator: EmulatorProcess, messages: list[str]) -> ReconcileContext:
-    """Sleeps advance the emulator's clock: waiting costs no wall-clock time."""
-    client = ModelArtsClient(resolve_settings(**emulator.client_settings()))
-    return ReconcileContext.for_client(
-        client, poll_policy=POLLS, log=messages.append, sleep=lambda seconds: emulator.advance_clock(seconds)
-    )
 
 
 def spec(name: str, **inputs: Any) -> intelligent.IntelligentTaskSpec:
@@ -48,7 +36,7 @@ def test_a_running_grouping_task_of_someone_else_is_waited_for_as_the_plan_says(
     emulator_factory: Any, messages: list[str]
 ) -> None:
     emulator = emulator_factory("--seed", "demo", "--task-seconds", "30", "--grouping-conflict", "4964")
-    ctx = virtual_ctx(emulator, messages)
+    ctx = make_ctx(emulator, messages)
     dataset_id = ctx.observer.dataset_id_for(None, "flowers")
     other = ctx.client.create_task(dataset_id, {"task_type": "auto-grouping", "config": {"name": "someone-else"}})
     planned = decide(ctx, spec("grp", task_type="auto-grouping"))
@@ -64,7 +52,7 @@ def test_a_running_grouping_task_of_someone_else_is_waited_for_as_the_plan_says(
 def test_a_200_with_4964_and_no_task_id_is_no_start(emulator_factory: Any, messages: list[str]) -> None:
     """The 4964 info code with HTTP 200 and no task_id is a refusal: nothing is adopted, the run says what moved."""
     emulator = emulator_factory("--seed", "demo", "--task-seconds", "30")
-    ctx = virtual_ctx(emulator, messages)
+    ctx = make_ctx(emulator, messages)
     emulator.set_faults([fault(200, "ModelArts.4964", "Auto grouping task is already running", TASKS, "POST", 1)])
     emulator.reset_stats()
     with pytest.raises(ChangedSinceApprovalError, match=r"changed since the plan: .*ModelArts\.4964"):
@@ -75,7 +63,7 @@ def test_a_200_with_4964_and_no_task_id_is_no_start(emulator_factory: Any, messa
 def test_starting_auto_labeling_during_a_release_waits_for_the_lock(
     emulator: EmulatorProcess, messages: list[str]
 ) -> None:
-    ctx = virtual_ctx(emulator, messages)
+    ctx = make_ctx(emulator, messages)
     message = "Task is publishing, the operation is forbidden"
     emulator.set_faults([fault(403, "ModelArts.4821", message, TASKS, "POST", 2)])
     emulator.reset_stats()
@@ -86,7 +74,7 @@ def test_starting_auto_labeling_during_a_release_waits_for_the_lock(
 
 
 def test_a_label_update_during_a_release_waits_for_the_lock(emulator: EmulatorProcess, messages: list[str]) -> None:
-    ctx = virtual_ctx(emulator, messages)
+    ctx = make_ctx(emulator, messages)
     inputs = {"dataset_name": "pets-detection", "task_type": "auto-label", "accept": {"min_score": 0.5}}
     emulator.set_faults(
         [fault(400, "ModelArts.4381", "Dataset is publishing, annotation is forbidden", LABELS, "PUT", 1)]
@@ -94,5 +82,5 @@ def test_a_label_update_during_a_release_waits_for_the_lock(emulator: EmulatorPr
     outputs = converge(ctx, spec("pets", **inputs))
     assert outputs["accepted_count"] > 0
     assert any("ModelArts.4381" in line for line in messages)
-    again = decide(virtual_ctx(emulator, []), spec("pets", **inputs))
+    again = decide(make_ctx(emulator, []), spec("pets", **inputs))
     assert not again.pending  # every qualifying label was confirmed

@@ -10,10 +10,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.reconcile import export
 from pulumi_modelarts.reconcile.observe import DatasetObserver
+from support.emulator_process import EmulatorProcess
 from support.reconcile import converge
 
 EXPORTS = "GET /v2/{project_id}/datasets/{dataset_id}/export-tasks"

@@ -11,8 +11,8 @@ import pulumi
 import pytest
 
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
+from support.emulator_process import EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
 
 SECRET_PATH = "/demo-bucket/SECRET-path-0c1d/"
 

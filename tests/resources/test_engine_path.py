@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
 from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from support.emulator_process import QUICK_FLAGS, EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
 
 SENTINEL_AK = "SENTINELAKAKAKAKAK01"
 SENTINEL_SK = "SENTINEL-SK-5f1b0c1e-do-not-leak-0000000"
@@ -25,7 +25,8 @@ SENTINEL_SK = "SENTINEL-SK-5f1b0c1e-do-not-leak-0000000"
 
 @pytest.fixture
 def sentinel_emulator(emulator_factory: Callable[..., EmulatorProcess]) -> EmulatorProcess:
-    emulator = emulator_factory("--seed", "demo", "--access-key", SENTINEL_AK, "--secret-key", SENTINEL_SK)
+    flags = ("--seed", "demo", "--access-key", SENTINEL_AK, "--secret-key", SENTINEL_SK)
+    emulator = emulator_factory(*QUICK_FLAGS, *flags, fast=False)  # the host waits in real time
     emulator.access_key, emulator.secret_key = SENTINEL_AK, SENTINEL_SK
     return emulator
 

@@ -10,13 +10,13 @@ import pytest
 from pulumi.runtime import rpc
 
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
+from support.emulator_process import QUICK_FLAGS, EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
 
 
 @pytest.fixture
 def pipeline_emulator(emulator_factory: Callable[..., EmulatorProcess]) -> EmulatorProcess:
-    return emulator_factory("--seed", "demo", "--release-interval-seconds", "0")
+    return emulator_factory(*QUICK_FLAGS, "--seed", "demo", "--release-interval-seconds", "0", fast=False)  # real waits
 
 
 def start_host(emulator: EmulatorProcess) -> ProviderHost:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
+from support.emulator_process import EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
 
 SENTINEL_AK = "SENTINELAKAKAKAKAK02"
 SENTINEL_SK = "SENTINEL-SK-9d3c-do-not-leak-00000000000"

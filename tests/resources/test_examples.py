@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pulumi
 
-from engine import capture_resources
+from support.engine import capture_resources
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pulumi
 
 import pulumi_modelarts as modelarts
-from engine import capture_resources
 from pulumi_modelarts import specs
+from support.engine import capture_resources
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-import seed_examples
 from pulumi_modelarts.schema import (
     TYPE_TOKENS,
     UnknownString,
     Violation,
     validate_inputs,
 )
+from support import seed_examples
 
 IT = "modelarts:IntelligentTask"
 ET = "modelarts:ExportTask"

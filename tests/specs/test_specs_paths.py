@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pulumi_modelarts.specs import SpecError, load_specs
+from support import cli
 
 SPEC = """resources:
   {name}:
@@ -109,17 +107,9 @@ def test_a_tab_in_the_indentation_is_named_as_such(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["validate", "plan", "apply"])
 def test_cli_exits_1_with_one_line_when_a_path_names_no_spec(tmp_path: Path, command: str) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "OS_", "MODELARTS_"))}
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = subprocess.run(
-        [sys.executable, "-m", "pulumi_modelarts.cli.main", command, str(empty), str(tmp_path / "nope")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    result = cli.run(command, str(empty), str(tmp_path / "nope"))
     assert result.returncode == 1
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert lines[:2] == [

@@ -1,5 +1,5 @@
 """The admin API under /_emulator (only with --admin; no authentication): stats, faults, clock,
-token expiry, temporary credentials and a state dump for tests."""
+token expiry, temporary credentials, a state dump and a reset to the start for tests."""
 
 from __future__ import annotations
 
@@ -82,6 +82,13 @@ def advance_clock(app: Application, req: Request) -> Response:
         raise _bad("advance_seconds must be a number from 0 to 315360000 (the clock only moves forwards).")
     app.advance_clock(float(seconds))
     return Response(200, _clock(app))
+
+
+def reset(app: Application, req: Request) -> Response:
+    if app.config.db:
+        raise _bad("Reset is for an emulator in memory; this one keeps its state in --db.")
+    app.reset()
+    return Response(204)
 
 
 def expire_tokens(app: Application, req: Request) -> Response:

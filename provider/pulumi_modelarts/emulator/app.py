@@ -50,10 +50,24 @@ class Application:
         self.router = Router(routes)
         self.fault_routes = self.router.templates(("api", "iam"))
         self.faults = FaultEngine([parse_rule(rule, self.fault_routes) for rule in config.faults])
-        if config.seed:
-            data = seed.load(config.seed)
+        self._seed()
+
+    def _seed(self) -> None:
+        if self.config.seed:
+            data = seed.load(self.config.seed)
             with self.store.transaction() as tx:
-                seed.apply(Ctx(tx, config, self.clock.now_ms()), data)
+                seed.apply(Ctx(tx, self.config, self.clock.now_ms()), data)
+
+    def reset(self) -> None:
+        """Back to a fresh start (admin API, for tests that share one emulator): the seed data anew, the clock
+        without offset, no tokens or lockouts, the stats cleared, the faults of the command line. In memory only."""
+        with self.store.lock:
+            self.store.clear()
+            self.clock = VirtualClock()
+            self.auth = Authenticator(self.store, self.clock, self.config)
+            self.stats.reset()
+            self.faults.replace([parse_rule(rule, self.fault_routes) for rule in self.config.faults])
+            self._seed()
 
     def close(self) -> None:
         self.store.close()

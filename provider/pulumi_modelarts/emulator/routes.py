@@ -68,6 +68,7 @@ def admin_routes() -> list[Route]:
         Route(base + "/tokens/expire", "admin", {"POST": admin.expire_tokens}),
         Route(base + "/credentials/temporary", "admin", {"POST": admin.temporary_credentials}),
         Route(base + "/state", "admin", {"GET": admin.get_state}),
+        Route(base + "/reset", "admin", {"POST": admin.reset}),
     ]
 
 

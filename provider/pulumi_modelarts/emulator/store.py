@@ -73,6 +73,12 @@ class Store:
         with self.lock:
             self._conn.close()
 
+    def clear(self) -> None:
+        """Remove every object, sample and meta value (the admin API's reset)."""
+        with self.transaction():
+            for statement in ("DELETE FROM objects", "DELETE FROM samples", "DELETE FROM meta"):
+                self._conn.execute(statement)
+
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """Hold the lock and commit everything done inside the block (or roll it back on error)."""

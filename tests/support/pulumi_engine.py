@@ -26,6 +26,9 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
+from pulumi_modelarts.api import ModelArtsClient, resolve_settings
+from support.emulator_process import EmulatorProcess
+
 REPO = Path(__file__).resolve().parents[2]
 ENGINE_SCRIPT = REPO / "scripts" / "pulumi-engine.sh"
 NODE_MODULES_SCRIPT = REPO / "scripts" / "node-modules.sh"
@@ -34,6 +37,30 @@ STACK = "e2e"
 PASSPHRASE = "e2e-passphrase"
 # A secret key nobody would type: it must never show up in state, outputs or any command's output.
 SENTINEL_SECRET_KEY = "e2e-SENTINEL-secret-4f1c9a7be2d84c0f"
+
+# The write routes the e2e tests count (the emulator counts calls by the client's route templates).
+TASKS = "POST /v2/{project_id}/datasets/{dataset_id}/tasks"
+EXPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/export-tasks"
+VERSIONS = "POST /v2/{project_id}/datasets/{dataset_id}/versions"
+IMPORTS = "POST /v2/{project_id}/datasets/{dataset_id}/import-tasks"
+
+
+def writes(emulator: EmulatorProcess) -> dict[str, int]:
+    """The emulator's write calls by route since its last stats reset."""
+    stats = emulator.stats()
+    return {key: count for key, count in stats["requests"].items() if not key.startswith("GET ")}
+
+
+def empty_project(tmp_path: Path, name: str) -> Path:
+    """A Python project folder with only its Pulumi.yaml (the program is given inline)."""
+    project = tmp_path / name
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+    return project
+
+
+def client_for(emulator: EmulatorProcess) -> ModelArtsClient:
+    return ModelArtsClient(resolve_settings(**emulator.client_settings()))
 
 
 def find_engine() -> Path | None:

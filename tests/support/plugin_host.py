@@ -15,7 +15,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from engine import _deserialize, _serialize
+from support.engine import _deserialize, _serialize
 
 SCRIPT = "pulumi-resource-modelarts"
 

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator_process import EmulatorProcess
-from pulumi_modelarts.api import ModelArtsClient, resolve_settings
 from pulumi_modelarts.cli.runner import ResourceResult, Runner
 from pulumi_modelarts.emulator.readings import READINGS
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.waiting import PollPolicy
 from pulumi_modelarts.specs import load_specs
+from support.emulator_process import EmulatorProcess
+from support.reconcile import make_ctx
 from support.runs import apply_plan
 
 # Every reading by name: the flags that play it.
@@ -26,7 +25,7 @@ ALL_READINGS: dict[str, tuple[str, ...]] = {
     **{f"{r.field}={r.strict}": (r.flag, r.strict) for r in READINGS},
     "cloud-strict": ("--reading", "cloud-strict"),
 }
-# Short durations keep the matrix fast; the reconcile layer polls accordingly.
+# Waits advance the emulator's virtual clock (support.reconcile.make_ctx); tasks take less than a second of it.
 MATRIX_FLAGS = (
     "--admin",
     "--task-seconds",
@@ -40,7 +39,6 @@ MATRIX_FLAGS = (
     "--import-seconds",
     "0.3",
 )
-POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.3, min_latency=0.1)
 LABELLED = {"cat": 6, "dog": 6}
 ACCEPT_SAMPLES = 300
 
@@ -101,8 +99,7 @@ class Played:
 
     def context(self) -> ReconcileContext:
         """A new client and context, as a new CLI process would have (no state kept between runs)."""
-        client = ModelArtsClient(resolve_settings(**self.emulator.client_settings()))
-        ctx = ReconcileContext.for_client(client, poll_policy=POLLS, log=lambda message: None)
+        ctx = make_ctx(self.emulator)
         self.contexts.append(ctx)
         return ctx
 

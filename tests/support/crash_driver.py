@@ -1,6 +1,6 @@
 """Run `pulumi up` of a program in its own process group, so that a test can kill it mid-create.
 
-Usage: python crash_driver.py ENGINE_BIN PROJECT STATE HOME [PROGRAM]
+Usage: python -m support.crash_driver ENGINE_BIN PROJECT STATE HOME [PROGRAM]
 (the stack's config was written by the test before; PROGRAM names a program of programs.py: export (the
 default, programs.export_program) or grouping (programs.grouping_program)).
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from programs import export_program, grouping_program
-from pulumi_engine import EngineStack
+from support.programs import export_program, grouping_program
+from support.pulumi_engine import EngineStack
 
 PROGRAMS = {"export": export_program, "grouping": grouping_program}
 

@@ -10,12 +10,11 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from plugin_host import PluginHost
-
 import pulumi_modelarts as modelarts
-from emulator_process import EmulatorProcess
-from engine import CapturedResource, ProviderHost, capture_resources
 from pulumi_modelarts.plugin import names
+from support.emulator_process import QUICK_FLAGS, EmulatorProcess
+from support.engine import CapturedResource, ProviderHost, capture_resources
+from support.plugin_host import PluginHost
 
 SENTINEL_AK = "SENTINELPLUGINAK0001"
 SENTINEL_SK = "SENTINEL-plugin-sk-do-not-leak-3c9e1d22"
@@ -47,7 +46,9 @@ def assert_no_secrets(*texts: str) -> None:
 
 
 def start_sentinel_emulator(factory: Callable[..., EmulatorProcess], *extra: str) -> EmulatorProcess:
-    emulator = factory("--seed", "demo", "--access-key", SENTINEL_AK, "--secret-key", SENTINEL_SK, *extra)
+    """Demo data, quick work (the provider processes wait in real time), the sentinel credentials; ``extra`` last."""
+    flags = (*QUICK_FLAGS, "--seed", "demo", "--access-key", SENTINEL_AK, "--secret-key", SENTINEL_SK, *extra)
+    emulator = factory(*flags, fast=False)
     emulator.access_key, emulator.secret_key = SENTINEL_AK, SENTINEL_SK
     return emulator
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.signing import format_sdk_date, sign
+from support.emulator_process import EmulatorProcess
 
 FLOWERS = "flowers"
 PETS = "pets-detection"

@@ -8,7 +8,9 @@ DEBUG log lines, exception texts, provider outputs and ``__provider`` blobs, the
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator_process import EmulatorProcess
 from pulumi_modelarts.api import ModelArtsClient
 from pulumi_modelarts.api.auth import TOKEN_ROUTE
 from pulumi_modelarts.api.client import DATASET as DATASET
@@ -29,7 +30,8 @@ from pulumi_modelarts.api.client import TASKS as TASKS
 from pulumi_modelarts.api.client import VERSION as VERSION
 from pulumi_modelarts.api.client import VERSIONS as VERSIONS
 from pulumi_modelarts.reconcile.context import ReconcileContext
-from pulumi_modelarts.reconcile.waiting import PollPolicy
+from support import cli
+from support.emulator_process import EmulatorProcess
 
 SENTINEL_AK = "SENTINELFAULTSAK0001"
 SENTINEL_SK = "SENTINEL-faults-sk-do-not-leak-7f3a90c1"
@@ -39,17 +41,14 @@ SENTINELS = (SENTINEL_AK, SENTINEL_SK, SENTINEL_PASSWORD)
 # The client's own route templates: the emulator counts calls by the same templates.
 EXPORTS, EXPORT, TOKENS = EXPORT_TASKS, EXPORT_TASK, TOKEN_ROUTE
 
-# Poll quickly in process: tasks in these emulators take a second or less.
-FAST_POLLS = PollPolicy(first_delay=0.05, growth=1.5, max_delay=0.5, min_latency=0.2)
-
 EmulatorFactory = Callable[..., EmulatorProcess]
 
 # Runs the CLI with every logger at DEBUG into the file named by FAULTS_LOG_FILE, so that log lines are
 # scanned for secrets too (the CLI configures no logging of its own).
+LOG_FORMAT = "%(relativeCreated)d %(name)s %(levelname)s %(message)s"
 _CLI_WITH_LOGS = (
     "import logging, os, sys\n"
-    "logging.basicConfig(filename=os.environ['FAULTS_LOG_FILE'], level=logging.DEBUG,"
-    " format='%(relativeCreated)d %(name)s %(levelname)s %(message)s')\n"
+    f"logging.basicConfig(filename=os.environ['FAULTS_LOG_FILE'], level=logging.DEBUG, format={LOG_FORMAT!r})\n"
     "from pulumi_modelarts.cli.main import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
@@ -96,6 +95,12 @@ class Transcript:
 
     def add(self, label: str, text: Any) -> None:
         self.entries.append((label, text if isinstance(text, str) else json.dumps(text, default=str)))
+
+    def add_run(self, run: CliRun) -> None:
+        label = "cli " + " ".join(run.args[:1])
+        self.add(f"{label} stdout", run.stdout)
+        self.add(f"{label} stderr", run.stderr)
+        self.add(f"{label} log", run.log)
 
     def watch(self, emulator: EmulatorProcess) -> None:
         self.emulators.append(emulator)
@@ -225,15 +230,13 @@ class CliProcess:
         seconds = time.monotonic() - self.started
         log = self.log_file.read_text(encoding="utf-8", errors="replace") if self.log_file.exists() else ""
         run = CliRun(self.args, self.process.returncode, stdout, stderr, log, seconds)
-        label = "cli " + " ".join(self.args[:1])
-        self.transcript.add(f"{label} stdout", stdout)
-        self.transcript.add(f"{label} stderr", stderr)
-        self.transcript.add(f"{label} log", log)
+        self.transcript.add_run(run)
         return run
 
 
 class Cli:
-    """Runs `pulumi-modelarts` against one emulator with credentials in the environment, as CI does."""
+    """Runs `pulumi-modelarts` against one emulator with credentials in the environment, as CI does: in this process
+    (``run``), or as a process of its own in the background (``start``, for runs that overlap or are cut short)."""
 
     def __init__(self, transcript: Transcript, workdir: Path) -> None:
         self.transcript = transcript
@@ -250,14 +253,29 @@ class Cli:
         return CliProcess(self.transcript, emulator, args, self._log_file(), auth=auth, env=env)
 
     def run(
-        self,
-        emulator: EmulatorProcess,
-        *args: str,
-        auth: str = "aksk",
-        env: Mapping[str, str] | None = None,
-        timeout: float = 120,
+        self, emulator: EmulatorProcess, *args: str, auth: str = "aksk", env: Mapping[str, str] | None = None
     ) -> CliRun:
-        return self.start(emulator, *args, auth=auth, env=env).wait(timeout)
+        """A run in this process (``support.cli.run``: on the emulator's virtual clock), with every logger at DEBUG
+        into the run's log."""
+        environment = {**cli_env(emulator, auth=auth), **(env or {})}
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root = logging.getLogger()
+        level = root.level
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG)
+        started = time.monotonic()
+        try:
+            result = cli.run(*args, emulator=emulator, environment=environment)
+        finally:
+            root.removeHandler(handler)
+            root.setLevel(level)
+        run = CliRun(
+            args, result.returncode, result.stdout, result.stderr, stream.getvalue(), time.monotonic() - started
+        )
+        self.transcript.add_run(run)
+        return run
 
 
 # --- the emulator's side ----------------------------------------------------------------------------
