@@ -2,7 +2,7 @@
 """Benchmarks of issues 5, 14 and 19: validate at scale, plan, apply again, long waits, the provider blob,
 import cost, emulator load.
 
-Each scenario runs against the emulator started as its own process (``tests/emulator_process.py``) with
+Each scenario runs against the emulator started as its own process (``tests/support/emulator_process.py``) with
 50 ms of latency injected into every API request unless stated, and prints wall time, API calls by
 method and route template, and write calls, next to the target and, where there is one, the obvious
 naive approach measured in the same run. Timings of the CLI are whole processes, median of several runs.

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 TESTS = Path(__file__).resolve().parents[1]
-for folder in (TESTS, TESTS / "e2e", TESTS / "benchmarks"):
+for folder in (TESTS, TESTS / "benchmarks"):  # support.*, and bench.py beside this file
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
