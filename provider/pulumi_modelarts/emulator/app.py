@@ -43,16 +43,20 @@ class Application:
         self.store = Store(config.db)
         with self.store.transaction() as tx:
             offset = int(tx.get_meta(CLOCK_KEY) or 0)
-        self.clock = VirtualClock(offset)
-        self.auth = Authenticator(self.store, self.clock, config)
         self.stats = Stats()
         routes = api_routes() + (admin_routes() if config.admin else [])
         self.router = Router(routes)
         self.fault_routes = self.router.templates(("api", "iam"))
-        self.faults = FaultEngine([parse_rule(rule, self.fault_routes) for rule in config.faults])
-        self._seed()
+        self.faults = FaultEngine(self._configured_faults())
+        self._begin(offset)
 
-    def _seed(self) -> None:
+    def _configured_faults(self) -> list[FaultRule]:
+        return [parse_rule(rule, self.fault_routes) for rule in self.config.faults]
+
+    def _begin(self, clock_offset_ms: int) -> None:
+        """The clock, the authenticator (no tokens, no lockouts) and the seed data of a start."""
+        self.clock = VirtualClock(clock_offset_ms)
+        self.auth = Authenticator(self.store, self.clock, self.config)
         if self.config.seed:
             data = seed.load(self.config.seed)
             with self.store.transaction() as tx:
@@ -63,11 +67,9 @@ class Application:
         without offset, no tokens or lockouts, the stats cleared, the faults of the command line. In memory only."""
         with self.store.lock:
             self.store.clear()
-            self.clock = VirtualClock()
-            self.auth = Authenticator(self.store, self.clock, self.config)
             self.stats.reset()
-            self.faults.replace([parse_rule(rule, self.fault_routes) for rule in self.config.faults])
-            self._seed()
+            self.faults.replace(self._configured_faults())
+            self._begin(0)
 
     def close(self) -> None:
         self.store.close()

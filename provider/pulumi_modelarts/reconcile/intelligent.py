@@ -370,16 +370,7 @@ def _start_decision(spec: IntelligentTaskSpec, observed: TaskObservation) -> Dec
         "start-task", f"start {spec.task_type} task '{name}'{after}", dataset_id, name, spec.request_body(name)
     )
     accept = _accept(spec, dataset_id, name, None) if spec.wait else ()
-    stops = tuple(
-        Write(
-            "stop-task",
-            f"stop task {describe_task(old)} (this resource's earlier request)",
-            dataset_id,
-            str(old["task_id"]),
-        )
-        for old in observed.previous
-        if is_active(old) and old.get("task_id")
-    )
+    stops = tuple(_stop_earlier(dataset_id, old) for old in observed.previous if is_active(old) and old.get("task_id"))
     # One auto-label (pre-label) task per dataset: the old one must stop before the new one starts.
     writes = (*stops, start, *accept) if exclusive else (start, *accept, *stops)
     common: dict[str, Any] = {"attempt": attempt, "waits_for": waits_for}
@@ -644,15 +635,16 @@ def _running_earlier(ctx: ReconcileContext, spec: IntelligentTaskSpec) -> tuple[
         return (Write("stop-task", "stop this resource's earlier task, if one still runs", spec.dataset_text, unseen),)
     dataset_id = ctx.observer.dataset_id_for(spec.dataset_id, spec.dataset_name)
     return tuple(
-        Write(
-            "stop-task",
-            f"stop task {describe_task(task)} (this resource's earlier request), if it still runs then",
-            dataset_id,
-            str(task["task_id"]),
-        )
+        _stop_earlier(dataset_id, task)
         for task in ctx.observer.tasks(dataset_id, spec.task_type)
         if spec.owns(task) and is_active(task) and task.get("task_id")
     )
+
+
+def _stop_earlier(dataset_id: str, task: Mapping[str, Any]) -> Write:
+    """The stop of this resource's running task of another request (a new request replaces it)."""
+    text = f"stop task {describe_task(task)} (this resource's earlier request)"
+    return Write("stop-task", text, dataset_id, str(task["task_id"]))
 
 
 _TASK_TYPE_CODES = {0: "auto-label", 1: "pre-label"}
