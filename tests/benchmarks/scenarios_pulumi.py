@@ -38,7 +38,6 @@ from support.emulator_process import EmulatorProcess, cli_env  # noqa: E402
 
 LATENCY_MS = 50
 CLI = [sys.executable, "-m", "pulumi_modelarts.cli.main"]
-LISTS = ("/datasets", "/export-tasks", "/tasks", "/versions")
 
 
 def _bench() -> Any:
@@ -52,7 +51,9 @@ def counted(emulator: EmulatorProcess) -> dict[str, Any]:
     """The emulator's calls since its last reset: total, writes, lists, and by route."""
     stats = emulator.stats()
     requests: dict[str, int] = dict(stats["requests"])
-    lists = sum(count for route, count in requests.items() if route.startswith("GET") and route.endswith(LISTS))
+    lists = sum(
+        count for route, count in requests.items() if route.startswith("GET ") and route[4:] in _bench().LIST_ROUTES
+    )
     return {"total": stats["total"], "writes": stats["writes"], "lists": lists, "by_route": requests}
 
 
@@ -106,10 +107,10 @@ def pulumi_calls(count: int = 50, datasets: int = 2, latency_ms: float = LATENCY
     with bench.emulator_running(*flags, latency_ms=latency_ms) as emulator, _work() as work:
         stack = _stack(emulator, work, exports_program(count, list(bench.create_datasets(emulator, datasets))))
         emulator.reset_stats()
-        up_s, _ = _timed(lambda: stack.up())
+        up_s, _ = bench.timed(lambda: stack.up())
         up = counted(emulator)
         emulator.reset_stats()
-        preview_s, _ = _timed(lambda: stack.preview(expect_no_changes=True))
+        preview_s, _ = bench.timed(lambda: stack.preview(expect_no_changes=True))
         preview = counted(emulator)
     with bench.emulator_running(*flags, latency_ms=latency_ms) as emulator, _work() as work:
         specs = work / "specs.yaml"
@@ -161,14 +162,14 @@ def quick_exports(count: int = 50, export_seconds: float = 0.05, latency_ms: flo
         specs = work / "specs.yaml"
         specs.write_text(exports_yaml(count, ["flowers"], prefix="q"))  # what the Pulumi program declares
         emulator.reset_stats()
-        seconds, _ = _timed(lambda: _cli(emulator, "apply", str(specs), "--yes"))
+        seconds, _ = bench.timed(lambda: _cli(emulator, "apply", str(specs), "--yes"))
         figures["apply: seconds"] = round(seconds, 2)
         figures["apply: API calls"] = emulator.stats()["total"]
         calls["apply"] = counted(emulator)
     with bench.emulator_running(*flags, latency_ms=latency_ms) as emulator, _work() as work:
         stack = _stack(emulator, work, exports_program(count, ["flowers"], prefix="q"))
         emulator.reset_stats()
-        seconds, _ = _timed(lambda: stack.up())  # the Automation API runs `pulumi up --yes --skip-preview`
+        seconds, _ = bench.timed(lambda: stack.up())  # the Automation API runs `pulumi up --yes --skip-preview`
         figures["pulumi up --skip-preview: seconds"] = round(seconds, 2)
         figures["pulumi up --skip-preview: API calls"] = emulator.stats()["total"]
         calls["pulumi up"] = counted(emulator)
@@ -225,12 +226,6 @@ def _work() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.monotonic()
-    result = action()
-    return time.monotonic() - started, result
 
 
 SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {

@@ -87,7 +87,40 @@ def _deserialize(struct: Any) -> dict[str, Any]:
     return dict(rpc.deserialize_properties(struct, keep_unknowns=True))
 
 
-class ProviderHost:
+class HostProcess:
+    """A provider process that prints its gRPC port first (the dynamic host, the plugin), and a stub to it."""
+
+    process: subprocess.Popen[str]
+    _stderr = ""
+
+    def start(self, command: Sequence[str], environment: Mapping[str, str], what: str) -> None:
+        self.process = subprocess.Popen(
+            list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(environment)
+        )
+        assert self.process.stdout is not None
+        port = self.process.stdout.readline().strip()
+        if not port.isdigit():
+            self.close()
+            raise RuntimeError(f"{what} did not start: {port!r} {self._stderr[-2000:]}")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    def stderr(self) -> str:
+        """Everything the process wrote to stderr (only after close())."""
+        return self._stderr
+
+    def close(self) -> None:
+        if hasattr(self, "channel"):
+            self.channel.close()
+        self.process.terminate()
+        try:
+            _, self._stderr = self.process.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, self._stderr = self.process.communicate()
+
+
+class ProviderHost(HostProcess):
     """A running `python -m pulumi.dynamic` process and a gRPC stub to it."""
 
     def __init__(self, env: Mapping[str, str] | None = None, *, engine: Sequence[str] = ()) -> None:
@@ -95,20 +128,7 @@ class ProviderHost:
         ``process`` is then that engine."""
         environment = dict(os.environ if env is None else env)
         environment.setdefault("PULUMI_PROJECT", "proj")
-        self.process = subprocess.Popen(
-            [*engine, sys.executable, "-m", "pulumi.dynamic"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environment,
-        )
-        assert self.process.stdout is not None
-        port = self.process.stdout.readline().strip()
-        if not port.isdigit():
-            self.close()
-            raise RuntimeError(f"provider host did not start: {port!r}")
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        self.start([*engine, sys.executable, "-m", "pulumi.dynamic"], environment, "provider host")
 
     def configure(self, config: Mapping[str, str]) -> None:
         self.stub.Configure(provider_pb2.ConfigureRequest(args=_serialize(config), acceptSecrets=False))
@@ -148,17 +168,3 @@ class ProviderHost:
 
     def delete(self, res: CapturedResource, id_: str, props: Mapping[str, Any]) -> None:
         self.stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=res.urn, properties=_serialize(props)))
-
-    def stderr(self) -> str:
-        """Everything the host wrote to stderr (only after close())."""
-        return self._stderr
-
-    def close(self) -> None:
-        if hasattr(self, "channel"):
-            self.channel.close()
-        self.process.terminate()
-        try:
-            _, self._stderr = self.process.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, self._stderr = self.process.communicate()

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
-from support.engine import _deserialize, _serialize
+from support.engine import HostProcess, _deserialize, _serialize
 
 SCRIPT = "pulumi-resource-modelarts"
 
@@ -31,7 +29,7 @@ def urn(token: str, name: str) -> str:
     return f"urn:pulumi:dev::proj::{token}::{name}"
 
 
-class PluginHost:
+class PluginHost(HostProcess):
     def __init__(
         self, env: Mapping[str, str] | None = None, *, address: str = "127.0.0.1:1", engine: Sequence[str] = ()
     ) -> None:
@@ -39,20 +37,7 @@ class PluginHost:
         ``engine``: instead, a command that starts the plugin with an engine of its own (fake_engine.py);
         ``process`` is then that engine."""
         environment = dict(os.environ if env is None else env)
-        self.process = subprocess.Popen(
-            [*engine, *plugin_command(), *(() if engine else (address,))],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environment,
-        )
-        assert self.process.stdout is not None
-        port = self.process.stdout.readline().strip()
-        if not port.isdigit():
-            self.close()
-            raise RuntimeError(f"plugin did not start: {port!r} {self._stderr[-2000:]}")
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        self.start([*engine, *plugin_command(), *(() if engine else (address,))], environment, "plugin")
 
     def get_schema(self) -> dict[str, Any]:
         reply = self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
@@ -127,17 +112,3 @@ class PluginHost:
 
     def cancel(self) -> None:
         self.stub.Cancel(empty_pb2.Empty())
-
-    def stderr(self) -> str:
-        """Everything the plugin wrote to stderr (only after close())."""
-        return self._stderr
-
-    def close(self) -> None:
-        if hasattr(self, "channel"):
-            self.channel.close()
-        self.process.terminate()
-        try:
-            _, self._stderr = self.process.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, self._stderr = self.process.communicate()
