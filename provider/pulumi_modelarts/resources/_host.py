@@ -3,7 +3,7 @@
 
 * ``watch_engine``: a provider whose engine is gone (``pulumi up`` killed: the provider lives on with another
   parent) stops within seconds and writes nothing more. The engine counts as gone when the parent process
-  changed, or when the engine's gRPC address, reachable before, refuses connections (this matters for the
+  changed, or when the engine's address, reachable before, refuses connections (this matters for the
   dynamic host, whose parent is a shell the engine starts, ``pulumi-resource-pulumi-python``, which outlives
   the engine). A daemon thread looks every second; every write looks first too (``before_write``, the hook of
   the hosts' clients), so no write starts once the engine is gone, even between two looks of the thread.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from pulumi_modelarts.reconcile.waiting import STOP
 from pulumi_modelarts.resources.lifecycle import ProviderError
 
 CHECK_SECONDS = 1.0  # how often the watchdog looks
-CONNECT_SECONDS = 2.0  # how long a reconnection to the engine may take before it counts as failed
+CONNECT_SECONDS = 2.0  # how long a connection to the engine may take before it counts as failed
 _ADDRESS = re.compile(r"^(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d+$")
 _installed: list[str] = []
 _watches: list[_Watch] = []
@@ -88,7 +89,7 @@ class _Watch:
         self.exit_process(1)
 
     def check(self) -> None:
-        """Before a write: the parent, and the engine's connection if it dropped (then reconnecting twice)."""
+        """Before a write: the parent, and the engine's address if it was reached before (refused twice: gone)."""
         if os.getppid() != self.parent:
             self._stop(f"its parent process {self.parent} exited")
         elif self.engine is not None and self.engine.seen and self.engine.lost() and self.engine.lost():
@@ -103,21 +104,20 @@ class _Watch:
 
 
 class _Engine:
-    """A gRPC channel to the engine. While it is connected, asking costs nothing; once it dropped, ``lost`` is
-    whether reconnecting fails within ``CONNECT_SECONDS``. An address that never answered (a test harness's
-    placeholder) is never judged lost."""
+    """The engine's address. ``lost`` is whether a TCP connection to it fails, once one has succeeded: an engine
+    that is busy still has its listening socket, whose connections the kernel accepts, so a refused or unanswered
+    connection means the listener is gone. An address that never answered (a test harness's placeholder) is never
+    judged lost."""
 
     def __init__(self, address: str) -> None:
-        import grpc
-
-        self._grpc = grpc
-        self._channel = grpc.insecure_channel(address)
+        host, _, port = address.rpartition(":")
+        self._target = (host.strip("[]"), int(port))
         self.seen = False  # connected once: from then on, failing to connect means the engine is gone
 
     def lost(self) -> bool:
         try:
-            self._grpc.channel_ready_future(self._channel).result(timeout=CONNECT_SECONDS)
-        except self._grpc.FutureTimeoutError:
+            socket.create_connection(self._target, timeout=CONNECT_SECONDS).close()
+        except OSError:
             return self.seen
         self.seen = True
         return False
