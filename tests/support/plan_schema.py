@@ -97,7 +97,23 @@ def validator() -> Any:
 
     document = schema.plan_schema()
     jsonschema.Draft202012Validator.check_schema(document)
-    return jsonschema.Draft202012Validator(document)
+    return jsonschema.Draft202012Validator(_inline(document, document["$defs"]))
+
+
+def _inline(node: Any, defs: dict[str, Any], within: tuple[str, ...] = ()) -> Any:
+    """``node`` with each local ``$ref`` replaced by its definition, except inside that definition itself (the
+    recursive ones stay references): the same schema, checked about a third faster (every test's plans are)."""
+    if isinstance(node, list):
+        return [_inline(item, defs, within) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+    if name in defs and name not in within:
+        rest = {key: _inline(value, defs, within) for key, value in node.items() if key != "$ref"}
+        target = _inline(defs[name], defs, (*within, name))
+        return {"allOf": [target], **rest} if rest else target
+    return {key: _inline(value, defs, within) for key, value in node.items()}
 
 
 def problems(document: Any) -> list[str]:
