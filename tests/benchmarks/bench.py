@@ -81,7 +81,7 @@ class Sizes:
     plan_sizes: tuple[tuple[int, int], ...] = ((500, 10), (5000, 100))  # (resources in one file, datasets)
     naive_plan_sample: int | None = None  # None: the naive plan walks every resource
     prefetch_widths: tuple[int, ...] = (8, 16, 32, 64)  # threads for Runner.prefetch alone, in process
-    wide_prefetch: int | None = 32  # also time the CLI with --parallelism N (2N prefetch threads); None: not
+    wide_prefetch: int | None = 16  # also time the CLI with --parallelism N (4N prefetch threads); None: not
     apply_sizes: tuple[tuple[int, int], ...] = ((60, 10), (500, 20))  # (resources, datasets)
     reps: int = 5  # in-process timings
     cli_reps: int = 3  # CLI subprocess timings
@@ -637,6 +637,7 @@ def _plan_size(
 ) -> dict[str, Any]:
     """Plan ``n`` resources in one file over ``k`` datasets, in process and with the CLI."""
     specs = generate_specs(work / f"plan-{n}", n, k)
+    from pulumi_modelarts.cli.runner import PREFETCH_THREADS_PER_SLOT as PER_SLOT
     from pulumi_modelarts.cli.runner import Runner
     from pulumi_modelarts.reconcile.context import ReconcileContext
     from pulumi_modelarts.specs import load_specs
@@ -663,14 +664,14 @@ def _plan_size(
         in_process = median(runs)
         scenario.calls[f"in-process plan, {label}"] = stats
 
-        # Runner.prefetch alone, at several widths of its thread pool (it is 2 x --parallelism).
+        # Runner.prefetch alone, at several widths of its thread pool (PREFETCH_THREADS_PER_SLOT x --parallelism).
         prefetch: dict[int, float] = {}
         for width in sizes.prefetch_widths:
             times = []
             for _ in range(max(1, sizes.reps // 2)):
                 client = make_client(emulator)
                 ctx = ReconcileContext.for_client(client, log=lambda _message: None)
-                elapsed, _ = timed(lambda: Runner(spec_set, ctx, parallelism=width // 2).prefetch())  # noqa: B023
+                elapsed, _ = timed(lambda: Runner(spec_set, ctx, parallelism=width // PER_SLOT).prefetch())  # noqa: B023
                 client.close()
                 times.append(elapsed)
             prefetch[width] = median(times)
@@ -701,8 +702,9 @@ def _plan_size(
         wider: float | None = None
         if sizes.wide_prefetch:
             wider = median(cli_plan("--parallelism", str(sizes.wide_prefetch))[0])
+            wide = f"--parallelism {sizes.wide_prefetch} ({PER_SLOT * sizes.wide_prefetch} prefetch threads)"
             scenario.row(
-                f"{label}: CLI with --parallelism {sizes.wide_prefetch} ({2 * sizes.wide_prefetch} prefetch threads)",
+                f"{label}: CLI with {wide}",
                 fmt_s(wider),
             )
         scenario.row(f"{label}: plan actions", ", ".join(f"{a}={c}" for a, c in sorted(actions.items())))
@@ -728,7 +730,7 @@ def _plan_size(
     shown = f"{n:,} over {k} datasets"
     scenario.target(Target(f"plan {label}, CLI", cli, limit, "s", WALL, headline=f"`plan` {shown}"))
     if wider is not None:
-        threads = 2 * (sizes.wide_prefetch or 0)
+        threads = PER_SLOT * (sizes.wide_prefetch or 0)
         scenario.target(
             Target(
                 f"plan {label}, CLI, {threads} prefetch threads",

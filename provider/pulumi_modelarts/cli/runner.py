@@ -16,6 +16,7 @@ after Ctrl-C the run ends at once, abandoning reads in flight.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +45,7 @@ from pulumi_modelarts.specs import DeclaredResource, SpecSet, resolve_references
 EXPECTED_ERRORS = (ModelArtsError, ValueError, LookupError)
 # Live objects a plan may publish as outputs (the resource is not replaced or created).
 _LIVE_ACTIONS = frozenset({"in-sync", "wait", "adopt", "update"})
+PREFETCH_THREADS_PER_SLOT = 4  # reads of the prefetch at once, per --parallelism slot (16 by default)
 MAX_THREADS = 512  # resources worked on (mostly waiting) at once
 STOP_CHECK_SECONDS = 0.2  # how soon the driver notices a stop request while resources work
 
@@ -127,12 +129,14 @@ class Runner:
             self.on_result(result)
 
     # --- plan ---
-    def prefetch(self) -> None:
+    def prefetch(self, *, orphan_scan: bool = False) -> None:
         """Observe every dataset the specs name, concurrently: one shared observation per dataset.
 
         Resources on the same dataset then plan from memory, so a plan costs a handful of list calls
-        per dataset (in parallel), not calls per resource. Unresolvable references are skipped here;
-        planning reports them.
+        per dataset (in parallel), not calls per resource. With ``orphan_scan``, also the task lists the
+        scan for orphaned tasks reads after the plan (``find_orphans``), in the same wave. A dataset's lists
+        are queued as soon as its lookup answers. Unresolvable references are skipped here; planning
+        reports them.
         """
         wanted: dict[tuple[str | None, str | None], set[ListKey]] = {}
         for name in self.specs.order:
@@ -142,6 +146,9 @@ class Runner:
             if not all(isinstance(value, (str, type(None))) and "${" not in (value or "") for value in dataset):
                 continue
             wanted.setdefault(dataset, set()).update(kind_of(resource.type_token).lists(properties))
+        if orphan_scan:
+            for keys in wanted.values():
+                keys.update(("tasks", task_type) for task_type in orphans.TASK_TYPES)
         observer = self.ctx.observer
 
         def resolve(ref: tuple[str | None, str | None]) -> str | None:
@@ -150,18 +157,26 @@ class Runner:
             except ModelArtsError:
                 return None
 
-        def fetch(job: tuple[str, ListKey]) -> None:
+        def fetch(dataset_id: str, key: ListKey) -> None:
             with suppress(ModelArtsError):  # the resource's own plan reports it
-                observer.fetch(*job)
+                observer.fetch(dataset_id, key)
 
-        with Workers(max(1, self.parallelism * 2), name="prefetch") as pool:  # Ctrl-C: queued reads never start
-            ids = dict(zip(wanted, pool.map(resolve, list(wanted)), strict=True))
-            jobs = {(dataset_id, key) for ref, dataset_id in ids.items() if dataset_id for key in wanted[ref]}
-            pool.map(fetch, sorted(jobs, key=repr))
+        with Workers(PREFETCH_THREADS_PER_SLOT * self.parallelism, name="prefetch") as pool:
+            # Ctrl-C: the queued reads never start
+            lookups = {ref: pool.submit(functools.partial(resolve, ref)) for ref in wanted}
+            reads: list[Future[None]] = []
+            for ref, lookup in lookups.items():
+                dataset_id = lookup.result()
+                if dataset_id:
+                    reads.extend(
+                        pool.submit(functools.partial(fetch, dataset_id, key)) for key in sorted(wanted[ref], key=repr)
+                    )
+            for read in reads:
+                read.result()
 
     def plan(self) -> list[ResourceResult]:
         """Decide every resource in dependency order; what depends on a failed or blocked one is skipped."""
-        self.prefetch()
+        self.prefetch(orphan_scan=True)
         self._requests = SameRequests()
         results: dict[str, ResourceResult] = {}
         for name in self.specs.order:
