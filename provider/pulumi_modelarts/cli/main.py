@@ -149,7 +149,7 @@ def build_parser() -> _Parser:
             "--parallelism",
             type=_parallelism,
             default=4,
-            help=f"resources worked on at once, 1 to {MAX_PARALLELISM} (default 4; a plan reads 4 lists per slot at once)",
+            help=f"resources worked on at once, 1 to {MAX_PARALLELISM} (default 4; a plan reads 4 lists per slot)",
         )
         sub.add_argument(
             "--namespace",
