@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from pulumi_modelarts.api import auth, client
-from support import plan_schema
+from support import bytecode, plan_schema
 from support.emulator_process import FAST_FLAGS, EmulatorProcess, borrow_emulator, give_back, poolable, start_emulator
+
+bytecode.cache_outside_the_tree()  # before the test modules are collected (see support/bytecode.py)
 
 # Every plan document a test produces, here or in a subprocess, is validated against `schema --plan`.
 _PLAN_SPOOL = Path(tempfile.mkdtemp(prefix="plan-documents-"))
