@@ -21,7 +21,12 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from support import host_forks
+
 PROVIDER_KEY = "__provider"
+# What the fork server of dynamic hosts imports once: the SDK's, never this package (a host imports that by
+# unpickling the provider, as a real one does).
+DYNAMIC_HOST_PRELOAD = ("grpc", "dill", "pulumi.dynamic", "pulumi.runtime.proto")
 
 
 @dataclass
@@ -90,11 +95,16 @@ def _deserialize(struct: Any) -> dict[str, Any]:
 class HostProcess:
     """A provider process that prints its gRPC port first (the dynamic host, the plugin), and a stub to it."""
 
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[str] | host_forks.ForkedProcess
     _stderr = ""
 
-    def start(self, command: Sequence[str], environment: Mapping[str, str], what: str) -> None:
-        self.process = subprocess.Popen(
+    def start(
+        self, command: Sequence[str], environment: Mapping[str, str], what: str, preload: Sequence[str] | None
+    ) -> None:
+        """``preload``: fork the process from the fork server that has imported these (host_forks.py), where it
+        can; None: always a new interpreter (a command that is not the host itself, such as a fake engine)."""
+        forked = None if preload is None else host_forks.spawn(command, environment, preload)
+        self.process = forked or subprocess.Popen(
             list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(environment)
         )
         assert self.process.stdout is not None
@@ -128,7 +138,8 @@ class ProviderHost(HostProcess):
         ``process`` is then that engine."""
         environment = dict(os.environ if env is None else env)
         environment.setdefault("PULUMI_PROJECT", "proj")
-        self.start([*engine, sys.executable, "-m", "pulumi.dynamic"], environment, "provider host")
+        command = [*engine, sys.executable, "-m", "pulumi.dynamic"]
+        self.start(command, environment, "provider host", None if engine else DYNAMIC_HOST_PRELOAD)
 
     def configure(self, config: Mapping[str, str]) -> None:
         self.stub.Configure(provider_pb2.ConfigureRequest(args=_serialize(config), acceptSecrets=False))

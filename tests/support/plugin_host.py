@@ -6,7 +6,9 @@ import json
 import os
 import shutil
 import sys
+import sysconfig
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from google.protobuf import empty_pb2
@@ -16,12 +18,17 @@ from pulumi.runtime.proto import provider_pb2
 from support.engine import HostProcess, _deserialize, _serialize
 
 SCRIPT = "pulumi-resource-modelarts"
+# What the fork server of plugins imports once: the plugin's server module, which the console script imports
+# before anything else it does.
+PLUGIN_PRELOAD = ("grpc.aio", "pulumi.provider.experimental.server", "pulumi_modelarts.plugin.server")
 
 
 def plugin_command() -> list[str]:
-    """The installed console script, or the same entry point through this interpreter (editable checkouts
-    installed before the script existed)."""
-    script = shutil.which(SCRIPT)
+    """The console script installed for this interpreter (not a shim in front of it, such as pyenv's), another
+    on PATH, or the same entry point through this interpreter (editable checkouts installed before the script
+    existed)."""
+    beside = Path(sysconfig.get_path("scripts")) / SCRIPT
+    script = str(beside) if beside.is_file() else shutil.which(SCRIPT)
     return [script] if script else [sys.executable, "-m", "pulumi_modelarts.plugin.server"]
 
 
@@ -37,7 +44,14 @@ class PluginHost(HostProcess):
         ``engine``: instead, a command that starts the plugin with an engine of its own (fake_engine.py);
         ``process`` is then that engine."""
         environment = dict(os.environ if env is None else env)
-        self.start([*engine, *plugin_command(), *(() if engine else (address,))], environment, "plugin")
+        plugin = plugin_command()
+        forkable = not engine and plugin[0] != sys.executable  # `python -m` of a preloaded module would differ
+        self.start(
+            [*engine, *plugin, *(() if engine else (address,))],
+            environment,
+            "plugin",
+            PLUGIN_PRELOAD if forkable else None,
+        )
 
     def get_schema(self) -> dict[str, Any]:
         reply = self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
