@@ -20,6 +20,14 @@ from support.emulator_process import EmulatorProcess
 from support.engine import DYNAMIC_HOST_PRELOAD, ProviderHost
 from support.plugin_paths import PATHS, SCENARIOS, assert_no_secrets, clean_env
 
+
+@pytest.fixture(autouse=True)
+def _forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are of the fork server itself: they fork even in a run with the escape hatch set; those that
+    compare with a new interpreter set it themselves."""
+    monkeypatch.delenv(host_forks.MODE_ENV, raising=False)
+
+
 # Reports what a process started with, then ends as the interpreter ends on Ctrl-C: a traceback, the non-daemon
 # threads joined, atexit, death by SIGINT.
 PROBE = textwrap.dedent(
