@@ -163,17 +163,20 @@ def test_the_fork_server_and_its_hosts_end_with_their_worker(tmp_path: Path) -> 
         """
     )
     worker = subprocess.Popen([sys.executable, "-c", worker_code], stdout=subprocess.PIPE, text=True)
-    assert worker.stdout is not None
-    server, host = map(int, worker.stdout.readline().split())
-    assert _running(server) and _running(host)
-
-    worker.kill()
-    worker.wait()
+    try:
+        assert worker.stdout is not None
+        server, host = map(int, worker.stdout.readline().split())
+        folder = Path(f"/proc/{server}/cmdline").read_bytes().split(b"\0")[3].decode()
+        assert _running(server) and _running(host)
+    finally:
+        worker.kill()
+        worker.wait()
 
     deadline = time.monotonic() + 30  # a bound for a hung machine, not a measurement
     while (_running(server) or _running(host)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _running(server) and not _running(host)
+    assert not Path(folder).parent.exists()  # the socket's folder
 
 
 def _running(pid: int) -> bool:

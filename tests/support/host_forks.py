@@ -33,6 +33,7 @@ import os
 import runpy
 import select
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -234,9 +235,7 @@ class _Server:
             self.process.kill()
             self.process.wait()
         self._log.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
-        os.rmdir(self.folder)
+        shutil.rmtree(self.folder, ignore_errors=True)  # the server removes it, unless it failed
 
 
 _servers: dict[tuple[str, ...], _Server] = {}
@@ -367,10 +366,11 @@ def _serve(death: int, path: str, preload: Sequence[str]) -> tuple[_Job, bytes]:
                 socket.send_fds(connection, [json.dumps({"pid": pid}).encode()], [pidfd])
                 children[pidfd] = pid, connection
                 selector.register(pidfd, selectors.EVENT_READ)
-            elif key.fileobj == death:  # the worker is gone: so are its hosts
+            elif key.fileobj == death:  # the worker is gone: so are its hosts and the socket's folder
                 for pidfd, (pid, _) in children.items():
                     signal.pidfd_send_signal(pidfd, signal.SIGKILL)
                     os.waitpid(pid, 0)
+                shutil.rmtree(os.path.dirname(path))
                 sys.exit(0)
             else:
                 pidfd = key.fd
