@@ -394,7 +394,7 @@ def _become(job: _Job, preload_output: bytes) -> None:
     os.environ.update(job.env)
     if preload_output:
         os.write(2, preload_output)
-    sys.argv = ["-m", *job.argv]  # runpy sets argv[0] as `python -m` and a script run do
+    sys.argv = ["-m", *job.argv]  # argv[0]: runpy sets it, as `python -m MODULE` and `python SCRIPT` do
     if job.kind == "module":
         sys.path.insert(0, os.getcwd())
         runpy.run_module(job.name, run_name="__main__", alter_sys=True)
