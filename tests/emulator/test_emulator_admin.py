@@ -172,19 +172,22 @@ def test_reset_with_flags_plays_the_start_they_describe(emulator: EmulatorProces
     assert emulator.stats()["writes"] == 2
 
 
+STRICT = ["--reading", "cloud-strict"]  # beside each mistake: were it played, errors would carry a request id
+
+
 @pytest.mark.parametrize(
     ("body", "named"),
     [
-        ({"flags": ["--task-seconds", "-1"]}, "--task-seconds"),
+        ({"flags": [*STRICT, "--task-seconds", "-1"]}, "--task-seconds"),
         ({"flags": ["--reading", "strictest"]}, "--reading"),
-        ({"flags": ["--no-such-flag"]}, "--no-such-flag"),
-        ({"flags": ["--fault", '{"action": "explode"}']}, "action"),
-        ({"flags": ["--seed", "/no/such/seed.json"]}, "/no/such/seed.json"),
-        ({"flags": ["--db", "state.db"]}, "--db"),
-        ({"flags": ["--port", "8380"]}, "--port"),
-        ({"flags": ["--help"]}, "--help"),
-        ({"flags": "--admin"}, "flags"),
-        ({"flag": ["--admin"]}, "flags"),
+        ({"flags": [*STRICT, "--no-such-flag"]}, "--no-such-flag"),
+        ({"flags": [*STRICT, "--fault", '{"action": "explode"}']}, "action"),
+        ({"flags": [*STRICT, "--seed", "/no/such/seed.json"]}, "/no/such/seed.json"),
+        ({"flags": [*STRICT, "--db", "state.db"]}, "--db"),
+        ({"flags": [*STRICT, "--port", "8380"]}, "--port"),
+        ({"flags": [*STRICT, "--help"]}, "--help"),
+        ({"flags": "--reading cloud-strict"}, "flags"),
+        ({"flag": STRICT}, "flags"),
     ],
 )
 def test_reset_with_bad_flags_is_refused_and_changes_nothing(
