@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support.emulator_process import FAST_FLAGS, EmulatorProcess, start_emulator
+from support.emulator_process import FAST_FLAGS, EmulatorProcess, borrow_emulator, give_back
 from support.pulumi_engine import ENABLE_HINT, SENTINEL_SECRET_KEY, EngineStack, find_engine
 
 
@@ -36,18 +36,16 @@ def engine() -> Path:
 
 @pytest.fixture
 def e2e_emulator() -> Iterator[Callable[..., EmulatorProcess]]:
-    """Start an emulator (demo data, admin API, the sentinel secret key); stopped after the test."""
-    started: list[EmulatorProcess] = []
+    """An emulator (demo data, admin API, the sentinel secret key), borrowed from the shared ones for the test."""
+    borrowed: list[EmulatorProcess] = []
 
     def start(*extra: str) -> EmulatorProcess:
-        emulator = start_emulator(*FAST_FLAGS, "--seed", "demo", "--secret-key", SENTINEL_SECRET_KEY, *extra)
-        emulator.secret_key = SENTINEL_SECRET_KEY
-        started.append(emulator)
-        return emulator
+        borrowed.append(borrow_emulator(*FAST_FLAGS, "--seed", "demo", "--secret-key", SENTINEL_SECRET_KEY, *extra))
+        return borrowed[-1]
 
     yield start
-    for emulator in started:
-        emulator.stop()
+    for emulator in borrowed:
+        give_back(emulator)
 
 
 @pytest.fixture

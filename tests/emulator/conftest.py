@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from support.emu_helpers import aksk_client
-from support.emulator_process import EmulatorProcess, start_emulator
+from support.emulator_process import EmulatorProcess, borrow_emulator, give_back
 
 FAST = ("--admin", "--task-seconds", "1", "--export-seconds", "0.5", "--version-seconds", "0.3")
 
@@ -21,9 +21,9 @@ def client(emulator: EmulatorProcess) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def shared_emulator() -> Iterator[EmulatorProcess]:
     """One demo emulator for a whole module (for tests that only read or tolerate each other)."""
-    emulator = start_emulator(*FAST, "--seed", "demo")
+    emulator = borrow_emulator(*FAST, "--seed", "demo")
     yield emulator
-    emulator.stop()
+    give_back(emulator)
 
 
 @pytest.fixture

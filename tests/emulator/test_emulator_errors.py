@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pulumi_modelarts.emulator.routes import api_routes
 from support.emu_helpers import FLOWERS, dataset_id, get_token
-from support.emulator_process import EmulatorProcess, start_emulator
+from support.emulator_process import EmulatorProcess, borrow_emulator, give_back
 
 TEMPLATES = [route.template for route in api_routes()]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -23,13 +23,13 @@ METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
 @pytest.fixture(scope="module")
 def target() -> Iterator[tuple[EmulatorProcess, httpx.Client, dict[str, str]]]:
-    em = start_emulator("--admin", "--seed", "demo", "--task-seconds", "1", "--export-seconds", "0.5")
+    em = borrow_emulator("--admin", "--seed", "demo", "--task-seconds", "1", "--export-seconds", "0.5")
     http = httpx.Client(base_url=em.url, headers={"X-Auth-Token": get_token(em)}, timeout=20)
     flowers = dataset_id(httpx.Client(base_url=f"{em.url}/v2/{em.project_id}", headers=http.headers), FLOWERS)
     ids = {"project_id": em.project_id, "dataset_id": flowers, "task_id": "T" * 19, "version_id": "V" * 19}
     yield em, http, ids
     http.close()
-    em.stop()
+    give_back(em)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pytest
 from pulumi_modelarts.emulator import seed
 from pulumi_modelarts.emulator.imports import DOCUMENTED
 from support.emu_helpers import PETS, aksk_client, dataset_id
-from support.emulator_process import EmulatorProcess, start_emulator
+from support.emulator_process import EmulatorProcess, borrow_emulator, give_back
 from support.seed_examples import IMPORT_FROM_MANIFEST, IMPORT_FROM_OBS
 
 SLOW = ("--admin", "--task-seconds", "100", "--version-seconds", "100", "--import-seconds", "100")
@@ -90,13 +90,13 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _start(seed_file: Path, *flags: str) -> Iterator[Lab]:
-    emulator = start_emulator(*SLOW, "--seed", str(seed_file), *flags)
+    emulator = borrow_emulator(*SLOW, "--seed", str(seed_file), *flags)
     client = aksk_client(emulator)
     try:
         yield emulator, client
     finally:
         client.close()
-        emulator.stop()
+        give_back(emulator)
 
 
 @pytest.fixture(scope="module")

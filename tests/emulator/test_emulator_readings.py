@@ -21,7 +21,7 @@ from pulumi_modelarts.emulator import readings
 from pulumi_modelarts.emulator.cli import build_parser, config_from_args
 from pulumi_modelarts.emulator.config import EmulatorConfig
 from support.emu_helpers import aksk_client, dataset_id
-from support.emulator_process import EmulatorProcess, start_emulator
+from support.emulator_process import EmulatorProcess, borrow_emulator, give_back
 
 SLOW = ("--admin", "--task-seconds", "100", "--export-seconds", "100", "--version-seconds", "100")
 DATASETS = (
@@ -57,13 +57,13 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple
     started: dict[str, tuple[EmulatorProcess, httpx.Client]] = {}
     try:
         for name, flags in (("lenient", ()), ("strict", ("--reading", "cloud-strict"))):
-            emulator = start_emulator(*SLOW, "--seed", str(seed), *flags)
+            emulator = borrow_emulator(*SLOW, "--seed", str(seed), *flags)
             started[name] = (emulator, aksk_client(emulator))
         yield started
     finally:
         for emulator, client in started.values():
             client.close()
-            emulator.stop()
+            give_back(emulator)
 
 
 Play = Callable[[str, str], tuple[EmulatorProcess, httpx.Client, str]]

@@ -50,7 +50,6 @@ def faulty(emulator_factory: EmulatorFactory, transcript: Transcript) -> Emulato
             flags += ["--seed", seed]
         flags += ["--access-key", SENTINEL_AK, "--secret-key", SENTINEL_SK, "--password", SENTINEL_PASSWORD]
         emulator = emulator_factory(*flags, fast=False, port=port)
-        emulator.access_key, emulator.secret_key, emulator.password = SENTINEL_AK, SENTINEL_SK, SENTINEL_PASSWORD
         transcript.watch(emulator)
         return emulator
 

@@ -27,7 +27,7 @@ from pulumi_modelarts.api.auth import AkSkAuth
 from pulumi_modelarts.cli.main import main as cli_main
 from pulumi_modelarts.resources import DatasetVersionRefProvider, ExportTaskProvider, IntelligentTaskProvider
 from pulumi_modelarts.specs import SpecError, load_specs
-from support.emulator_process import EmulatorProcess, start_emulator
+from support.emulator_process import EmulatorProcess, borrow_emulator, give_back
 from support.faultkit import SENTINEL_AK, SENTINEL_SK, Transcript
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -240,7 +240,7 @@ CREATES: dict[str, tuple[str, str, dict[str, Any]]] = {
 @pytest.fixture(scope="module")
 def fuzz_target() -> Iterator[tuple[EmulatorProcess, httpx.Client, str]]:
     """One emulator for the module (hypothesis calls the test many times), signed with the product's AK/SK."""
-    emulator = start_emulator(
+    emulator = borrow_emulator(
         "--admin", "--seed", "demo", "--access-key", SENTINEL_AK, "--secret-key", SENTINEL_SK, "--task-seconds", "0.1"
     )
     auth = AkSkAuth(SENTINEL_AK, SENTINEL_SK, project_id=emulator.project_id)
@@ -248,7 +248,7 @@ def fuzz_target() -> Iterator[tuple[EmulatorProcess, httpx.Client, str]]:
     flowers = next(d for d in http.get("/datasets").json()["datasets"] if d["dataset_name"] == "flowers")
     yield emulator, http, flowers["dataset_id"]
     http.close()
-    emulator.stop()
+    give_back(emulator)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,4 +1,5 @@
-"""The reading matrix: one emulator per reading (module-scoped, parametrized indirectly by name)."""
+"""The reading matrix: an emulator per reading (module-scoped, parametrized indirectly by name), borrowed from the
+shared ones and reset to the reading."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from pulumi_modelarts.api.auth import clear_caches
-from support.emulator_process import start_emulator
+from support.emulator_process import borrow_emulator, give_back
 from support.matrix import ALL_READINGS, MATRIX_FLAGS, Played, write_seed
 
 
@@ -17,9 +18,10 @@ def played(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     reading: str = request.param
     seed = write_seed(tmp_path_factory.mktemp("matrix") / "seed.json")
     clear_caches()
-    emulator = start_emulator(*MATRIX_FLAGS, "--seed", str(seed), *ALL_READINGS[reading])
+    emulator = borrow_emulator(*MATRIX_FLAGS, "--seed", str(seed), *ALL_READINGS[reading])
     run = Played(reading, emulator)
     try:
         yield run
     finally:
         run.close()
+        give_back(emulator)

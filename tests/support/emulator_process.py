@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import atexit
-import dataclasses
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -63,7 +62,20 @@ class EmulatorProcess:
     password: str = DEFAULT_PASSWORD
     domain_name: str = DEFAULT_DOMAIN_NAME
     project_name: str = DEFAULT_PROJECT_NAME
+    stderr_from: int = 0  # where the part of its stderr that belongs to this start or borrowing begins
     _admin: httpx.Client | None = field(default=None, repr=False)
+
+    def stderr(self) -> str | None:
+        """What the emulator wrote to stderr since this start or borrowing, or None once it has exited. It writes
+        to an unlinked temporary file, reachable through its descriptor table (Linux /proc only)."""
+        if self.process.poll() is not None:
+            return None
+        try:
+            with open(f"/proc/{self.process.pid}/fd/2", "rb") as stream:
+                stream.seek(self.stderr_from)
+                return stream.read().decode("utf-8", errors="replace")
+        except OSError:
+            return None
 
     # --- the admin API (the emulator must be started with --admin) ---
     @property
@@ -150,43 +162,40 @@ class EmulatorProcess:
 
 # --- starting and stopping, without waiting where nothing needs it -------------------------------------
 #
-# Most tests want a fresh emulator with the same flags as the test before. Starting one costs about 0.15 s
-# and a clean stop 0.25 s (the server's shutdown poll), for each of a few hundred tests. So:
-# - after the second request for the same flags, the next emulator with those flags is started in the
-#   background (a spare), and handed out if it is still young (seed data is aged in days, so a few
-#   seconds of age change nothing a test sees);
-# - stop() sends SIGTERM and returns; the process is reaped later. A start on a fixed port or with a
-#   database file first waits until every stopping emulator has exited, so that a restart never meets
-#   its predecessor.
-# At exit, spares are stopped and every stopping emulator is waited for.
+# stop() sends SIGTERM and returns; the process is reaped later. A start on a fixed port or with a database file
+# first waits until every stopping emulator has exited, so that a restart never meets its predecessor. At exit,
+# idle shared emulators are stopped and every stopping emulator is waited for.
 
-_SPARE_MAX_AGE = 20.0
-
-
-@dataclass
-class _Launch:
-    process: subprocess.Popen[str]
-    errors: IO[str]
-    args: list[str]
-    started: float = field(default_factory=time.monotonic)
-
-
-_spares: dict[tuple[str, ...], _Launch] = {}
-_requests: Counter[tuple[str, ...]] = Counter()
 _stopping: list[subprocess.Popen[str]] = []
-_lock = threading.Lock()  # spares and requests
 _stopping_lock = threading.Lock()
 
+# The flags that name the credentials and the project an EmulatorProcess describes (argparse: the last one wins).
+_DESCRIBED = {
+    "--project-id": "project_id",
+    "--access-key": "access_key",
+    "--secret-key": "secret_key",
+    "--username": "username",
+    "--password": "password",
+    "--domain-name": "domain_name",
+    "--project-name": "project_name",
+}
 
-def _launch(args: list[str]) -> _Launch:
-    # stderr goes to a file, not a pipe: a pipe nobody reads could fill up and block the emulator.
-    errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed once the emulator is ready or discarded)
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
-    return _Launch(process, errors, args)
+
+def _command(flags: tuple[str, ...], port: int = 0) -> list[str]:
+    return [sys.executable, "-m", "pulumi_modelarts.emulator", "--host", "127.0.0.1", "--port", str(port), *flags]
 
 
-def _ready(launch: _Launch, timeout: float) -> EmulatorProcess:
-    process = launch.process
+def _describe(url: str, process: subprocess.Popen[str], args: list[str]) -> EmulatorProcess:
+    """The EmulatorProcess of a process that plays ``args``: its credentials and project as those flags set them."""
+    described: dict[str, str] = {}
+    for index, token in enumerate(args):
+        name, equals, value = token.partition("=")
+        if name in _DESCRIBED and (equals or index + 1 < len(args)):
+            described[_DESCRIBED[name]] = value if equals else args[index + 1]
+    return EmulatorProcess(url=url, process=process, args=args, **described)
+
+
+def _ready(process: subprocess.Popen[str], errors: IO[str], args: list[str], timeout: float) -> EmulatorProcess:
     try:
         deadline = time.monotonic() + timeout
         assert process.stdout is not None
@@ -195,19 +204,13 @@ def _ready(launch: _Launch, timeout: float) -> EmulatorProcess:
             if not line:
                 break
             if line.startswith(READY_PREFIX):
-                url = line[len(READY_PREFIX) :].split()[0].rstrip("/")
-                return EmulatorProcess(url=url, process=process, args=launch.args)
+                return _describe(line[len(READY_PREFIX) :].split()[0].rstrip("/"), process, args)
         process.kill()
         process.wait()
-        launch.errors.seek(0)
-        raise RuntimeError(f"emulator did not start: {launch.errors.read()[-2000:]}")
+        errors.seek(0)
+        raise RuntimeError(f"emulator did not start: {errors.read()[-2000:]}")
     finally:
-        launch.errors.close()  # the child keeps its own handle on the (unlinked) file
-
-
-def _discard(launch: _Launch) -> None:
-    launch.errors.close()
-    _terminate(launch.process)
+        errors.close()  # the child keeps its own handle on the (unlinked) file
 
 
 def _terminate(process: subprocess.Popen[str]) -> None:
@@ -215,6 +218,11 @@ def _terminate(process: subprocess.Popen[str]) -> None:
         process.terminate()
         with _stopping_lock:
             _stopping.append(process)
+
+
+def _stopped(process: subprocess.Popen[str]) -> bool:
+    with _stopping_lock:
+        return process in _stopping or process.poll() is not None
 
 
 def _reap(wait: bool = False) -> None:
@@ -238,57 +246,35 @@ def _reap(wait: bool = False) -> None:
 
 @atexit.register
 def _stop_everything() -> None:
-    for launch in _spares.values():
-        _discard(launch)
-    _spares.clear()
-    for idle in _idle.values():
-        for emulator in idle:
-            _terminate(emulator.process)
-    _idle.clear()
+    with _lock:
+        idle = list(_idle)
+        _idle.clear()
+    for emulator in idle:
+        _terminate(emulator.process)
     _reap(wait=True)
 
 
 def start_emulator(*extra: str, port: int = 0, timeout: float = 20.0) -> EmulatorProcess:
-    """Start ``python -m pulumi_modelarts.emulator`` (or take a spare started for the same flags) and wait
-    for its ready line."""
-    args = [
-        sys.executable,
-        "-m",
-        "pulumi_modelarts.emulator",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        *extra,
-    ]
-    fixed = port != 0 or "--db" in extra
-    with _lock:
-        _reap(wait=fixed)
-        if fixed:
-            launch = _launch(args)
-        else:
-            key = tuple(extra)
-            spare = _spares.pop(key, None)
-            young = spare is not None and time.monotonic() - spare.started < _SPARE_MAX_AGE
-            if spare is not None and (not young or spare.process.poll() is not None):
-                _discard(spare)
-                spare = None
-            launch = spare or _launch(args)
-            _requests[key] += 1
-            if _requests[key] >= 2:
-                _spares[key] = _launch(args)
-    return _ready(launch, timeout)
+    """Start ``python -m pulumi_modelarts.emulator`` with these flags and wait for its ready line."""
+    args = _command(extra, port)
+    _reap(wait=port != 0 or "--db" in extra)
+    # stderr goes to a file, not a pipe: a pipe nobody reads could fill up and block the emulator.
+    errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed once the emulator is ready or has failed)
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
+    return _ready(process, errors, args, timeout)
 
 
 # --- shared emulators -------------------------------------------------------------------------------------
 #
-# An emulator with the admin API and its state in memory can be reset to its start (POST /_emulator/reset: the seed
-# anew, the clock without offset, no tokens, stats or faults), which costs milliseconds where a new process costs a
-# quarter of a second of CPU. Tests borrow one for their flags and give it back at their end; each borrowing gets an
-# EmulatorProcess of its own (default credentials, its own admin client) for the same process. One that was stopped
-# or killed is not given back.
+# An emulator with the admin API and its state in memory can be reset to the start that any flags describe
+# (POST /_emulator/reset {"flags": [...]}: config, seed, faults, clock, tokens and stats anew), which costs
+# milliseconds where a new process costs a third of a second of CPU and as much waiting. So every such emulator,
+# whatever it was started with, waits in one idle pool for the next test; each borrowing gets an EmulatorProcess
+# of its own that describes the borrowed flags (args, credentials, project; its own admin client). One that was
+# stopped or killed is not given back.
 
-_idle: dict[tuple[str, ...], list[EmulatorProcess]] = {}
+_idle: list[EmulatorProcess] = []
+_lock = threading.Lock()
 
 
 def poolable(flags: tuple[str, ...], port: int = 0) -> bool:
@@ -296,45 +282,36 @@ def poolable(flags: tuple[str, ...], port: int = 0) -> bool:
 
 
 def borrow_emulator(*flags: str) -> EmulatorProcess:
-    """An emulator started with ``flags`` (``poolable``), reset to its start: a shared one if one is idle."""
+    """An emulator playing ``flags`` (``poolable``) from their start: an idle one reset to them, else a new one."""
     while True:
         with _lock:
-            idle = _idle.get(flags)
-            shared = idle.pop() if idle else None
+            shared = _idle.pop() if _idle else None
         if shared is None:
             return start_emulator(*flags)
-        borrowed = dataclasses.replace(shared, _admin=None)
+        if _stopped(shared.process):  # stopped after it was given back
+            continue
+        borrowed = _describe(shared.url, shared.process, _command(flags))
+        with contextlib.suppress(OSError):
+            borrowed.stderr_from = os.stat(f"/proc/{shared.process.pid}/fd/2").st_size
         try:
-            borrowed.admin.post("/reset").raise_for_status()
-        except httpx.HTTPError:
+            answer = borrowed.admin.post("/reset", json={"flags": list(flags)})
+        except httpx.TransportError:
             borrowed.stop()
             continue
+        if answer.status_code != 204:
+            give_back(borrowed)  # a refused reset changes nothing
+            raise RuntimeError(f"the emulator refused the flags {list(flags)}: {answer.text}")
         return borrowed
 
 
 def give_back(emulator: EmulatorProcess) -> None:
-    """End a borrowing: the emulator waits for the next test with its flags, unless it was stopped or killed."""
+    """End a borrowing: the emulator waits for the next test, unless it was stopped or killed."""
     if emulator._admin is not None:
         emulator._admin.close()
         emulator._admin = None
-    with _stopping_lock:
-        stopped = emulator.process in _stopping
-    if stopped or emulator.process.poll() is not None:
-        return
-    flags = tuple(emulator.args[emulator.args.index("--port") + 2 :])
-    with _lock:
-        _idle.setdefault(flags, []).append(dataclasses.replace(emulator, **_DEFAULTS))
-
-
-_DEFAULTS = {
-    "access_key": DEFAULT_ACCESS_KEY,
-    "secret_key": DEFAULT_SECRET_KEY,
-    "username": DEFAULT_USERNAME,
-    "password": DEFAULT_PASSWORD,
-    "project_id": DEFAULT_PROJECT_ID,
-    "domain_name": DEFAULT_DOMAIN_NAME,
-    "project_name": DEFAULT_PROJECT_NAME,
-}
+    if not _stopped(emulator.process):
+        with _lock:
+            _idle.append(emulator)
 
 
 def cli_env(emulator: EmulatorProcess | None = None, **overrides: str) -> dict[str, str]:

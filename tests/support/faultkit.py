@@ -118,24 +118,12 @@ class Transcript:
         return len(self.entries)
 
 
-def emulator_stderr(emulator: EmulatorProcess) -> str | None:
-    """What a running emulator wrote to stderr so far. The fixture sends it to an unlinked temporary
-    file, which stays reachable through the process's descriptor table (Linux /proc only)."""
-    if emulator.process.poll() is not None:
-        return None
-    try:
-        with open(f"/proc/{emulator.process.pid}/fd/2", encoding="utf-8", errors="replace") as stream:
-            return stream.read()
-    except OSError:
-        return None
-
-
 def collect_emulator_output(transcript: Transcript) -> list[str]:
-    """Add the watched emulators' stderr to the transcript and stop them; returns internal-error lines."""
+    """Add what the watched emulators wrote to stderr during the test to the transcript; returns internal-error
+    lines."""
     internal: list[str] = []
     for emulator in transcript.emulators:
-        text = emulator_stderr(emulator)
-        emulator.stop()
+        text = emulator.stderr()
         if text is None:
             continue
         transcript.add(f"emulator {emulator.url} stderr", text)

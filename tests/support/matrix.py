@@ -127,7 +127,6 @@ class Played:
     def close(self) -> None:
         for ctx in self.contexts:
             ctx.client.close()
-        self.emulator.stop()
 
 
 def errors_of(results: list[ResourceResult]) -> list[str]:

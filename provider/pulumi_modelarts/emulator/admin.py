@@ -1,5 +1,6 @@
 """The admin API under /_emulator (only with --admin; no authentication): stats, faults, clock,
-token expiry, temporary credentials, a state dump and a reset to the start for tests."""
+token expiry, temporary credentials, a state dump and a reset to the start for tests (the command line's, or
+the one that the flags in its body describe)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from pulumi_modelarts.emulator import errors
+from pulumi_modelarts.emulator.cli import FlagError, config_for_reset
 from pulumi_modelarts.emulator.context import Ctx, Request, Response
 from pulumi_modelarts.emulator.faults import FaultRuleError, parse_rule
 from pulumi_modelarts.emulator.settle import settle
@@ -85,9 +87,20 @@ def advance_clock(app: Application, req: Request) -> Response:
 
 
 def reset(app: Application, req: Request) -> Response:
+    """The start of the command line, or with ``{"flags": [...]}`` the start those flags describe."""
     if app.config.db:
         raise _bad("Reset is for an emulator in memory; this one keeps its state in --db.")
-    app.reset()
+    body = _body(req)
+    flags = body.get("flags")
+    strings = isinstance(flags, list) and all(isinstance(flag, str) for flag in flags)
+    if set(body) - {"flags"} or not (flags is None or strings):
+        raise _bad('Expected no body or {"flags": ["--task-seconds", "600", ...]} (command-line flags as strings).')
+    try:
+        app.reset(None if flags is None else config_for_reset(flags, app.config))
+    except FlagError as exc:
+        raise _bad(f"flags: {exc}") from None
+    except ValueError as exc:  # a seed or a fault rule of the flags
+        raise _bad(str(exc)) from None
     return Response(204)
 
 

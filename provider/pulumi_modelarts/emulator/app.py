@@ -40,6 +40,7 @@ class Outcome:
 class Application:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
+        self.command_line = config  # the start that a reset without flags returns to
         self.store = Store(config.db)
         with self.store.transaction() as tx:
             offset = int(tx.get_meta(CLOCK_KEY) or 0)
@@ -47,29 +48,40 @@ class Application:
         routes = api_routes() + (admin_routes() if config.admin else [])
         self.router = Router(routes)
         self.fault_routes = self.router.templates(("api", "iam"))
-        self.faults = FaultEngine(self._configured_faults())
-        self._begin(offset)
+        self.faults = FaultEngine(self._faults_of(config))
+        self._begin(offset, self._seed_of(config))
 
-    def _configured_faults(self) -> list[FaultRule]:
-        return [parse_rule(rule, self.fault_routes) for rule in self.config.faults]
+    def _faults_of(self, config: EmulatorConfig) -> list[FaultRule]:
+        return [parse_rule(rule, self.fault_routes) for rule in config.faults]
 
-    def _begin(self, clock_offset_ms: int) -> None:
+    @staticmethod
+    def _seed_of(config: EmulatorConfig) -> seed.Doc | None:
+        return seed.load(config.seed) if config.seed else None
+
+    def _begin(self, clock_offset_ms: int, data: seed.Doc | None) -> None:
         """The clock, the authenticator (no tokens, no lockouts) and the seed data of a start."""
         self.clock = VirtualClock(clock_offset_ms)
         self.auth = Authenticator(self.store, self.clock, self.config)
-        if self.config.seed:
-            data = seed.load(self.config.seed)
+        if data is not None:
             with self.store.transaction() as tx:
                 seed.apply(Ctx(tx, self.config, self.clock.now_ms()), data)
 
-    def reset(self) -> None:
-        """Back to a fresh start (admin API, for tests that share one emulator): the seed data anew, the clock
-        without offset, no tokens or lockouts, the stats cleared, the faults of the command line. In memory only."""
+    def reset(self, config: EmulatorConfig | None = None) -> None:
+        """Back to a fresh start (admin API, for tests that share one emulator): that of the command line, or of
+        ``config`` (a reset with flags), which then holds for every request. The seed data anew, the clock without
+        offset, no tokens or lockouts, the stats cleared, the faults of the start. In memory only.
+
+        The seed and the fault rules are read first: one that cannot be used raises ValueError and changes
+        nothing. The switch happens under the store lock, so no API request sees half of it."""
+        config = config or self.command_line
+        faults = self._faults_of(config)
+        data = self._seed_of(config)
         with self.store.lock:
+            self.config = config
             self.store.clear()
             self.stats.reset()
-            self.faults.replace(self._configured_faults())
-            self._begin(0)
+            self.faults.replace(faults)
+            self._begin(0, data)
 
     def close(self) -> None:
         self.store.close()

@@ -1,7 +1,8 @@
 """Command line of the emulator: ``python -m pulumi_modelarts.emulator`` (and ``pulumi-modelarts emulator``).
 
 ``add_arguments`` / ``build_parser`` define the flags, ``config_from_args`` turns them into an
-``EmulatorConfig``, ``run`` serves until SIGTERM/SIGINT, ``main`` does all three.
+``EmulatorConfig``, ``run`` serves until SIGTERM/SIGINT, ``main`` does all three. ``config_for_reset`` parses
+the flags of a reset (``POST /_emulator/reset``) the same way, raising ``FlagError`` where ``main`` would exit.
 """
 
 from __future__ import annotations
@@ -71,6 +72,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class FlagError(ValueError):
+    """Flags that cannot be used, for a caller that must not exit: the message names the flag and why."""
+
+
+class _RaisingParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise FlagError(message)
 
 
 def _check_db(path: str | None) -> str | None:
@@ -282,6 +292,30 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         verbose=args.verbose,
         **reading_values(args),
     )
+
+
+# Where a running emulator listens and keeps its state: fixed for its lifetime.
+_FIXED = ("host", "port", "db")
+
+
+def config_for_reset(flags: Sequence[str], running: EmulatorConfig) -> EmulatorConfig:
+    """The start that ``flags`` describe, for a running emulator to reset to: parsed as its command line is, with
+    its host, port and admin API kept (``--host``, ``--port`` and ``--db`` are refused). Nothing is printed and
+    nothing exits; ``FlagError`` names the problem."""
+    parser = _RaisingParser(add_help=False)
+    add_arguments(parser)
+    parser.set_defaults(**dict.fromkeys(_FIXED))
+    args = parser.parse_args(list(flags))
+    if args.db is not None:
+        raise FlagError("--db: a reset is for an emulator in memory")
+    moved = [f"--{name}" for name in ("host", "port") if getattr(args, name) is not None]
+    if moved:
+        raise FlagError(f"{' and '.join(moved)}: a running emulator keeps the address it listens on")
+    args.host, args.port, args.admin = running.host, running.port, True
+    try:
+        return config_from_args(args)
+    except ValueError as exc:
+        raise FlagError(str(exc)) from None
 
 
 def run(config: EmulatorConfig) -> int:
