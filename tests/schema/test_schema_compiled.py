@@ -81,6 +81,8 @@ def value_for(schema: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     return st.one_of([*choices * 8, odd]) if choices else odd
 
 
+STRATEGIES = {name: value_for(_validation._inlined(name)) for name in NAMES}  # built once, drawn from per example
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIRS = [ROOT / "specs", ROOT / "tests" / "specs" / "valid", ROOT / "examples" / "autolabel-export"]
 
@@ -167,7 +169,7 @@ def test_every_shipped_resource_schema_compiles() -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data(), name=st.sampled_from(NAMES))
 def test_the_compiled_check_agrees_with_jsonschema(data: st.DataObject, name: str) -> None:
-    value = data.draw(value_for(_validation._inlined(name)))
+    value = data.draw(STRATEGIES[name])
     answer = compiled_answer(name, value)
     if answer is None:
         return  # undecided: jsonschema answers
