@@ -46,11 +46,11 @@ def pulumi_ctx(emulator: EmulatorProcess, max_age: float | None = 10.0) -> tuple
     return ctx, virtual
 
 
-def export_spec(name: str, path: str) -> export.ExportTaskSpec:
+def export_spec(name: str, path: str, dataset: str = "flowers") -> export.ExportTaskSpec:
     from pulumi_modelarts import schema
 
     inputs, violations = schema.validate_inputs(
-        "modelarts:ExportTask", {"dataset_name": "flowers", "path": path, "export_type": 0}
+        "modelarts:ExportTask", {"dataset_name": dataset, "path": path, "export_type": 0}
     )
     assert violations == []
     return export.ExportTaskSpec(name, inputs)
@@ -214,19 +214,34 @@ def test_a_dataset_name_is_resolved_once_while_what_decides_stays_bounded_in_age
     assert calls(emulator, DATASETS) == 3
 
 
-def test_a_name_not_found_is_not_kept(emulator: EmulatorProcess) -> None:
-    ctx, virtual = pulumi_ctx(emulator)
-    with pytest.raises(NotFoundError):
-        ctx.observer.dataset_id_for(None, "made-later")
-    made = ctx.client.create_dataset(
+def make_dataset(ctx: ReconcileContext, name: str) -> str:
+    return ctx.client.create_dataset(
         {
-            "dataset_name": "made-later",
+            "dataset_name": name,
             "dataset_type": 0,
-            "data_sources": [{"data_type": 0, "data_path": "/demo-bucket/made-later/"}],
-            "work_path": "/demo-bucket/made-later-output/",
+            "data_sources": [{"data_type": 0, "data_path": f"/demo-bucket/{name}/"}],
+            "work_path": f"/demo-bucket/{name}-output/",
             "work_path_type": 0,
             "labels": [{"name": "cat", "type": 0}],
         }
     )
+
+
+def test_a_name_not_found_is_not_kept(emulator: EmulatorProcess) -> None:
+    ctx, virtual = pulumi_ctx(emulator)
+    with pytest.raises(NotFoundError):
+        ctx.observer.dataset_id_for(None, "made-later")
+    made = make_dataset(ctx, "made-later")
     virtual.sleep(11)
     assert ctx.observer.dataset_id_for(None, "made-later") == made
+
+
+def test_a_dataset_deleted_after_its_name_was_resolved_fails_closed(emulator: EmulatorProcess) -> None:
+    ctx, _ = pulumi_ctx(emulator)
+    short_lived = make_dataset(ctx, "short-lived")
+    assert ctx.observer.dataset_id_for(None, "short-lived") == short_lived
+    ctx.client.delete_dataset(short_lived)
+    emulator.reset_stats()
+    with pytest.raises(NotFoundError):
+        converge(ctx, export_spec("orphaned", "/demo-bucket/short-lived/out/", "short-lived"))
+    assert emulator.stats()["writes"] == 0
