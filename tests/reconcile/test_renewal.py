@@ -1,7 +1,7 @@
 """One read for two purposes, and names resolved once (docs/design.md, "One observation per dataset").
 
 A waiter's read of its dataset's export list renews the shared observation when that page is the whole list;
-a lone waiter reads that page instead of its export when the observation is due for renewal anyway. A dataset
+a lone waiter reads that page instead of its export whenever it renews an observation bounded in age. A dataset
 name's id is looked up once per observer, while what decides a write stays bounded in age. Reads go to the
 emulator over real sockets; time is the emulator's virtual clock (a wait's sleep advances it).
 """
@@ -57,29 +57,28 @@ def export_spec(name: str, path: str, dataset: str = "flowers") -> export.Export
 
 
 @dataclass(frozen=True)
-class DueCase:
+class RenewableCase:
     name: str
     max_age: float | None
     held: bool  # the observation holds the export list
     after: float  # seconds between that read and the question
     invalidated: bool = False
     full_page: bool = False  # the held list fills a page
-    due: bool = False
+    renewable: bool = False
 
 
-DUE_CASES = [
-    DueCase("not observed", 10.0, held=False, after=0.0),
-    DueCase("fresh", 10.0, held=True, after=4.0),
-    DueCase("older than half the max age", 10.0, held=True, after=6.0, due=True),
-    DueCase("older than the max age", 10.0, held=True, after=11.0, due=True),
-    DueCase("invalidated by a write", 10.0, held=True, after=0.0, invalidated=True, due=True),
-    DueCase("a page cannot hold it", 10.0, held=True, after=6.0, full_page=True),
-    DueCase("kept for the whole run (the CLI)", None, held=True, after=600.0),
+RENEWABLE_CASES = [
+    RenewableCase("not observed", 10.0, held=False, after=0.0),
+    RenewableCase("just read", 10.0, held=True, after=0.0, renewable=True),
+    RenewableCase("older than the max age", 10.0, held=True, after=11.0, renewable=True),
+    RenewableCase("invalidated by a write", 10.0, held=True, after=0.0, invalidated=True, renewable=True),
+    RenewableCase("a page cannot hold it", 10.0, held=True, after=6.0, full_page=True),
+    RenewableCase("kept for the whole run (the CLI)", None, held=True, after=600.0),
 ]
 
 
-@pytest.mark.parametrize("case", DUE_CASES, ids=[case.name for case in DUE_CASES])
-def test_an_observed_list_is_due_for_renewal(emulator: EmulatorProcess, case: DueCase) -> None:
+@pytest.mark.parametrize("case", RENEWABLE_CASES, ids=[case.name for case in RENEWABLE_CASES])
+def test_a_page_of_an_observed_list_renews_it(emulator: EmulatorProcess, case: RenewableCase) -> None:
     ctx, virtual = pulumi_ctx(emulator, case.max_age)
     dataset_id = ctx.observer.dataset_id_for(None, "flowers")
     held = ctx.observer.export_tasks(dataset_id) if case.held else []
@@ -87,7 +86,7 @@ def test_an_observed_list_is_due_for_renewal(emulator: EmulatorProcess, case: Du
     if case.invalidated:
         ctx.observer.invalidate(dataset_id, "exports")
     page_size = len(held) if case.full_page else PAGE_SIZE
-    assert ctx.observer.due(dataset_id, EXPORTS, page_size) is case.due
+    assert ctx.observer.renewable(dataset_id, EXPORTS, page_size) is case.renewable
 
 
 @pytest.mark.parametrize(
@@ -146,34 +145,34 @@ def test_a_write_during_a_renewal_in_flight_is_not_hidden_by_it(emulator: Emulat
 
 
 @pytest.mark.parametrize(
-    ("observed_before", "list_calls", "gets"),
-    [(4.0, 0, 1), (6.0, 1, 0)],
-    ids=["a fresh observation: the waiter reads its export", "a due observation: one list for both"],
+    ("max_age", "list_calls", "gets"),
+    [(10.0, 1, 0), (None, 0, 1)],
+    ids=["bounded in age (Pulumi): one list for both", "for the whole run (the CLI): the waiter reads its export"],
 )
-def test_a_lone_waiter_renews_a_due_observation_with_its_one_look(
-    emulator_factory: Any, observed_before: float, list_calls: int, gets: int
+def test_a_lone_waiter_renews_the_observation_with_its_one_look(
+    emulator_factory: Any, max_age: float | None, list_calls: int, gets: int
 ) -> None:
     emulator: EmulatorProcess = emulator_factory("--seed", "demo", "--export-seconds", "0.05")
-    ctx, virtual = pulumi_ctx(emulator)
+    ctx, virtual = pulumi_ctx(emulator, max_age)
     dataset_id = ctx.observer.dataset_id_for(None, "flowers")
     ctx.observer.export_tasks(dataset_id)
-    virtual.sleep(observed_before)
+    virtual.sleep(6)
     emulator.reset_stats()
     outputs = converge(ctx, export_spec("first", "/demo-bucket/flowers/first/"))
     assert outputs["status"] == "SUCCESSED"
     assert (calls(emulator, CREATE), calls(emulator, LIST), calls(emulator, ONE)) == (1, list_calls, gets)
 
-    # 6.5 s later the next resource decides: past the max age of the first read, not of a renewal by the look.
+    # 6.5 s later the next resource decides: past the max age of the first read, not of the look's renewal.
     virtual.sleep(6.5)
     emulator.reset_stats()
     second = export_spec("second", "/demo-bucket/flowers/second/")
     decision = export.decide(export.observe(ctx, second), second)
     assert decision.action == "create"
-    assert calls(emulator, LIST) == (0 if list_calls else 1) and calls(emulator, DATASETS) == 0
+    assert calls(emulator, LIST) == 0 and calls(emulator, DATASETS) == 0
 
 
 def test_waiters_of_one_dataset_share_the_page_that_renews(emulator_factory: Any) -> None:
-    """Concurrent waiters on a due dataset: their looks share list calls, and a page renews the observation."""
+    """Concurrent waiters on one dataset: their looks share list calls, and a page renews the observation."""
     emulator: EmulatorProcess = emulator_factory("--seed", "demo", "--export-seconds", "0.05")
     ctx, virtual = pulumi_ctx(emulator)
     dataset_id = ctx.observer.dataset_id_for(None, "flowers")
@@ -192,7 +191,7 @@ def test_waiters_of_one_dataset_share_the_page_that_renews(emulator_factory: Any
         done = list(pool.map(follow_one, started))
     assert [task["status"] for task in done] == ["SUCCESSED"] * len(started)
     looks = calls(emulator, LIST), calls(emulator, ONE)
-    assert looks[0] >= 1 and sum(looks) <= len(started)  # the first look is a list (due), and may be shared
+    assert looks[0] >= 1 and sum(looks) <= len(started)  # the first look is a list, and may be shared
     seen = ctx.observer.export_tasks(dataset_id)
     assert calls(emulator, LIST) == looks[0]  # renewed by the waiters' page
     assert {task_id for task_id, _ in started} <= {item["task_id"] for item in seen}

@@ -1,7 +1,7 @@
 """Sharing status polls between the objects waited on at the same time.
 
-One waiter polls its object with GET (one call), unless the list is wanted anyway (``list_wanted``: the
-shared observation of that list is due for renewal, ``observe.DatasetObserver.due``). When several waiters
+One waiter polls its object with GET (one call), unless the list is wanted anyway (``list_wanted``: its page
+renews the shared observation of that list, ``observe.DatasetObserver.renewable``). When several waiters
 follow objects of one kind on the same dataset, one list call (the newest page, which the API sorts first)
 answers all of them: a waiter takes a page that was read while it asked (a list call in flight is waited
 for, not repeated) or at most ``fresh_within`` seconds before, a small part of the delay it has just slept,

@@ -136,7 +136,7 @@ def wait(
             get_one,
             list_page,
             fresh_within=ctx.poll_policy.share_fraction * waiter.last_delay,
-            list_wanted=observed is not None and ctx.observer.due(dataset_id, observed, PAGE_SIZE),
+            list_wanted=observed is not None and ctx.observer.renewable(dataset_id, observed, PAGE_SIZE),
         )
 
     def timeout_message(item: Item) -> str:

@@ -19,7 +19,7 @@ that could decide a write is never older than a write it could hide.
   deleted since makes the next call with that id fail (404), never a write elsewhere.
 * A waiter's read of a list's newest page that holds the whole list (shorter than a page) is that list as
   of when it was sent, so it ``renew``s the observation of it; a waiter reads that page instead of its one
-  object when the observation is ``due`` for renewal anyway (one call for both).
+  object whenever it would renew an observation bounded in age (``renewable``: one call for both).
 """
 
 from __future__ import annotations
@@ -121,15 +121,16 @@ class DatasetObserver:
         kind, sub_kind = list_key
         return (kind, dataset_id) if sub_kind is None else (kind, dataset_id, sub_kind)
 
-    def due(self, dataset_id: str, list_key: ListKey, page_size: int) -> bool:
-        """Whether this list is observed, fits one page, and would be read again soon: invalidated since, or
-        older than half the max age. A waiter then reads the list's page instead of its object (``renew``)."""
+    def renewable(self, dataset_id: str, list_key: ListKey, page_size: int) -> bool:
+        """Whether a page of this list would renew what is observed of it: held, bounded in age (an observation
+        for the whole run is never read again), and shorter than a page. A waiter then reads the list's page
+        instead of its object (``renew``), so the list stays as fresh as the last look on its dataset."""
         key = self._list_entry(dataset_id, list_key)
         with self._guard:
             entry = self._entries.get(key)
             if entry is None or self.max_age is None or not isinstance(entry.value, list):
                 return False
-            return len(entry.value) < page_size and not self._valid(key, entry, self.max_age / 2)
+            return len(entry.value) < page_size
 
     def renew(
         self, dataset_id: str, list_key: ListKey, read_page: Callable[[], list[dict[str, Any]]], page_size: int

@@ -50,7 +50,7 @@ RESERVED = frozenset({"__provider", RESOURCE_NAME, NAMESPACE})
 STOP_TIMEOUT_SECONDS = 600.0
 # How long what a host read of a dataset serves the engine's calls: a preview's (or an update's) wave of
 # Diff/Create calls, not the next one. Our own writes drop or update it at once; this bounds others' writes.
-# A waiter's look renews a list due for it (older than half this); a dataset name's id is kept for the process.
+# A waiter's look renews its dataset's list (one page); a dataset name's id is kept for the process.
 OBSERVATION_MAX_AGE = 10.0
 
 
