@@ -1,10 +1,11 @@
 """Sharing status polls between the objects waited on at the same time.
 
-One waiter polls its object with GET (one call). When several waiters follow objects of one kind on the
-same dataset, one list call (the newest page, which the API sorts first) answers all of them: a waiter
-takes a page that was read while it asked (a list call in flight is waited for, not repeated) or at most
-``fresh_within`` seconds before, a small part of the delay it has just slept, so sharing never delays
-noticing an end by more than that part.
+One waiter polls its object with GET (one call), unless the list is wanted anyway (``list_wanted``: its page
+renews the shared observation of that list, ``observe.DatasetObserver.renewable``). When several waiters
+follow objects of one kind on the same dataset, one list call (the newest page, which the API sorts first)
+answers all of them: a waiter takes a page that was read while it asked (a list call in flight is waited
+for, not repeated) or at most ``fresh_within`` seconds before, a small part of the delay it has just slept,
+so sharing never delays noticing an end by more than that part.
 """
 
 from __future__ import annotations
@@ -59,12 +60,14 @@ class StatusBoard:
         *,
         fresh_within: float = 0.0,
         id_field: str = "task_id",
+        list_wanted: bool = False,
     ) -> dict[str, Any]:
-        """The item's current state: from a shared list when others wait on the same key, else by GET.
+        """The item's current state: from a shared list when others wait on the same key or the list is
+        wanted anyway, else by GET.
 
         A page read after ``now - fresh_within`` (or in flight now) is used, also by the last waiter left;
-        otherwise, while others wait too, one list call is made for everyone asking. An item the newest page
-        does not hold is read by GET.
+        otherwise, while others wait too (or ``list_wanted``), one list call is made for everyone asking. An
+        item the newest page does not hold is read by GET.
         """
         oldest = self._clock() - max(0.0, fresh_within)
         with self._guard:
@@ -72,7 +75,7 @@ class StatusBoard:
             lock = self._locks.get(key)
         if page is not None and page.read_at >= oldest and item_id in page.items:
             return dict(page.items[item_id])
-        if lock is None or not self.shared(key):
+        if lock is None or not (list_wanted or self.shared(key)):
             return get_one()
         with lock:  # single flight: who asks while a list call runs takes its answer
             page = self._pages.get(key)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pulumi_modelarts.api.errors import NotFoundError, ServerError, TransportError
+from pulumi_modelarts.reconcile.board import PAGE_SIZE
 from pulumi_modelarts.reconcile.changes import diff_values
 from pulumi_modelarts.reconcile.decision import Action, Decision, adopt_blocked, blocked
 from pulumi_modelarts.reconcile.errors import ConflictError, ReconcileError, TaskFailedError, WaitTimeoutError
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from pulumi_modelarts.api.client import ModelArtsClient
     from pulumi_modelarts.reconcile.context import ReconcileContext
     from pulumi_modelarts.reconcile.locks import Deadline
+    from pulumi_modelarts.reconcile.observe import ListKey
 
 Item = dict[str, Any]
 
@@ -114,9 +116,16 @@ def wait(
     """
     key = (dataset_id, f"{family.noun}:{sub_kind or ''}")
     board = ctx.board
+    observed: ListKey | None = (family.observed_as, sub_kind) if family.observed_as is not None else None
 
     def get_one() -> Item:
         return family.fetch(ctx, dataset_id, object_id)
+
+    def list_page() -> list[Item]:
+        def read() -> list[Item]:
+            return family.list_page(ctx.client, dataset_id, sub_kind)
+
+        return read() if observed is None else ctx.observer.renew(dataset_id, observed, read, PAGE_SIZE)
 
     def fetch() -> Item:
         if board is None:
@@ -125,8 +134,9 @@ def wait(
             key,
             object_id,
             get_one,
-            lambda: family.list_page(ctx.client, dataset_id, sub_kind),
+            list_page,
             fresh_within=ctx.poll_policy.share_fraction * waiter.last_delay,
+            list_wanted=observed is not None and ctx.observer.renewable(dataset_id, observed, PAGE_SIZE),
         )
 
     def timeout_message(item: Item) -> str:

@@ -14,11 +14,18 @@ that could decide a write is never older than a write it could hide.
   before it.
 * Others' writes (another stack, the console): bounded by ``max_age``, counted from when the fetch
   started. ``None`` means "for the whole run" (the CLI, whose plan is one observation by design).
+* A dataset name's id only addresses the calls (whether to write is decided from what is read under it):
+  a name once resolved keeps its id for the observer's life (until everything is invalidated). A dataset
+  deleted since makes the next call with that id fail (404), never a write elsewhere.
+* A waiter's read of a list's newest page that holds the whole list (shorter than a page) is that list as
+  of when it was sent, so it ``renew``s the observation of it; a waiter reads that page instead of its one
+  object whenever it would renew an observation bounded in age (``renewable``: one call for both).
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -98,10 +105,48 @@ class DatasetObserver:
                     return self._noted(key, entry)
                 generation, started = self._generation, self._clock()
             value = fetch()
-            entry = _Entry(value, started, generation)
             with self._guard:
-                self._entries[key] = entry
-                return self._noted(key, entry)
+                return self._noted(key, self._store(key, _Entry(value, started, generation)))
+
+    def _store(self, key: Key, entry: _Entry) -> _Entry:
+        """Keep the newer of ``entry`` and the one held (by when each fetch was sent); returns the one kept."""
+        held = self._entries.get(key)
+        if held is not None and held.started > entry.started:
+            return held
+        self._entries[key] = entry
+        return entry
+
+    @staticmethod
+    def _list_entry(dataset_id: str, list_key: ListKey) -> Key:
+        kind, sub_kind = list_key
+        return (kind, dataset_id) if sub_kind is None else (kind, dataset_id, sub_kind)
+
+    def renewable(self, dataset_id: str, list_key: ListKey, page_size: int) -> bool:
+        """Whether a page of this list would renew what is observed of it: held, bounded in age (an observation
+        for the whole run is never read again), and shorter than a page. A waiter then reads the list's page
+        instead of its object (``renew``), so the list stays as fresh as the last look on its dataset."""
+        key = self._list_entry(dataset_id, list_key)
+        with self._guard:
+            entry = self._entries.get(key)
+            if entry is None or self.max_age is None or not isinstance(entry.value, list):
+                return False
+            return len(entry.value) < page_size
+
+    def renew(
+        self, dataset_id: str, list_key: ListKey, read_page: Callable[[], list[dict[str, Any]]], page_size: int
+    ) -> list[dict[str, Any]]:
+        """Read a list's newest page (for a waiter) and return it as the API answered. A page shorter than
+        ``page_size`` is the whole list, so it renews an observation of that list held now, as a fetch of
+        the list sent at the same moment would (notes made after it was sent are laid over it)."""
+        key = self._list_entry(dataset_id, list_key)
+        with self._guard:
+            generation, started = self._generation, self._clock()
+        items = read_page()
+        if len(items) < page_size:
+            with self._guard:
+                if key in self._entries:
+                    self._store(key, _Entry([dict(item) for item in items], started, generation))
+        return items
 
     def _noted(self, key: Key, entry: _Entry) -> Any:
         """The entry's value with every note made after its fetch was sent laid over it (under the guard)."""
@@ -147,11 +192,18 @@ class DatasetObserver:
 
     # --- datasets ---
     def dataset_id_for(self, dataset_id: str | None, dataset_name: str | None) -> str:
-        """The dataset's id, resolving ``dataset_name`` through the datasets list."""
+        """The dataset's id, resolving ``dataset_name`` through the datasets list once for the observer's life
+        (only a name found is kept; ``invalidate()`` of everything drops it)."""
         if dataset_id:
             return dataset_id
         if not dataset_name:
             raise NotFoundError("neither dataset_id nor dataset_name was given")
+        key: Key = ("dataset-id", dataset_name)
+        with self._guard:
+            known = self._entries.get(key)
+            if known is not None and self._valid(key, known, math.inf):
+                return str(known.value)
+            generation, started = self._generation, self._clock()
         found = self.dataset_by_name(dataset_name)
         if found is None:
             close = difflib.get_close_matches(dataset_name, sorted(self._dataset_names), n=1)
@@ -161,7 +213,8 @@ class DatasetObserver:
                 + (f"; did you mean '{close[0]}'?" if close else ""),
                 error_code="ModelArts.4352",
             )
-        return str(found["dataset_id"])
+        with self._guard:
+            return str(self._store(key, _Entry(str(found["dataset_id"]), started, generation)).value)
 
     def dataset_by_name(self, name: str, *, fresh: bool = False) -> dict[str, Any] | None:
         def fetch() -> dict[str, Any] | None:

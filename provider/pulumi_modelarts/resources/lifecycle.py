@@ -50,6 +50,7 @@ RESERVED = frozenset({"__provider", RESOURCE_NAME, NAMESPACE})
 STOP_TIMEOUT_SECONDS = 600.0
 # How long what a host read of a dataset serves the engine's calls: a preview's (or an update's) wave of
 # Diff/Create calls, not the next one. Our own writes drop or update it at once; this bounds others' writes.
+# A waiter's look renews its dataset's list (one page); a dataset name's id is kept for the process.
 OBSERVATION_MAX_AGE = 10.0
 
 
@@ -88,11 +89,11 @@ class Session:
     ``context``: every call's reconcile context reads through one ``DatasetObserver`` (and polls through one
     ``StatusBoard``) per client, so the resources of a run observe each dataset once: concurrent Diff, Create
     and Read calls wait on one read in flight instead of sending their own. What was read is kept for at most
-    ``OBSERVATION_MAX_AGE`` seconds (others' writes), and our own writes drop or update it at once (the rule
-    in ``reconcile.observe``). ``approve``/``approval``: the decision a Diff (or a preview Create) showed,
-    for the Create or Update of the same inputs. ``claim``/``claimed``: objects a Create or Update of this
-    process follows, so that the Delete of a resource they replace leaves them alone. ``pending``: writes
-    decided and not made yet.
+    ``OBSERVATION_MAX_AGE`` seconds (others' writes; a dataset name's id for the process), and our own writes
+    drop or update it at once (the rules in ``reconcile.observe``). ``approve``/``approval``: the decision a
+    Diff (or a preview Create) showed, for the Create or Update of the same inputs. ``claim``/``claimed``:
+    objects a Create or Update of this process follows, so that the Delete of a resource they replace leaves
+    them alone. ``pending``: writes decided and not made yet.
     """
 
     def __init__(self) -> None:
