@@ -137,15 +137,21 @@ def test_chunked_body(target: Any) -> None:
     assert response.status_code == 400 and "version_name" in response.json()["error_msg"]
 
 
-json_values = st.recursive(
+json_leaves = (
     st.none()
     | st.booleans()
     | st.integers(-(10**20), 10**20)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5),
-    max_leaves=25,
+    | st.text(max_size=30)
 )
+
+
+def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return json_leaves | st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+
+
+# Two levels of containers, built level by level: st.recursive's size control cost most of the run's time.
+json_values = _nested(_nested(json_leaves))
 FIELD_NAMES = st.sampled_from(
     [
         "task_type",

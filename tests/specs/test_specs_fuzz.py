@@ -73,10 +73,14 @@ property_keys = st.sampled_from(
     ["dataset_id", "dataset_name", "task_type", "path", "selector", "version_id", "version_name", "config",
      "export_params", "release", "accept", "wait", "n_clusters", "junk"]
 )  # fmt: skip
-property_values = st.recursive(
-    leaf,
-    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(property_keys, children, max_size=4)),
-)
+
+
+def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(leaf, st.lists(children, max_size=3), st.dictionaries(property_keys, children, max_size=4))
+
+
+# Three levels of containers, built level by level: st.recursive's size control cost most of the run's time.
+property_values = _nested(_nested(_nested(leaf)))
 resource = st.fixed_dictionaries(
     {},
     optional={
