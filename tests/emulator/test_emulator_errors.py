@@ -234,7 +234,7 @@ queries = st.dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     template=st.sampled_from(TEMPLATES),
     method=st.sampled_from(METHODS),
@@ -263,7 +263,7 @@ def test_garbage_never_causes_a_500(
         assert set(body) >= {"error_code", "error_msg"} or set(body["error"]) == {"code", "message", "title"}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.text(max_size=60), method=st.sampled_from(METHODS), body=st.binary(max_size=100))
 def test_garbage_paths(target: Any, path: str, method: str, body: bytes) -> None:
     _em, http, _ids = target
@@ -288,7 +288,7 @@ authorizations = st.builds(
 sdk_dates = st.datetimes().map(lambda moment: moment.strftime("%Y%m%dT%H%M%SZ")) | header_text
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=bodies,
     headers=st.fixed_dictionaries(

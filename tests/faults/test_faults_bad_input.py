@@ -254,7 +254,7 @@ def fuzz_target() -> Iterator[tuple[EmulatorProcess, httpx.Client, str]]:
     give_back(emulator)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_near_valid_create_bodies_never_get_a_500(
     fuzz_target: tuple[EmulatorProcess, httpx.Client, str], transcript: Transcript, data: st.DataObject

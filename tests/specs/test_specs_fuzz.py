@@ -48,13 +48,13 @@ def load_text(directory: Path, text: str) -> SpecSet | list[SpecProblem]:
         return error.problems
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pieces=st.lists(st.sampled_from(TOKENS), max_size=40))
 def test_yaml_ish_text(workdir: Path, pieces: list[str]) -> None:
     load_text(workdir, "".join(pieces))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=200))
 def test_arbitrary_text(workdir: Path, text: str) -> None:
     load_text(workdir, text)
@@ -112,7 +112,7 @@ document = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(documents=st.lists(document, min_size=1, max_size=3))
 def test_structured_documents(workdir: Path, documents: list[Any]) -> None:
     text = yaml.safe_dump_all(documents, sort_keys=False)
