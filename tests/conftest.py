@@ -9,10 +9,15 @@ from pathlib import Path
 import pytest
 
 from pulumi_modelarts.api import auth, client
-from support import bytecode, plan_schema
+from support import bytecode, plan_schema, properties
 from support.emulator_process import FAST_FLAGS, EmulatorProcess, borrow_emulator, give_back, poolable, start_emulator
 
 bytecode.cache_outside_the_tree()  # before the test modules are collected (see support/bytecode.py)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    properties.mark(items)  # `-m properties`: every Hypothesis test (support/properties.py has the profiles)
+
 
 # Every plan document a test produces, here or in a subprocess, is validated against `schema --plan`.
 _PLAN_SPOOL = Path(tempfile.mkdtemp(prefix="plan-documents-"))

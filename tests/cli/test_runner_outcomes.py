@@ -159,9 +159,11 @@ def test_different_requests_are_not_refused(tmp_path: Path) -> None:
 
 
 def test_waiting_resources_hold_no_parallelism_slot(emulator_factory: Any, tmp_path: Path) -> None:
-    """With --parallelism 1, three exports that each take seconds: every export is started before the first one
-    ends, because a resource that only waits gives its slot to the next one's decision and write."""
-    emulator: EmulatorProcess = emulator_factory("--seed", "demo", "--export-seconds", "2")
+    """With --parallelism 1, three exports that each take ten minutes: every export is started before the first one
+    ends, because a resource that only waits gives its slot to the next one's decision and write. (Ten minutes of
+    the virtual clock take a first wait some twenty polls, so it cannot end before the next starts: with exports of
+    2 s, two polls of a busy machine's waiting thread could outrun the other thread's two creates.)"""
+    emulator: EmulatorProcess = emulator_factory("--seed", "demo", "--export-seconds", "600")
     text = "resources:\n" + "".join(
         f"  export-{n}:\n    type: modelarts:ExportTask\n"
         f"    properties: {{dataset_name: flowers, path: /demo-bucket/flowers/slot-{n}/, export_type: 0}}\n"

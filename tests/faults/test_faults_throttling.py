@@ -117,8 +117,8 @@ def test_cli_apply_through_a_storm(faulty: EmulatorFactory, cli: Cli, tmp_path: 
     specs = write_specs(tmp_path / "specs", THREE_CREATES)
     emulator.set_faults(
         [
-            rule("throttle", "GET", "*", times=2, retry_after=0.5),
-            rule("throttle", "POST", EXPORTS, times=2, retry_after=0.75),
+            rule("throttle", "GET", "*", times=2, retry_after=0.25),
+            rule("throttle", "POST", EXPORTS, times=2, retry_after=0.4),
         ]
     )
 
@@ -131,6 +131,6 @@ def test_cli_apply_through_a_storm(faulty: EmulatorFactory, cli: Cli, tmp_path: 
     assert throttled == 4
     assert document["api_calls"]["retries"] == throttled
     export = next(item for item in document["resources"] if item["name"] == "export")
-    assert export["seconds"] >= 1.5  # two Retry-After: 0.75 waited out on its create
+    assert export["seconds"] >= 0.8  # two Retry-After: 0.4 waited out on its create
     assert requests_to(emulator, "POST", EXPORTS) == 3
     assert objects(emulator) == {"tasks": 1, "export_tasks": 1, "versions": 3}

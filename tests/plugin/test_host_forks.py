@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -128,6 +129,23 @@ def test_a_forked_host_is_handled_as_a_popen(tmp_path: Path) -> None:
     assert process.returncode == -signal.SIGTERM == process.wait() == process.poll()
     assert stderr == ""
     assert not Path(f"/proc/{process.pid}").exists()  # reaped by the server before it reported the status
+
+
+def test_a_forked_process_writes_its_stderr_to_the_fd_given(tmp_path: Path) -> None:
+    """As ``Popen(stderr=file)``, the way emulators are started (support/emulator_process.py): the child's fd 2 is
+    that file, and the parent reads no pipe for it."""
+    _probe_files(tmp_path)
+    with tempfile.TemporaryFile() as errors:
+        process = host_forks.spawn(
+            [sys.executable, "-m", "probe", "interrupt"], clean_env(), (), cwd=str(tmp_path), stderr=errors.fileno()
+        )
+        assert isinstance(process, host_forks.ForkedProcess) and process.stderr is None
+        out, err = process.communicate(timeout=30)
+        errors.seek(0)
+        written = errors.read().decode()
+    assert json.loads(out)["fds"] == [0, 1, 2] and err == ""
+    assert written.endswith("KeyboardInterrupt\nthread joined\natexit ran\n"), written
+    assert process.returncode == -signal.SIGINT
     process.kill()  # ended already: nothing happens, as with Popen
 
 

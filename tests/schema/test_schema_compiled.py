@@ -166,7 +166,7 @@ def test_every_shipped_resource_schema_compiles() -> None:
         assert compile_check(_validation._inlined(name)) is not None, name
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data(), name=st.sampled_from(NAMES))
 def test_the_compiled_check_agrees_with_jsonschema(data: st.DataObject, name: str) -> None:
     value = data.draw(STRATEGIES[name])
@@ -176,7 +176,7 @@ def test_the_compiled_check_agrees_with_jsonschema(data: st.DataObject, name: st
     assert answer is not jsonschema_finds_errors(name, value), value
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=near_valid())
 def test_the_compiled_check_agrees_with_jsonschema_near_valid_inputs(case: tuple[str, Any]) -> None:
     name, value = case

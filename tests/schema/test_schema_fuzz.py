@@ -78,7 +78,7 @@ values = _nested(_nested(scalars))
 props = st.dictionaries(keys, values, max_size=10)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(type_token=st.sampled_from(list(TYPE_TOKENS)), props=props, unknowns=st.booleans())
 def test_validate_inputs_never_crashes(type_token: str, props: dict[str, Any], unknowns: bool) -> None:
     is_unknown = (lambda v: v is UNKNOWN) if unknowns else None
@@ -124,7 +124,7 @@ structured = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(props=structured)
 def test_accepted_inputs_are_stable_and_valid_for_plain_jsonschema(props: dict[str, Any]) -> None:
     normalized, violations = validate_inputs("modelarts:IntelligentTask", props)

@@ -48,13 +48,13 @@ def load_text(directory: Path, text: str) -> SpecSet | list[SpecProblem]:
         return error.problems
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pieces=st.lists(st.sampled_from(TOKENS), max_size=40))
 def test_yaml_ish_text(workdir: Path, pieces: list[str]) -> None:
     load_text(workdir, "".join(pieces))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=200))
 def test_arbitrary_text(workdir: Path, text: str) -> None:
     load_text(workdir, text)
@@ -73,10 +73,14 @@ property_keys = st.sampled_from(
     ["dataset_id", "dataset_name", "task_type", "path", "selector", "version_id", "version_name", "config",
      "export_params", "release", "accept", "wait", "n_clusters", "junk"]
 )  # fmt: skip
-property_values = st.recursive(
-    leaf,
-    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(property_keys, children, max_size=4)),
-)
+
+
+def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(leaf, st.lists(children, max_size=3), st.dictionaries(property_keys, children, max_size=4))
+
+
+# Three levels of containers, built level by level: st.recursive's size control cost most of the run's time.
+property_values = _nested(_nested(_nested(leaf)))
 resource = st.fixed_dictionaries(
     {},
     optional={
@@ -108,7 +112,7 @@ document = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(documents=st.lists(document, min_size=1, max_size=3))
 def test_structured_documents(workdir: Path, documents: list[Any]) -> None:
     text = yaml.safe_dump_all(documents, sort_keys=False)

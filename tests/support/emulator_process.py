@@ -15,6 +15,8 @@ from typing import IO, Any
 
 import httpx
 
+from support import host_forks
+
 DEFAULT_PROJECT_ID = "0b9c1f8a2d3e4f5061728394a5b6c7d8"
 DEFAULT_ACCESS_KEY = "EMULATORACCESSKEY001"
 DEFAULT_SECRET_KEY = "emulator-secret-key-000000000000000000000"
@@ -23,6 +25,14 @@ DEFAULT_PASSWORD = "emulator-password"
 DEFAULT_DOMAIN_NAME = "emulator-domain"
 DEFAULT_PROJECT_NAME = "eu-de"
 READY_PREFIX = "pulumi-modelarts emulator listening on "
+# An emulator is forked from a server that has imported these (support/host_forks.py): a new interpreter spends a
+# third of a second of CPU importing them. PULUMI_MODELARTS_TEST_HOSTS=exec starts each as a new interpreter.
+EMULATOR_PRELOAD = (
+    "pulumi_modelarts.emulator.cli",
+    "pulumi_modelarts.emulator.app",
+    "pulumi_modelarts.emulator.server",
+)
+Process = subprocess.Popen[str] | host_forks.ForkedProcess  # what an emulator runs as
 # Tasks finish in about a second in tests; faults and the admin API are reachable.
 FAST_FLAGS = (
     "--admin",
@@ -53,7 +63,7 @@ QUICK_FLAGS = (
 @dataclass
 class EmulatorProcess:
     url: str
-    process: subprocess.Popen[str]
+    process: Process
     args: list[str]
     project_id: str = DEFAULT_PROJECT_ID
     access_key: str = DEFAULT_ACCESS_KEY
@@ -166,7 +176,7 @@ class EmulatorProcess:
 # first waits until every stopping emulator has exited, so that a restart never meets its predecessor. At exit,
 # idle shared emulators are stopped and every stopping emulator is waited for.
 
-_stopping: list[subprocess.Popen[str]] = []
+_stopping: list[Process] = []
 _stopping_lock = threading.Lock()
 
 # The flags that name the credentials and the project an EmulatorProcess describes (argparse: the last one wins).
@@ -185,7 +195,7 @@ def _command(flags: tuple[str, ...], port: int = 0) -> list[str]:
     return [sys.executable, "-m", "pulumi_modelarts.emulator", "--host", "127.0.0.1", "--port", str(port), *flags]
 
 
-def _describe(url: str, process: subprocess.Popen[str], args: list[str]) -> EmulatorProcess:
+def _describe(url: str, process: Process, args: list[str]) -> EmulatorProcess:
     """The EmulatorProcess of a process that plays ``args``: its credentials and project as those flags set them."""
     described: dict[str, str] = {}
     for index, token in enumerate(args):
@@ -195,7 +205,7 @@ def _describe(url: str, process: subprocess.Popen[str], args: list[str]) -> Emul
     return EmulatorProcess(url=url, process=process, args=args, **described)
 
 
-def _ready(process: subprocess.Popen[str], errors: IO[str], args: list[str], timeout: float) -> EmulatorProcess:
+def _ready(process: Process, errors: IO[str], args: list[str], timeout: float) -> EmulatorProcess:
     try:
         deadline = time.monotonic() + timeout
         assert process.stdout is not None
@@ -213,14 +223,14 @@ def _ready(process: subprocess.Popen[str], errors: IO[str], args: list[str], tim
         errors.close()  # the child keeps its own handle on the (unlinked) file
 
 
-def _terminate(process: subprocess.Popen[str]) -> None:
+def _terminate(process: Process) -> None:
     if process.poll() is None:
         process.terminate()
         with _stopping_lock:
             _stopping.append(process)
 
 
-def _stopped(process: subprocess.Popen[str]) -> bool:
+def _stopped(process: Process) -> bool:
     with _stopping_lock:
         return process in _stopping or process.poll() is not None
 
@@ -260,7 +270,9 @@ def start_emulator(*extra: str, port: int = 0, timeout: float = 20.0) -> Emulato
     _reap(wait=port != 0 or "--db" in extra)
     # stderr goes to a file, not a pipe: a pipe nobody reads could fill up and block the emulator.
     errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed once the emulator is ready or has failed)
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
+    process: Process | None = host_forks.spawn(args, os.environ, EMULATOR_PRELOAD, stderr=errors.fileno())
+    if process is None:
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
     return _ready(process, errors, args, timeout)
 
 

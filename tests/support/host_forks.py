@@ -1,4 +1,4 @@
-"""Start the tests' provider processes in milliseconds: a fork server per pytest worker and preload set.
+"""Start the tests' provider processes and emulators in milliseconds: a fork server per pytest worker and preload set.
 
 A new interpreter spends most of a second importing grpc and the Pulumi SDK before a provider host prints its
 port. ``spawn`` instead asks a long-lived server process, started on first use, that has imported ``preload``
@@ -56,15 +56,25 @@ MESSAGE_BYTES = 1 << 20
 class ForkedProcess:
     """A forked host, used as the tests use a ``subprocess.Popen`` (text mode, stdout and stderr piped)."""
 
-    def __init__(self, args: Sequence[str], pid: int, pidfd: int, control: socket.socket, out: int, err: int) -> None:
+    def __init__(
+        self,
+        server: _Server,
+        args: Sequence[str],
+        pid: int,
+        pidfd: int,
+        control: socket.socket,
+        out: int,
+        err: int | None,
+    ) -> None:
+        self._server = server
         self.args = list(args)
         self.pid = pid
         self.returncode: int | None = None
         self.stdout: TextIO = open(out, encoding=None)  # noqa: SIM115  # as Popen(text=True): locale encoding
-        self.stderr: TextIO = open(err, encoding=None)  # noqa: SIM115
+        self.stderr: TextIO | None = None if err is None else open(err, encoding=None)  # noqa: SIM115
         self._pidfd = pidfd
         self._control = control
-        self._read: dict[int, list[bytes]] = {out: [], err: []}
+        self._read: dict[int, list[bytes]] = {out: [], **({} if err is None else {err: []})}
 
     def poll(self) -> int | None:
         if self.returncode is None and select.select([self._control], [], [], 0)[0]:
@@ -96,7 +106,7 @@ class ForkedProcess:
         deadline = None if timeout is None else time.monotonic() + timeout
         with selectors.DefaultSelector() as selector:
             for stream in (self.stdout, self.stderr):
-                if not stream.closed:
+                if stream is not None and not stream.closed:
                     selector.register(stream.fileno(), selectors.EVENT_READ)
             if self.returncode is None:
                 selector.register(self._control, selectors.EVENT_READ)
@@ -114,8 +124,8 @@ class ForkedProcess:
                         selector.unregister(key.fd)
         return self._text(self.stdout), self._text(self.stderr)
 
-    def _text(self, stream: TextIO) -> str:
-        if stream.closed:
+    def _text(self, stream: TextIO | None) -> str:
+        if stream is None or stream.closed:
             return ""
         data = b"".join(self._read.pop(stream.fileno(), []))
         stream.close()
@@ -123,18 +133,25 @@ class ForkedProcess:
 
     def _receive_status(self) -> None:
         message = self._control.recv(MESSAGE_BYTES)
-        if not message:
+        if not message and not self._server.stopped:
             raise RuntimeError(f"the fork server ended before reporting the exit of {self.pid}")
-        self.returncode = int(json.loads(message)["returncode"])
+        # A server stopped at the worker's exit has killed its children without reporting.
+        self.returncode = int(json.loads(message)["returncode"]) if message else -signal.SIGKILL
         self._control.close()
         os.close(self._pidfd)
 
 
 def spawn(
-    command: Sequence[str], env: Mapping[str, str], preload: Sequence[str], cwd: str | None = None
+    command: Sequence[str],
+    env: Mapping[str, str],
+    preload: Sequence[str],
+    cwd: str | None = None,
+    *,
+    stderr: int | None = None,
 ) -> ForkedProcess | None:
     """``command`` (``python -m MODULE ...`` with this interpreter, or a console script of it) forked from the
-    server that has imported ``preload``; None where it must be a new interpreter (see the module docstring)."""
+    server that has imported ``preload``; None where it must be a new interpreter (see the module docstring).
+    Its stdout is a pipe; so is its stderr, unless ``stderr`` names the fd to give it (as Popen's ``stderr=``)."""
     target = _target(command)
     if target is None or os.environ.get(MODE_ENV, "fork") == "exec":
         return None
@@ -142,7 +159,7 @@ def spawn(
     arguments = list(command[3 if target[0] == "module" else 1 :])
     request = {"target": target, "argv": arguments, "env": dict(env), "cwd": cwd or os.getcwd()}
     out_read, out_write = os.pipe()
-    err_read, err_write = os.pipe()
+    err_read, err_write = os.pipe() if stderr is None else (None, stderr)
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
         connection.connect(server.path)
@@ -151,17 +168,20 @@ def spawn(
         message, fds, _, _ = socket.recv_fds(connection, MESSAGE_BYTES, 1)
     except BaseException:
         for fd in (out_read, err_read):
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
         connection.close()
         raise
     finally:
         os.close(out_write)
-        os.close(err_write)
+        if err_read is not None:
+            os.close(err_write)
     reply = json.loads(message) if message else {}
     if "pid" in reply:
-        return ForkedProcess(command, int(reply["pid"]), fds[0], connection, out_read, err_read)
+        return ForkedProcess(server, command, int(reply["pid"]), fds[0], connection, out_read, err_read)
     for fd in (out_read, err_read, *fds):
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
     connection.close()
     if "refused" in reply:
         return None
@@ -204,6 +224,7 @@ class _Server:
     """The test side of one fork server."""
 
     def __init__(self, preload: tuple[str, ...]) -> None:
+        self.stopped = False
         self.folder = tempfile.mkdtemp(prefix="host-forks-")
         self.path = os.path.join(self.folder, "socket")
         self._log = tempfile.TemporaryFile()  # noqa: SIM115  # the server's stderr, for errors
@@ -228,6 +249,7 @@ class _Server:
         return self._log.read().decode(errors="replace")[-4000:]
 
     def stop(self) -> None:
+        self.stopped = True
         os.close(self._death)  # the server kills what still runs, reaps it and exits
         try:
             self.process.wait(timeout=10)

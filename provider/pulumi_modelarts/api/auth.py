@@ -266,7 +266,7 @@ def signing_inputs(request: httpx.Request) -> tuple[str, str, list[tuple[str, st
         request.method,
         request.url.path,
         list(request.url.params.multi_items()),
-        dict(request.headers),
+        dict(request.headers.items()),  # as dict(headers), without a lookup per name
         request.content,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import heapq
 import os
 import re
@@ -91,6 +92,13 @@ class _Entry:
         return ("resources", self.name)
 
 
+@functools.cache
+def _timeout_range() -> tuple[int, int]:
+    """The bounds of ``timeout_seconds`` (the common schema's TimeoutSeconds), read once per process."""
+    timeout = load_schema("common")["$defs"]["TimeoutSeconds"]
+    return int(timeout["minimum"]), int(timeout["maximum"])
+
+
 class _Loader:
     def __init__(self) -> None:
         self.problems: list[tuple[int, SpecProblem]] = []
@@ -98,8 +106,7 @@ class _Loader:
         self.file_index: dict[str, int] = {}
         self.entries: list[_Entry] = []
         self.incomplete = False  # some YAML could not be read: names may be missing
-        timeout = load_schema("common")["$defs"]["TimeoutSeconds"]
-        self.timeout_range = (int(timeout["minimum"]), int(timeout["maximum"]))
+        self.timeout_range = _timeout_range()
 
     # -- problems ----------------------------------------------------------------------------
 
