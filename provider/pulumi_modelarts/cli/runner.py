@@ -91,6 +91,11 @@ class Runner:
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _requests: SameRequests = field(default_factory=SameRequests)
+    _referred: frozenset[str] = field(init=False)  # the resources whose outputs another one's inputs refer to
+
+    def __post_init__(self) -> None:
+        resources = self.specs.resources.values()
+        self._referred = frozenset(reference.resource for item in resources for reference in item.references)
 
     def _inputs(self, resource: DeclaredResource) -> dict[str, Any]:
         with self._lock:
@@ -113,6 +118,9 @@ class Runner:
         return kind_of(resource.type_token).spec(resource.name, normalized, self.namespace)
 
     def _publish(self, name: str, inputs: Mapping[str, Any], live: Mapping[str, Any] | None, dataset_id: Any) -> None:
+        """Keep the outputs of a resource that others refer to, for their inputs."""
+        if name not in self._referred:
+            return
         published = dict(inputs)
         if isinstance(dataset_id, str):
             published["dataset_id"] = dataset_id
