@@ -101,12 +101,7 @@ class Runner:
         with self._lock:
             outputs = {name: dict(self.outputs[name]) for name in resource.dependencies if name in self.outputs}
         properties = resolve_references(resource.properties, outputs)
-        options = resource.options
-        if options.wait is not None:
-            properties["wait"] = options.wait
-        if options.timeout_seconds is not None:
-            properties["timeout_seconds"] = options.timeout_seconds
-        return dict(properties)
+        return {**properties, **resource.options.inputs()}
 
     def _spec(self, resource: DeclaredResource) -> Any:
         """The kind's spec of the resource's inputs (references resolved; unknowns where not known yet)."""
