@@ -137,15 +137,10 @@ class Runner:
 
         Resources on the same dataset then plan from memory, so a plan costs a handful of list calls
         per dataset (in parallel), not calls per resource. With ``orphan_scan``, also the task lists the
-        scan for orphaned tasks reads after the plan (``find_orphans``), in the same wave.
+        scan for orphaned tasks reads after the plan (``find_orphans``), in the same wave. A dataset's lists
+        are queued as soon as its lookup answers. Unresolvable references are skipped here; planning
+        reports them.
         """
-        with Workers(PREFETCH_THREADS_PER_SLOT * self.parallelism, name="prefetch") as pool:
-            # Ctrl-C: the queued reads never start
-            self._start_prefetch(pool, orphan_scan=orphan_scan)()
-
-    def _start_prefetch(self, pool: Workers, *, orphan_scan: bool) -> Callable[[], None]:
-        """Queue the prefetch's reads on ``pool``; returns what waits for all of them. A dataset's lists are
-        queued as soon as its lookup answers. Unresolvable references are skipped here; planning reports them."""
         wanted: dict[tuple[str | None, str | None], set[ListKey]] = {}
         for name in self.specs.order:
             resource = self.specs.resources[name]
@@ -159,32 +154,32 @@ class Runner:
                 keys.update(("tasks", task_type) for task_type in orphans.TASK_TYPES)
         observer = self.ctx.observer
 
+        def resolve(ref: tuple[str | None, str | None]) -> str | None:
+            try:
+                return observer.dataset_id_for(*ref)
+            except ModelArtsError:
+                return None
+
         def fetch(dataset_id: str, key: ListKey) -> None:
             with suppress(ModelArtsError):  # the resource's own plan reports it
                 observer.fetch(dataset_id, key)
 
-        def lookup(ref: tuple[str | None, str | None]) -> list[Future[None]]:
-            try:
-                dataset_id = observer.dataset_id_for(*ref)
-            except ModelArtsError:
-                return []
-            return [pool.submit(functools.partial(fetch, dataset_id, key)) for key in sorted(wanted[ref], key=repr)]
-
-        lookups = [pool.submit(functools.partial(lookup, ref)) for ref in wanted]
-
-        def wait_for_all() -> None:
-            for found in lookups:
-                for read in found.result():
-                    read.result()
-
-        return wait_for_all
+        with Workers(PREFETCH_THREADS_PER_SLOT * self.parallelism, name="prefetch") as pool:
+            # Ctrl-C: the queued reads never start
+            lookups = {ref: pool.submit(functools.partial(resolve, ref)) for ref in wanted}
+            reads: list[Future[None]] = []
+            for ref, lookup in lookups.items():
+                dataset_id = lookup.result()
+                if dataset_id:
+                    reads.extend(
+                        pool.submit(functools.partial(fetch, dataset_id, key)) for key in sorted(wanted[ref], key=repr)
+                    )
+            for read in reads:
+                read.result()
 
     def plan(self) -> list[ResourceResult]:
         """Decide every resource in dependency order; what depends on a failed or blocked one is skipped."""
-        with Workers(PREFETCH_THREADS_PER_SLOT * self.parallelism, name="prefetch") as pool:
-            prefetched = self._start_prefetch(pool, orphan_scan=True)
-            known = self._fixed_specs()  # while the API answers
-            prefetched()
+        self.prefetch(orphan_scan=True)
         self._requests = SameRequests()
         results: dict[str, ResourceResult] = {}
         for name in self.specs.order:
@@ -195,30 +190,17 @@ class Runner:
                 why = "failed" if results[stuck[0]].failed else "cannot be applied"
                 result.skipped = f"not planned: dependency '{stuck[0]}' {why}"
             else:
-                result = self._plan_one(resource, known.get(name))
+                result = self._plan_one(resource)
             results[name] = result
             self._report(result)
         return [results[name] for name in self.specs.order]
 
-    def _fixed_specs(self) -> dict[str, Any]:
-        """The specs of the resources whose inputs refer to no other resource, so need no plan of another (those
-        that fail are left out: their plan reports it)."""
-        known: dict[str, Any] = {}
-        for name in self.specs.order:
-            resource = self.specs.resources[name]
-            if not resource.references:
-                with suppress(*EXPECTED_ERRORS):
-                    known[name] = self._spec(resource)
-        return known
-
-    def _plan_one(self, resource: DeclaredResource, spec: Any = None) -> ResourceResult:
-        """The resource's decision; ``spec`` when it is known already (inputs that refer to no other resource)."""
+    def _plan_one(self, resource: DeclaredResource) -> ResourceResult:
         kind = kind_of(resource.type_token)
         result = ResourceResult(resource.name, resource.type_token)
         started = time.monotonic()
         try:
-            if spec is None:
-                spec = self._spec(resource)
+            spec = self._spec(resource)
             result.inputs = spec.inputs
             if resource.references and contains_unknown(spec.inputs):  # only references bring unknowns
                 result.decision = kind.deferred(self.ctx, spec)
