@@ -103,6 +103,58 @@ def test_a_plan_that_could_not_be_made_is_a_plan_document_with_ok_false(tmp_path
     assert plan_schema.problems(document) == []
 
 
+def test_the_document_is_a_key_a_line_and_each_object_of_a_list_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(plan_schema.SPOOL_ENV)  # the layout of any mapping: this one is no plan for the schema check
+
+    class Token:
+        def __str__(self) -> str:
+            return "token"
+
+    document = {
+        "ok": True,
+        "specs": {"paths": ["specs", "más"], "files": [{"path": "a.yaml", "sha256": "ab"}]},
+        "summary": {},
+        "failed": [],
+        "resources": [{"name": "a", "inputs": {"path": "/ö/", "n": [1, 2.5, None]}, "seen": Token()}, {"name": "b"}],
+        "nested": [[1, {"x": 1}], []],
+    }
+    text = plan_file.dumps(document)
+
+    assert text == "\n".join(
+        [
+            "{",
+            '  "ok": true,',
+            '  "specs": {',
+            '    "paths": [',
+            '      "specs",',
+            '      "más"',
+            "    ],",
+            '    "files": [',
+            '      {"path": "a.yaml", "sha256": "ab"}',
+            "    ]",
+            "  },",
+            '  "summary": {},',
+            '  "failed": [],',
+            '  "resources": [',
+            '    {"name": "a", "inputs": {"path": "/ö/", "n": [1, 2.5, null]}, "seen": "token"},',
+            '    {"name": "b"}',
+            "  ],",
+            '  "nested": [',
+            "    [",
+            "      1,",
+            '      {"x": 1}',
+            "    ],",
+            "    []",
+            "  ]",
+            "}",
+            "",
+        ]
+    )
+    assert json.dumps(json.loads(text), indent=2, ensure_ascii=False) == json.dumps(
+        document, indent=2, ensure_ascii=False, default=str
+    )
+
+
 def test_the_same_state_gives_the_same_bytes_with_orphans_and_inputs(emulator: EmulatorProcess) -> None:
     first = run("plan", str(ROOT / "specs"), "--format", "json", "--prune", emulator=emulator)
     second = run("plan", str(ROOT / "specs"), "--format", "json", "--prune", emulator=emulator)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_modelarts.schema import UnknownString, validate_inputs
+from pulumi_modelarts.schema import UnknownString, _validation, validate_inputs
 from pulumi_modelarts.specs import (
     Location,
     Reference,
@@ -118,6 +118,31 @@ def test_resolving_references_gives_valid_inputs(spec_set: SpecSet) -> None:
     assert condition == {"sample_name": "literal ${not_a_ref}", "sample_dir": "/bucket/in/V007/"}
     for name, props in resolved.items():
         assert validate_inputs(spec_set.resources[name].type_token, props)[1] == []
+
+
+def test_the_inputs_a_resource_without_references_plans_with_were_validated_by_the_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its options that are inputs included: a plan finds its validation done (``validate_inputs`` keeps it)."""
+    write(
+        tmp_path,
+        "specs.yaml",
+        """\
+        resources:
+          grouping:
+            type: modelarts:IntelligentTask
+            properties: {dataset_name: flowers-optioned, task_type: auto-grouping, config: {n_clusters: "3"}}
+            options: {wait: false, timeoutSeconds: 900}
+        """,
+    )
+    resource = load_specs([tmp_path]).resources["grouping"]
+    assert resource.options.inputs() == {"wait": False, "timeout_seconds": 900}
+    validated: list[object] = []
+    monkeypatch.setattr(_validation, "_validate", lambda *args: validated.append(args))
+    normalized, violations = validate_inputs(resource.type_token, {**resource.properties, **resource.options.inputs()})
+    assert validated == [] and violations == []
+    assert normalized["wait"] is False and normalized["timeout_seconds"] == 900
+    assert normalized["config"]["n_clusters"] == 3
 
 
 def test_resolve_references_keeps_types_of_whole_references() -> None:

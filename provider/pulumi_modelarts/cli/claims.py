@@ -15,7 +15,6 @@ from typing import Any
 
 from pulumi_modelarts.reconcile.decision import Decision, blocked
 from pulumi_modelarts.reconcile.kinds import kind_of
-from pulumi_modelarts.reconcile.unknown import contains_unknown
 
 
 class SameRequests:
@@ -26,9 +25,10 @@ class SameRequests:
         self._lock = threading.Lock()
 
     def check(self, name: str, type_token: str, inputs: Mapping[str, Any], decision: Decision) -> Decision:
-        """``decision``, or a blocked one when an earlier resource makes the same request on its dataset."""
+        """``decision``, or a blocked one when an earlier resource makes the same request on its dataset; ``inputs``
+        are known (a resource whose inputs are not known yet makes no request the plan can compare)."""
         dataset_id = decision.dataset_id
-        if not isinstance(dataset_id, str) or contains_unknown(inputs):
+        if not isinstance(dataset_id, str):
             return decision
         kind = kind_of(type_token)
         resolved = {key: value for key, value in inputs.items() if key != "dataset_name"}

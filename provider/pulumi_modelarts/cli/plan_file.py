@@ -189,8 +189,26 @@ def document(
     }
 
 
+# Without an indent, json encodes in C: about ten times faster than its indenting encoder, written in Python.
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def dumps(plan: Mapping[str, Any]) -> str:
-    return json.dumps(plan, indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n"
+    """The document as text: a mapping a key a line and a list an item a line, indented by two, except that
+    an object in a list (a resource, an orphaned task, a problem, a spec file) is one line of its own."""
+    return _lines(plan, "") + "\n"
+
+
+def _lines(value: Any, indent: str) -> str:
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{_ONE_LINE.encode(str(key))}: {_lines(item, inner)}" for key, item in value.items()]
+    elif isinstance(value, list | tuple) and value:
+        items = [inner + (_ONE_LINE.encode(item) if isinstance(item, dict) else _lines(item, inner)) for item in value]
+    else:
+        return _ONE_LINE.encode(value)
+    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+    return f"{opening}\n" + ",\n".join(items) + f"\n{indent}{closing}"
 
 
 def write(path: str, plan: Mapping[str, Any]) -> str:

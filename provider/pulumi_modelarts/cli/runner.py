@@ -91,17 +91,17 @@ class Runner:
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _requests: SameRequests = field(default_factory=SameRequests)
+    _referred: frozenset[str] = field(init=False)  # the resources whose outputs another one's inputs refer to
+
+    def __post_init__(self) -> None:
+        resources = self.specs.resources.values()
+        self._referred = frozenset(reference.resource for item in resources for reference in item.references)
 
     def _inputs(self, resource: DeclaredResource) -> dict[str, Any]:
         with self._lock:
             outputs = {name: dict(self.outputs[name]) for name in resource.dependencies if name in self.outputs}
         properties = resolve_references(resource.properties, outputs)
-        options = resource.options
-        if options.wait is not None:
-            properties["wait"] = options.wait
-        if options.timeout_seconds is not None:
-            properties["timeout_seconds"] = options.timeout_seconds
-        return dict(properties)
+        return {**properties, **resource.options.inputs()}
 
     def _spec(self, resource: DeclaredResource) -> Any:
         """The kind's spec of the resource's inputs (references resolved; unknowns where not known yet)."""
@@ -113,6 +113,9 @@ class Runner:
         return kind_of(resource.type_token).spec(resource.name, normalized, self.namespace)
 
     def _publish(self, name: str, inputs: Mapping[str, Any], live: Mapping[str, Any] | None, dataset_id: Any) -> None:
+        """Keep the outputs of a resource that others refer to, for their inputs."""
+        if name not in self._referred:
+            return
         published = dict(inputs)
         if isinstance(dataset_id, str):
             published["dataset_id"] = dataset_id
@@ -199,7 +202,7 @@ class Runner:
         try:
             spec = self._spec(resource)
             result.inputs = spec.inputs
-            if contains_unknown(spec.inputs):
+            if resource.references and contains_unknown(spec.inputs):  # only references bring unknowns
                 result.decision = kind.deferred(self.ctx, spec)
                 self._publish(resource.name, spec.inputs, None, None)
             else:

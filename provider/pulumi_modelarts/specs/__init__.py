@@ -33,6 +33,7 @@ resources, :func:`resolve_references` to substitute known outputs, and
 
 from __future__ import annotations
 
+from pulumi_modelarts.specs._yaml import collector_paused
 from pulumi_modelarts.specs.loader import OPTION_KEYS, RESOURCE_KEYS, TOP_LEVEL_KEYS, load_specs
 from pulumi_modelarts.specs.model import (
     DeclaredResource,
@@ -68,6 +69,7 @@ __all__ = [
     "SpecProblem",
     "SpecSet",
     "UnresolvedReferenceError",
+    "collector_paused",
     "declare",
     "find_references",
     "format_problems",

@@ -176,8 +176,9 @@ class ParsedFile:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Reading YAML allocates a few objects per node and frees them by reference counting; the cyclic
-    collector would only rescan the growing heap again and again (a third of the time of a large load)."""
+    """For work that allocates many objects and frees them by reference counting, as reading YAML does (a few
+    objects per node): the cyclic collector would only rescan the growing heap again and again (a third of the
+    time of a large load)."""
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -262,8 +262,8 @@ class _Loader:
                     resource=name,
                 )
         self.read_type(entry, body)
+        self.read_options(entry, body)  # first: the options that are inputs are validated with the properties
         self.read_properties(entry, body)
-        self.read_options(entry, body)
 
     def read_type(self, entry: _Entry, body: dict[str, Any]) -> None:
         if "type" not in body:
@@ -315,7 +315,9 @@ class _Loader:
             )
         if entry.type_token is None:
             return
-        normalized, violations = validate_inputs(entry.type_token, view, is_unknown=_is_unresolved)
+        options = entry.options.inputs()  # valid ones: the others are reported as options
+        inputs = {**view, **options} if options else view  # as the plan validates them: it finds them memoized
+        normalized, violations = validate_inputs(entry.type_token, inputs, is_unknown=_is_unresolved)
         if not violations and not errors:
             entry.inputs = _as_written(normalized) if entry.references else normalized
         for violation in violations:

@@ -32,6 +32,11 @@ class ResourceOptionsSpec:
     wait: bool | None = None
     timeout_seconds: int | None = None
 
+    def inputs(self) -> dict[str, Any]:
+        """The options that are inputs of the resource, by input name, where set (``wait``, ``timeout_seconds``)."""
+        given = {"wait": self.wait, "timeout_seconds": self.timeout_seconds}
+        return {name: value for name, value in given.items() if value is not None}
+
 
 @dataclass(frozen=True)
 class Reference:

@@ -78,11 +78,7 @@ def declare(
     for name in spec_set.order:
         declared = spec_set.resources[name]
         properties = {key: _input(value, created) for key, value in declared.properties.items()}
-        controls: dict[str, Any] = {}
-        if declared.options.wait is not None:
-            controls["wait"] = declared.options.wait
-        if declared.options.timeout_seconds is not None:
-            controls["timeout_seconds"] = declared.options.timeout_seconds
+        controls = declared.options.inputs()
         depends_on = [created[other] for other in declared.options.depends_on]
         resource_opts = pulumi.ResourceOptions(
             depends_on=depends_on or None,
