@@ -26,38 +26,42 @@ WORDS = st.builds(
 )
 
 
+# Built once: a strategy made inside a draw is made (and checked) again for every example.
+KINDS = st.sampled_from(["version", "export", "task"])
+OPTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "protect": st.booleans(),
+        "retainOnDelete": st.booleans(),
+        "wait": st.booleans(),
+        "timeoutSeconds": st.integers(1, 86400),
+    },
+)
+SELECTORS = st.one_of(
+    st.just({"selector": "latest"}),
+    st.just({"selector": "current"}),
+    st.builds(lambda name: {"version_name": name}, WORDS),
+)
+EXPORT_TYPES = st.integers(0, 3)
+CLUSTERS = st.integers(2, 9)
+FILES = st.integers(1, 3)
+RESOURCES_PER_FILE = st.integers(0, 6)
+
+
 @st.composite
 def resource(draw: st.DrawFn, earlier_refs: list[str]) -> dict[str, Any]:
     """One valid resource; it may refer to a version reference declared before it (never to a later one)."""
-    kind = draw(st.sampled_from(["version", "export", "task"]))
+    kind = draw(KINDS)
     ref = draw(st.sampled_from(earlier_refs)) if earlier_refs and draw(st.booleans()) else None
-    options: dict[str, Any] = draw(
-        st.fixed_dictionaries(
-            {},
-            optional={
-                "protect": st.booleans(),
-                "retainOnDelete": st.booleans(),
-                "wait": st.booleans(),
-                "timeoutSeconds": st.integers(1, 86400),
-            },
-        )
-    )
+    options: dict[str, Any] = draw(OPTIONS)
     if kind == "version":
         properties: dict[str, Any] = {"dataset_name": draw(DATASETS)}
-        properties.update(
-            draw(
-                st.one_of(
-                    st.just({"selector": "latest"}),
-                    st.just({"selector": "current"}),
-                    st.builds(lambda name: {"version_name": name}, WORDS),
-                )
-            )
-        )
+        properties.update(draw(SELECTORS))
         return {"type": "modelarts:DatasetVersionRef", "properties": properties, "options": options}
     if kind == "export":
         properties = {
             "path": f"/bucket/{draw(WORDS)}/" + (f"${{{ref}.version_name}}/" if ref else ""),
-            "export_type": draw(st.integers(0, 3)),
+            "export_type": draw(EXPORT_TYPES),
             "export_params": {"export_dest": "DIR"},
         }
         if ref and draw(st.booleans()):
@@ -69,7 +73,7 @@ def resource(draw: st.DrawFn, earlier_refs: list[str]) -> dict[str, Any]:
     properties = {
         "dataset_name": draw(DATASETS),
         "task_type": "auto-grouping",
-        "config": {"n_clusters": str(draw(st.integers(2, 9))), "ambiguity": draw(st.booleans())},
+        "config": {"n_clusters": str(draw(CLUSTERS)), "ambiguity": draw(st.booleans())},
     }
     if ref:
         options["dependsOn"] = [ref]
@@ -83,9 +87,9 @@ def spec_files(draw: st.DrawFn) -> list[dict[str, dict[str, Any]]]:
     refs: list[str] = []
     used: set[str] = set()
     requests: set[str] = set()
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(FILES)):
         resources: dict[str, dict[str, Any]] = {}
-        for _ in range(draw(st.integers(0, 6))):
+        for _ in range(draw(RESOURCES_PER_FILE)):
             name = draw(WORDS.filter(lambda word: word not in used))
             body = draw(resource(list(refs)))
             request = json.dumps([body["type"], body["properties"]], sort_keys=True)
