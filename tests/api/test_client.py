@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 
 import httpx
@@ -19,6 +20,7 @@ from pulumi_modelarts.api import (
     ThrottledError,
     TransportError,
 )
+from pulumi_modelarts.api.client import shared_http_client
 from support.api_fakes import PROJECT_ID, FakeTime, Script, body_of, error, make_client, make_settings
 
 BASE = f"/v2/{PROJECT_ID}/datasets"
@@ -380,3 +382,15 @@ def test_throttled_error_when_429_persists() -> None:
     with pytest.raises(ThrottledError):
         client.create_task("ds1", {})
     assert script.count("POST", TASKS) == 3
+
+
+def test_plain_http_endpoints_get_a_pool_without_certificates_that_https_settings_never_share() -> None:
+    """Loading the CA bundle costs about 50 ms of a CLI run, for nothing when every endpoint is plain HTTP (the
+    emulator); settings that name an https endpoint get a pool of their own that verifies."""
+    plain = make_settings(endpoint="http://127.0.0.1:8443", iam_endpoint="http://127.0.0.1:8443/v3")
+    secure = make_settings(endpoint="https://modelarts.eu-de.example", iam_endpoint="http://127.0.0.1:8443/v3")
+    plain_pool, secure_pool = shared_http_client(plain), shared_http_client(secure)
+    assert plain_pool is not secure_pool and shared_http_client(plain) is plain_pool
+    plain_tls, secure_tls = (pool._transport._pool._ssl_context for pool in (plain_pool, secure_pool))
+    assert plain_tls.verify_mode == ssl.CERT_NONE
+    assert secure_tls.verify_mode == ssl.CERT_REQUIRED and secure_tls.check_hostname

@@ -110,9 +110,13 @@ _POOLS_LOCK = threading.Lock()
 
 def shared_http_client(settings: Settings, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The process-wide ``httpx.Client`` for these TLS/timeout settings (and transport, in tests)."""
+    # Endpoints that are all plain HTTP (an emulator) need no TLS context: loading the CA bundle costs about 50 ms
+    # of a CLI run. Such a pool is never shared with settings that name an https endpoint (the key says which).
+    tls = any(url.lower().startswith("https:") for url in (settings.endpoint, settings.iam_endpoint) if url)
     key = (
         os.getpid(),  # a forked child must not share its parent's sockets
         settings.verify_tls,
+        tls,
         settings.connect_timeout,
         settings.read_timeout,
         id(transport) if transport is not None else None,
@@ -122,7 +126,7 @@ def shared_http_client(settings: Settings, transport: httpx.BaseTransport | None
         if client is None or client.is_closed:
             client = httpx.Client(
                 timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-                verify=_tls(settings.verify_tls),
+                verify=_tls(settings.verify_tls) if tls else False,
                 transport=transport,
                 follow_redirects=False,
             )
