@@ -17,6 +17,9 @@ bytecode.cache_outside_the_tree()  # before the test modules are collected (see 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     properties.mark(items)  # `-m properties`: every Hypothesis test (support/properties.py has the profiles)
+    # The tests marked slow (seconds each, most of it waiting in real time) go first, so that xdist's workers start
+    # them early instead of one of them finishing alone at the end. The rest keep their order.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # Every plan document a test produces, here or in a subprocess, is validated against `schema --plan`.

@@ -52,6 +52,7 @@ def bytecode() -> Iterator[object]:
     cache.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["validate", "plan", "apply", "wait", "blob"])
 def test_scenario_meets_its_count_targets(name: str, bytecode: object, tmp_path: Path) -> None:
     scenario = bench.SCENARIOS[name](TINY, tmp_path, bytecode)

@@ -144,6 +144,7 @@ def start(emulator: EmulatorProcess, *args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_during_a_long_wait_stops_within_seconds_without_another_write(
     emulator_factory: Callable[..., EmulatorProcess], specs_copy: Path, sig: signal.Signals

@@ -98,6 +98,7 @@ def test_editor_schema_accepts_references_and_interpolations_but_not_anything() 
     assert len(errors) == 1 and "does not match" in errors[0].message  # the field's own message
 
 
+@pytest.mark.slow
 def test_every_ref_is_local_and_every_document_resolves_offline() -> None:
     documents = [_cli_schema()] + [_cli_schema("--type", token) for token in schema.TYPE_TOKENS]
     for document in documents:

@@ -140,6 +140,7 @@ def test_the_base_spec_is_valid(workdir: Path) -> None:
     assert len(load_specs([file])) == 3
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(document=broken(VALID_SPEC), output=st.sampled_from(["text", "json", "github"]))
 def test_validate_reports_broken_specs_cleanly(workdir: Path, document: Any, output: str) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from support.faultkit import EXPORTS, TASKS, Cli, EmulatorFactory, objects, requests_to, rule, write_specs
 
 SPECS = """\
@@ -38,6 +40,7 @@ resources:
 HOLD_MS = 2500
 
 
+@pytest.mark.slow
 def test_two_applies_at_once(faulty: EmulatorFactory, cli: Cli, tmp_path: Path) -> None:
     emulator = faulty()
     specs = write_specs(tmp_path / "specs", SPECS)
@@ -79,6 +82,7 @@ def test_two_applies_at_once(faulty: EmulatorFactory, cli: Cli, tmp_path: Path) 
     assert objects(emulator, "pets-detection") == {"tasks": 1, "export_tasks": 2, "versions": 1}
 
 
+@pytest.mark.slow
 def test_two_applies_without_a_forced_window(faulty: EmulatorFactory, cli: Cli, tmp_path: Path) -> None:
     """The same race with no help from the test: the task is never duplicated; the export may be. A run that
     lost the race for the task says so and exits 1; it never takes another course on its own."""

@@ -6,11 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from support.faultkit import TASKS, THREE_CREATES, Cli, EmulatorFactory, objects, requests_to, wait_until, write_specs
 
 AFTER = {"tasks": 1, "export_tasks": 1, "versions": 3}
 
 
+@pytest.mark.slow
 def test_kill_and_restart_mid_apply(faulty: EmulatorFactory, cli: Cli, tmp_path: Path) -> None:
     database = tmp_path / "emulator.db"
     # Tasks take 3 s here, so the apply is certainly still waiting when the emulator dies.

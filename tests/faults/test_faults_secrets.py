@@ -70,6 +70,7 @@ def _inputs(resource: CapturedResource) -> dict[str, object]:
     return {key: value for key, value in resource.inputs.items() if value is not None}
 
 
+@pytest.mark.slow
 def test_engine_path_under_faults_leaks_nothing(
     host: tuple[ProviderHost, EmulatorProcess], transcript: Transcript
 ) -> None:

@@ -111,6 +111,7 @@ def test_retry_after_larger_than_the_time_budget_is_not_waited_out(
     assert requests_to(emulator, "GET", DATASETS) == 1 + len(run.sleep.delays)
 
 
+@pytest.mark.slow
 def test_cli_apply_through_a_storm(faulty: EmulatorFactory, cli: Cli, tmp_path: Path) -> None:
     """End to end with real waiting: a short Retry-After on the reads and on a create."""
     emulator: EmulatorProcess = faulty()

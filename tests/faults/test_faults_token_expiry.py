@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from pulumi_modelarts.cli.runner import Runner
 from pulumi_modelarts.specs import load_specs
 from support.emulator_process import EmulatorProcess
@@ -39,6 +41,7 @@ def _with_password(in_process: Callable[..., InProcess], emulator: EmulatorProce
     )
 
 
+@pytest.mark.slow
 def test_token_expires_while_a_request_is_in_flight(faulty: EmulatorFactory, cli: Cli, tmp_path: Path) -> None:
     emulator = faulty()
     specs = write_specs(tmp_path / "specs", THREE_CREATES)

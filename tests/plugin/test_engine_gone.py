@@ -63,6 +63,7 @@ def marker() -> Iterator[str]:
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds the provider's processes through /proc")
 @pytest.mark.parametrize("path", sorted(PATHS))
 def test_a_provider_whose_engine_is_killed_stops_and_writes_nothing_more(

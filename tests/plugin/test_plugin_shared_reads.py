@@ -49,6 +49,7 @@ def requests(emulator: EmulatorProcess) -> dict[str, int]:
     return dict(emulator.stats()["requests"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(PATHS))
 def test_concurrent_diffs_of_a_preview_read_the_dataset_once(
     path: str, start_path: Callable[[str], EnginePath], sentinel_emulator: EmulatorProcess

@@ -68,6 +68,7 @@ def test_500_resources_load_validate_and_order(tmp_path: Path) -> None:
     assert spec_set.resources["e2"].dependencies == {"v0", "t1"}
 
 
+@pytest.mark.slow
 def test_a_document_past_100000_values_loads_whole(tmp_path: Path) -> None:
     # Issue 18: one file of 15,000 resources raised KeyError: ('resources', ...) in the loader: past 100,000
     # values in one document the YAML reader stopped building values and positions, meant as a guard against

@@ -169,6 +169,7 @@ def test_valid_specs_load_as_written_and_round_trip(workdir: Path, files: list[d
 DAMAGE = st.sampled_from(["\t", " ", ":", "-", "${", "}", "'", "\n", "#", "[", "&a", "*a", "\u00e9", "7"])
 
 
+@pytest.mark.slow
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=spec_files(), cuts=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3), DAMAGE), min_size=1, max_size=4))
 def test_damaged_specs_only_give_spec_errors(
