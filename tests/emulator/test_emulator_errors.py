@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pulumi_modelarts.emulator.routes import api_routes
 from support.emu_helpers import FLOWERS, dataset_id, get_token
 from support.emulator_process import EmulatorProcess, borrow_emulator, give_back
+from support.properties import json_like
 
 TEMPLATES = [route.template for route in api_routes()]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -146,12 +147,7 @@ json_leaves = (
 )
 
 
-def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return json_leaves | st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5)
-
-
-# Two levels of containers, built level by level: st.recursive's size control cost most of the run's time.
-json_values = _nested(_nested(json_leaves))
+json_values = json_like(json_leaves, st.text(max_size=12), depth=2, max_list=5, max_dict=5)
 FIELD_NAMES = st.sampled_from(
     [
         "task_type",

@@ -29,6 +29,7 @@ from pulumi_modelarts.resources import DatasetVersionRefProvider, ExportTaskProv
 from pulumi_modelarts.specs import SpecError, load_specs
 from support.emulator_process import EmulatorProcess, borrow_emulator, give_back
 from support.faultkit import SENTINEL_AK, SENTINEL_SK, Transcript
+from support.properties import json_like
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -42,14 +43,7 @@ scalars = (
         ["${other.dataset_id}", "${valid.version_id}", "${", "$${x}", "${a.b.c}", "${valid.nope}", "/b/", "", "1.5"]
     )
 )
-
-
-def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return scalars | st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-
-
-# Two levels of containers, built level by level: st.recursive's size control cost most of the run's time.
-values = _nested(_nested(scalars))
+values = json_like(scalars, st.text(max_size=8), depth=2, max_list=3, max_dict=3)
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

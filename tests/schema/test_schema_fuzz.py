@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulumi_modelarts.schema import TYPE_TOKENS, Violation, load_schema, registry, validate_inputs
+from support.properties import json_like
 
 
 def _names(node: Any) -> Iterator[str]:
@@ -68,13 +69,8 @@ scalars = st.one_of(
 keys = st.one_of(st.sampled_from(KEYS), st.text(max_size=8))
 
 
-def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return st.one_of(scalars, st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5))
-
-
-# Three levels below the top, as deep as the schemas go (config.export_params.train_sample_ratio); built level by
-# level rather than with st.recursive, whose size control costs most of the run's time.
-values = _nested(_nested(scalars))
+# Three levels below the top, as deep as the schemas go (config.export_params.train_sample_ratio).
+values = json_like(scalars, keys, depth=2, max_list=4, max_dict=5)
 props = st.dictionaries(keys, values, max_size=10)
 
 

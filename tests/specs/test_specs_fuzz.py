@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pulumi_modelarts.schema import TYPE_TOKENS
 from pulumi_modelarts.specs import SpecError, SpecProblem, SpecSet, format_problems, load_specs
+from support.properties import json_like
 
 TOKENS = [
     "resources:", "type:", "properties:", "options:", "dependsOn:", "name:", "  ", "    ", "- ", "\n", "\n  ",
@@ -73,14 +74,7 @@ property_keys = st.sampled_from(
     ["dataset_id", "dataset_name", "task_type", "path", "selector", "version_id", "version_name", "config",
      "export_params", "release", "accept", "wait", "n_clusters", "junk"]
 )  # fmt: skip
-
-
-def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return st.one_of(leaf, st.lists(children, max_size=3), st.dictionaries(property_keys, children, max_size=4))
-
-
-# Three levels of containers, built level by level: st.recursive's size control cost most of the run's time.
-property_values = _nested(_nested(_nested(leaf)))
+property_values = json_like(leaf, property_keys, depth=3, max_list=3, max_dict=4)
 resource = st.fixed_dictionaries(
     {},
     optional={
