@@ -81,7 +81,7 @@ class Sizes:
     plan_sizes: tuple[tuple[int, int], ...] = ((500, 10), (5000, 100))  # (resources in one file, datasets)
     naive_plan_sample: int | None = None  # None: the naive plan walks every resource
     prefetch_widths: tuple[int, ...] = (8, 16, 32, 64)  # threads for Runner.prefetch alone, in process
-    wide_prefetch: int | None = 16  # also time the CLI with --parallelism N (4N prefetch threads); None: not
+    wide_prefetch: int | None = 8  # also time the CLI with --parallelism N (PER_SLOT x N prefetch threads); None: not
     apply_sizes: tuple[tuple[int, int], ...] = ((60, 10), (500, 20))  # (resources, datasets)
     reps: int = 5  # in-process timings
     cli_reps: int = 3  # CLI subprocess timings

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pulumi_modelarts import schema
 from pulumi_modelarts.cli.runner import ResourceResult, Runner, approvals
 from pulumi_modelarts.specs import SpecError, load_specs
 from support.emulator_process import EmulatorProcess
@@ -82,6 +83,25 @@ resources:
     error = results["second"].error
     assert error is not None and "second" in error and "to-obs.new_dataset_id" in error
     assert results["to-obs"].decision is not None and results["to-obs"].decision.action == "in-sync"
+
+
+def test_a_plan_validates_only_the_resources_whose_references_it_resolved(
+    emulator: EmulatorProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader validated the others already: their specs are built from what it handed on."""
+    planner = runner(emulator, write(tmp_path, PIPELINE % 1))
+    validated: list[str] = []
+    real = schema.validate_inputs
+
+    def counted(type_token: str, props: Any, **kwargs: Any) -> Any:
+        validated.append(type_token)
+        return real(type_token, props, **kwargs)
+
+    monkeypatch.setattr(schema, "validate_inputs", counted)
+    results = by_name(planner.plan())
+    assert validated == ["modelarts:ExportTask"]  # to-obs, once cand's version is known
+    assert results["to-obs"].decision is not None and results["to-obs"].decision.action == "create"
+    assert results["cand"].inputs == planner.specs.resources["cand"].inputs
 
 
 def test_label_acceptance_pending_is_a_pending_change(emulator: EmulatorProcess, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_modelarts.schema import UnknownString, _validation, validate_inputs
+from pulumi_modelarts.schema import UnknownString, validate_inputs
 from pulumi_modelarts.specs import (
     Location,
     Reference,
@@ -120,10 +120,9 @@ def test_resolving_references_gives_valid_inputs(spec_set: SpecSet) -> None:
         assert validate_inputs(spec_set.resources[name].type_token, props)[1] == []
 
 
-def test_the_inputs_a_resource_without_references_plans_with_were_validated_by_the_load(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Its options that are inputs included: a plan finds its validation done (``validate_inputs`` keeps it)."""
+def test_a_resource_without_references_carries_the_inputs_the_load_validated(tmp_path: Path) -> None:
+    """Its options that are inputs included, normalized; a resource with references carries none (the plan
+    validates it once they are resolved)."""
     write(
         tmp_path,
         "specs.yaml",
@@ -133,16 +132,19 @@ def test_the_inputs_a_resource_without_references_plans_with_were_validated_by_t
             type: modelarts:IntelligentTask
             properties: {dataset_name: flowers-optioned, task_type: auto-grouping, config: {n_clusters: "3"}}
             options: {wait: false, timeoutSeconds: 900}
+          labelling:
+            type: modelarts:IntelligentTask
+            properties: {dataset_name: "${grouping.dataset_name}", task_type: auto-label}
         """,
     )
-    resource = load_specs([tmp_path]).resources["grouping"]
-    assert resource.options.inputs() == {"wait": False, "timeout_seconds": 900}
-    validated: list[object] = []
-    monkeypatch.setattr(_validation, "_validate", lambda *args: validated.append(args))
-    normalized, violations = validate_inputs(resource.type_token, {**resource.properties, **resource.options.inputs()})
-    assert validated == [] and violations == []
-    assert normalized["wait"] is False and normalized["timeout_seconds"] == 900
-    assert normalized["config"]["n_clusters"] == 3
+    resources = load_specs([tmp_path]).resources
+    grouping = resources["grouping"]
+    assert grouping.options.inputs() == {"wait": False, "timeout_seconds": 900}
+    expected, violations = validate_inputs(grouping.type_token, {**grouping.properties, **grouping.options.inputs()})
+    assert violations == [] and grouping.inputs == expected
+    assert grouping.inputs is not None and grouping.inputs["config"]["n_clusters"] == 3
+    assert grouping.inputs["wait"] is False and grouping.inputs["timeout_seconds"] == 900
+    assert resources["labelling"].references and resources["labelling"].inputs is None
 
 
 def test_resolve_references_keeps_types_of_whole_references() -> None:

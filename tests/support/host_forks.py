@@ -241,8 +241,9 @@ class _Server:
         ready = self.process.stdout.readline()
         self.process.stdout.close()
         if ready != b"ready\n":
+            log = self.log()
             self.stop()
-            raise RuntimeError(f"the fork server did not start: {self.log()}")
+            raise RuntimeError(f"the fork server did not start: {log}")
 
     def log(self) -> str:
         self._log.seek(0)

@@ -45,7 +45,7 @@ from pulumi_modelarts.specs import DeclaredResource, SpecSet, resolve_references
 EXPECTED_ERRORS = (ModelArtsError, ValueError, LookupError)
 # Live objects a plan may publish as outputs (the resource is not replaced or created).
 _LIVE_ACTIONS = frozenset({"in-sync", "wait", "adopt", "update"})
-PREFETCH_THREADS_PER_SLOT = 4  # reads of the prefetch at once, per --parallelism slot (16 by default)
+PREFETCH_THREADS_PER_SLOT = 8  # reads of the prefetch at once, per --parallelism slot (32 by default)
 MAX_THREADS = 512  # resources worked on (mostly waiting) at once
 STOP_CHECK_SECONDS = 0.2  # how soon the driver notices a stop request while resources work
 
@@ -105,6 +105,8 @@ class Runner:
 
     def _spec(self, resource: DeclaredResource) -> Any:
         """The kind's spec of the resource's inputs (references resolved; unknowns where not known yet)."""
+        if resource.inputs is not None:  # no references: the loader validated these very inputs
+            return kind_of(resource.type_token).spec(resource.name, resource.inputs, self.namespace)
         normalized, violations = schema.validate_inputs(
             resource.type_token, self._inputs(resource), is_unknown=lambda value: isinstance(value, Unknown)
         )

@@ -660,8 +660,7 @@ def _finish(violations: list[Violation]) -> list[Violation]:
 
 
 # --------------------------------------------------------------------------------------------
-# Results of earlier calls: a plan validates each resource again once its references are resolved,
-# and most resources have none, so the inputs are the ones the spec loader validated already.
+# Results of earlier calls: the Pulumi hosts validate the same inputs at check, diff and create.
 
 _MEMO_SIZE = 20_000
 _MEMO: dict[tuple[str, Any], tuple[dict[str, Any], list[Violation]]] = {}
@@ -705,6 +704,7 @@ def validate_inputs(
     props: Any,
     *,
     is_unknown: Callable[[Any], bool] | None = None,
+    remember: bool = True,
 ) -> tuple[dict[str, Any], list[Violation]]:
     """Normalise and validate the inputs of a resource of type ``type_token``.
 
@@ -722,7 +722,9 @@ def validate_inputs(
       So leaving out a default and writing it out give the same result.
 
     Values for which ``is_unknown(value)`` is true are kept as they are and accepted
-    anywhere; an ``UnknownString`` is accepted wherever a string is.
+    anywhere; an ``UnknownString`` is accepted wherever a string is. Results of plain inputs are
+    remembered (the answer to the same inputs again is a copy), unless ``remember`` is false: the
+    spec loader validates each resource once and hands its result on.
     """
     name = schema_name(type_token)
     if name not in TYPE_TOKENS.values():
@@ -732,7 +734,7 @@ def validate_inputs(
         return props, []
     if not isinstance(props, Mapping):
         return {}, [Violation("", f"must be a mapping (got {_show(props)})", (), "type")]
-    key = _memo_key(props, state)
+    key = _memo_key(props, state) if remember else _NOT_PLAIN
     if key is not _NOT_PLAIN:
         with _MEMO_LOCK:
             known = _MEMO.get((name, key))

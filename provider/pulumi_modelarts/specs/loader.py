@@ -316,8 +316,8 @@ class _Loader:
         if entry.type_token is None:
             return
         options = entry.options.inputs()  # valid ones: the others are reported as options
-        inputs = {**view, **options} if options else view  # as the plan validates them: it finds them memoized
-        normalized, violations = validate_inputs(entry.type_token, inputs, is_unknown=_is_unresolved)
+        inputs = {**view, **options} if options else view  # what the plan uses, when there are no references
+        normalized, violations = validate_inputs(entry.type_token, inputs, is_unknown=_is_unresolved, remember=False)
         if not violations and not errors:
             entry.inputs = _as_written(normalized) if entry.references else normalized
         for violation in violations:
@@ -569,6 +569,7 @@ class _Loader:
                 references=entry.references,
                 dependencies=frozenset(edges[name]),
                 property_locations=entry.document.locations_below((*entry.base, "properties")),
+                inputs=None if entry.references else entry.inputs,
             )
         return SpecSet(resources=resources, order=order, files=files, name=next(iter(self.tree_names), None))
 

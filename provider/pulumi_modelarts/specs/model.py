@@ -66,7 +66,10 @@ class DeclaredResource:
     escapes (see :func:`pulumi_modelarts.specs.resolve_references`). ``wait`` and
     ``timeout_seconds`` are in ``options``. ``dependencies`` are the resources this one needs
     first (``dependsOn`` and references). ``property_locations`` maps dotted property paths
-    (``""`` for the properties mapping itself) to where their values are written.
+    (``""`` for the properties mapping itself) to where their values are written. ``inputs`` are
+    the inputs the loader validated (properties and the options that are inputs, normalized) of a
+    resource without references, which a plan would only validate again; None when it has references.
+    Nobody changes them: they are shared with what is built from them.
     """
 
     name: str
@@ -77,6 +80,7 @@ class DeclaredResource:
     references: list[Reference]
     dependencies: frozenset[str]
     property_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    inputs: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
