@@ -699,6 +699,18 @@ def _plan_size(
         scenario.row(
             f"{label}: CLI `plan --format json` / in-process Runner.plan", f"{fmt_s(cli)} / {fmt_s(in_process)}"
         )
+        # Where the CLI's time goes: the phases it reports with --timings; the rest of the process is start,
+        # imports, printing and exit.
+        emulator.reset_stats()
+        elapsed, result = run_cli(bytecode, ["plan", str(specs), "--format", "json", "--timings"], emulator=emulator)
+        check_cli(result, "plan --timings")
+        phases = json.loads(result.stdout)["phases"]
+        rest = elapsed - sum(phases.values())
+        scenario.row(
+            f"{label}: CLI phases (--timings, one run of {fmt_s(elapsed)})",
+            ", ".join(f"{name} {fmt_s(seconds)}" for name, seconds in phases.items())
+            + f"; start, imports, printing and exit {fmt_s(rest)}",
+        )
         wider: float | None = None
         if sizes.wide_prefetch:
             wider = median(cli_plan("--parallelism", str(sizes.wide_prefetch))[0])
@@ -761,6 +773,7 @@ def _plan_size(
         "prefetch_s": prefetch,
         "wide_prefetch_cli_s": wider,
         "cli_s": cli_runs,
+        "cli_phases_s": {**phases, "rest": rest},
         "naive": {key: value for key, value in walked.items() if key != "stats"},
         "actions": dict(actions),
         "list_calls_per_dataset": list_calls / k,

@@ -167,6 +167,17 @@ def test_the_same_state_gives_the_same_bytes_with_orphans_and_inputs(emulator: E
     assert all(item["dataset_id"] for item in document["resources"])  # resolved, deferred ones included
 
 
+def test_timings_give_the_calls_and_the_seconds_of_each_phase(emulator: EmulatorProcess) -> None:
+    """Where a slow plan spends its time: reading the specs, the reads before deciding, deciding."""
+    emulator.reset_stats()
+    result = run("plan", str(ROOT / "specs"), "--format", "json", "--timings", emulator=emulator)
+    document = json.loads(result.stdout)
+    assert result.returncode == 0 and set(document["phases"]) == {"load", "observe", "decide"}
+    assert all(isinstance(seconds, float) and seconds >= 0 for seconds in document["phases"].values())
+    assert document["api_calls"]["total"] == emulator.stats()["total"] > 0
+    assert all(isinstance(item["seconds"], float) for item in document["resources"])
+
+
 def test_an_acceptance_carries_the_counts_the_decision_knows(emulator: EmulatorProcess, tmp_path: Path) -> None:
     """A finished auto-label task whose accept rule is added: the write's count and what the rule leaves, by reason."""
     pipeline = (ROOT / "specs" / "autolabel.yaml").read_text()

@@ -10,6 +10,7 @@ import gc
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict
@@ -268,6 +269,7 @@ class _Outcome:
         self.target: Any = None  # once the settings are resolved
         self.digest: str | None = None  # the saved plan's digest, with plan --out
         self.applied = False  # whether carrying out the plan began (then an interruption may have changed things)
+        self.phases: dict[str, float] = {}  # seconds of each phase so far, for --timings
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -277,8 +279,11 @@ class _Outcome:
 
     @property
     def plan_extra(self) -> dict[str, Any] | None:
-        """What a plan document adds with ``--timings``: the API calls of the run."""
-        return {"api_calls": self.extra["api_calls"]} if getattr(self.args, "timings", False) else None
+        """What a plan document adds with ``--timings``: the API calls of the run and the seconds of its phases."""
+        if not getattr(self.args, "timings", False):
+            return None
+        phases = {name: round(seconds, 3) for name, seconds in self.phases.items()}
+        return {"api_calls": self.extra["api_calls"], "phases": phases}
 
     def context(self, *, planned: bool = False) -> PlanContext:
         """The head of a markdown plan; the project id is asked of the client only once a plan reached the API."""
@@ -436,6 +441,7 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
             return outcome.error(f"refusing {args.plan_file}: {error}")
         args.paths = plan_file.paths_of(saved)
     args.paths = args.paths or ["specs"]
+    started = time.perf_counter()
     try:
         spec_set = load_specs(args.paths)
     except SpecError as error:
@@ -443,6 +449,7 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
         count = plural(len(error.problems), "problem")
         return outcome.error(f"the specs are not valid ({count})", problems=error.problems)
     outcome.spec_set = spec_set
+    outcome.phases["load"] = time.perf_counter() - started
     namespace = args.namespace or spec_set.name or DEFAULT_NAMESPACE
 
     with ExitStack() as stack:
@@ -487,6 +494,7 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
                 print(f"Applying the plan in {args.plan_file} ({count}{also}, specs {digest})")
             return _apply(args, outcome, runner, approved, [], progress, quiet, stops)
 
+        planning = time.perf_counter()
         results = runner.plan()
         rejected = client_rejection(client)
         if rejected is not None:
@@ -495,6 +503,8 @@ def _run_with(args: argparse.Namespace, outcome: _Outcome) -> int:
             orphans = runner.find_orphans(results, args.prune)
         except ModelArtsError as error:
             return outcome.error(f"cannot look for orphaned tasks: {error}", results)
+        outcome.phases["observe"] = runner.observed_seconds
+        outcome.phases["decide"] = time.perf_counter() - planning - runner.observed_seconds
         project = _project_of(client)
         target = outcome.target = plan_file.target_of(settings, namespace, project_id=project, emulator=args.emulator)
         if args.command == "plan":

@@ -92,6 +92,7 @@ class Runner:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _requests: SameRequests = field(default_factory=SameRequests)
     _referred: frozenset[str] = field(init=False)  # the resources whose outputs another one's inputs refer to
+    observed_seconds: float = field(default=0.0, init=False)  # the last plan's reads before deciding (--timings)
 
     def __post_init__(self) -> None:
         resources = self.specs.resources.values()
@@ -181,7 +182,9 @@ class Runner:
 
     def plan(self) -> list[ResourceResult]:
         """Decide every resource in dependency order; what depends on a failed or blocked one is skipped."""
+        started = time.perf_counter()
         self.prefetch(orphan_scan=True)
+        self.observed_seconds = time.perf_counter() - started
         self._requests = SameRequests()
         results: dict[str, ResourceResult] = {}
         for name in self.specs.order:
