@@ -1441,6 +1441,7 @@ def machine(load: Mapping[str, float] | None = None) -> dict[str, Any]:
         "nproc": os.cpu_count(),
         "cpu": _cpu_model(),
         "python": platform.python_version(),
+        "venv": sys.prefix != sys.base_prefix,  # as .ci/run and a user's install; else the machine's interpreter
         "platform": platform.platform(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _commit(),
@@ -1503,7 +1504,9 @@ def run_text(document: Mapping[str, Any]) -> list[str]:
     return [
         f"- Command: `{document['command']}` ({document['mode']} sizes; the run took {document['seconds']:.0f} s)",
         f"- Date: {info['date']}, commit {info.get('commit', 'unknown')}",
-        f"- Machine: {info['nproc']} CPUs ({info.get('cpu', 'unknown')}), Python {info['python']}, {info['platform']}",
+        f"- Machine: {info['nproc']} CPUs ({info.get('cpu', 'unknown')}), Python {info['python']}"
+        + (" in a virtual environment" if info.get("venv") else "")
+        + f", {info['platform']}",
         f"- Load: {busy} (the machine has {info['nproc']} CPUs; wall times grow with it, counts do not)",
     ]
 
