@@ -1,5 +1,6 @@
 """The request head as http.server and http.client (Python 3.11, email-package header parsing) read it: raw bytes
-over a socket, every answer on the connection compared, then whether the connection stayed open.
+over a socket, every answer on the connection compared, then whether the connection stayed open; and, in process,
+random heads read by EmulatorHandler.parse_request and by the standard library's, field for field.
 
 The expected answers are what the standard library's request parsing answered (recorded against it). After each
 request a probe (GET /probe, Connection: close) is sent on the same connection: its 404 at the end of the answers
@@ -8,14 +9,19 @@ the header values the application got."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from pulumi_modelarts.emulator.server import EmulatorHandler
 from support.emu_helpers import get_token
 from support.emulator_process import EmulatorProcess, borrow_emulator, give_back
 
@@ -123,9 +129,9 @@ CASES: dict[str, tuple[bytes, list[Answer]]] = {
         [NO_RULES, PROBED],
     ),
     "folded value keeps its line breaks": (
-        PROJECTS + b"Host: a\r\n b\r\n\tc\r\n\r\n",
+        PROJECTS + b"Host: a\r\n b\r\n\tc \r\nX-B: d\r\n\r\n",
         [
-            projects("a\r\n b\r\n\tc"),
+            projects("a\r\n b\r\n\tc "),
             PROBED,
         ],
     ),
@@ -151,6 +157,7 @@ CASES: dict[str, tuple[bytes, list[Answer]]] = {
         [NO_TOKEN, PROBED],
     ),
     "a lone CR ends a line": (PROJECTS + b"Host: a\rX-B: b\r\n\r\n", [projects("a"), PROBED]),
+    "a lone CR in a folded value": (PROJECTS + b"Host: a\r b\r\n\r\n", [projects("a\r b"), PROBED]),
     "a lone CR then text ends the fields": (
         b"GET /v3/projects?name=none HTTP/1.1\r\nHost: a\rb\r\nX-Auth-Token: {token}\r\n\r\n",
         [NO_TOKEN, PROBED],
@@ -239,3 +246,49 @@ def test_a_head_cut_by_the_end_of_the_stream(
 ) -> None:
     emulator, token = target
     assert _exchange(emulator, raw.replace(b"{token}", token), eof=True) == expected
+
+
+class StdlibHead(EmulatorHandler):
+    """The emulator's handler with the standard library's parse_request (headers by the email package)."""
+
+    parse_request = BaseHTTPRequestHandler.parse_request
+
+
+def _read_head(handler_class: type[EmulatorHandler], data: bytes) -> tuple[Any, ...]:
+    """What parse_request makes of ``data`` (as handle_one_request gives it): its result, the request it read,
+    the header fields, the answer it wrote (without Date and X-Request-Id) and how many bytes it consumed."""
+    handler = handler_class.__new__(handler_class)  # no socket: streams in memory
+    handler.rfile, handler.wfile = io.BytesIO(data), io.BytesIO()
+    handler.raw_requestline = handler.rfile.readline(65537)
+    ok = handler.parse_request()
+    request = (handler.command, handler.path, list(handler.headers.items())) if ok else None
+    answer = [line for line in handler.wfile.getvalue().split(b"\r\n") if not line.startswith((b"Date:", b"X-Request"))]
+    return ok, request, handler.request_version, handler.close_connection, answer, handler.rfile.tell()
+
+
+VERSIONS = ["HTTP/1.1", "HTTP/1.0", "HTTP/0.9", "HTTP/01.10", "HTTP/2.0", "HTTP/1"]
+REQUEST = st.tuples(st.sampled_from(["GET", "POST"]), st.sampled_from(["/", "//a//b"]), st.sampled_from(VERSIONS))
+REQUEST_LINES = st.one_of(
+    REQUEST.map(" ".join),  # mostly requests whose header fields are read
+    REQUEST.map(" ".join),
+    st.sampled_from(["GET /", "POST /", "", "GET / x HTTP/0.9"]),
+    st.lists(st.sampled_from(["GET", "/", "x", *VERSIONS]), max_size=5).map(" ".join),
+    st.text(" \t\x85\xa0GET/HTP.019", max_size=20),
+)
+FIELD_TEXT = st.text("aZ-: \t\r\n\xe9\x85", max_size=12)
+FIELD_LINES = st.one_of(
+    st.sampled_from(["Connection: close", "connection: Keep-Alive", "EXPECT: 100-continue", "From a", "From a: b"]),
+    st.sampled_from([": x", " x", "\tx", "x", "Host : h", "X-\xe9: v", ""]),
+    st.tuples(st.sampled_from(["Host", "Connection", "Expect", "From", "X-\xe9", ""]), FIELD_TEXT).map(": ".join),
+)
+LINE_ENDS = st.sampled_from(["\r\n", "\n", "\r", "\r\r\n"])
+
+
+@given(
+    request_line=REQUEST_LINES,
+    fields=st.lists(st.tuples(FIELD_LINES, LINE_ENDS).map("".join), max_size=8),
+    end=st.sampled_from(["\r\n", "\n", ""]),
+)
+def test_heads_are_read_as_the_standard_library_reads_them(request_line: str, fields: list[str], end: str) -> None:
+    data = (request_line + "\r\n" + "".join(fields) + end + "rest").encode("iso-8859-1")
+    assert _read_head(EmulatorHandler, data) == _read_head(StdlibHead, data)
