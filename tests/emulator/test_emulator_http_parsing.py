@@ -232,20 +232,16 @@ def _exchange(emulator: EmulatorProcess, raw: bytes, *, eof: bool) -> list[Answe
             return _answers(stream)
 
 
-@pytest.mark.parametrize(("raw", "expected"), list(CASES.values()), ids=list(CASES))
+@pytest.mark.parametrize(
+    ("raw", "expected", "eof"),
+    [(raw, expected, False) for raw, expected in CASES.values()] + [(*case, True) for case in AT_EOF.values()],
+    ids=[*CASES, *AT_EOF],
+)
 def test_request_heads_are_answered_as_by_the_standard_library(
-    target: tuple[EmulatorProcess, bytes], raw: bytes, expected: list[Answer]
+    target: tuple[EmulatorProcess, bytes], raw: bytes, expected: list[Answer], eof: bool
 ) -> None:
     emulator, token = target
-    assert _exchange(emulator, raw.replace(b"{token}", token), eof=False) == expected
-
-
-@pytest.mark.parametrize(("raw", "expected"), list(AT_EOF.values()), ids=list(AT_EOF))
-def test_a_head_cut_by_the_end_of_the_stream(
-    target: tuple[EmulatorProcess, bytes], raw: bytes, expected: list[Answer]
-) -> None:
-    emulator, token = target
-    assert _exchange(emulator, raw.replace(b"{token}", token), eof=True) == expected
+    assert _exchange(emulator, raw.replace(b"{token}", token), eof=eof) == expected
 
 
 class StdlibHead(EmulatorHandler):
