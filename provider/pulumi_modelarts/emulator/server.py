@@ -12,7 +12,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from pulumi_modelarts.emulator import errors, ids
+from pulumi_modelarts.emulator import errors, http_parse, ids
 from pulumi_modelarts.emulator.app import Application
 from pulumi_modelarts.emulator.config import MAX_BODY_BYTES
 from pulumi_modelarts.emulator.context import Response
@@ -68,6 +68,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = IDLE_TIMEOUT_SECONDS
     server: EmulatorServer
+    headers: http_parse.Headers  # type: ignore[assignment]  # not an email.message.Message: see parse_request
 
     def setup(self) -> None:
         super().setup()
@@ -82,6 +83,31 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if name.startswith("do_"):
             return self._dispatch
         raise AttributeError(name)
+
+    def parse_request(self) -> bool:
+        """http.server's parse_request (Python 3.11) for a handler that speaks HTTP/1.1, with the same answers,
+        the header fields read by http_parse instead of the email package."""
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        try:
+            line = http_parse.request_line(self.requestline)
+            if line is None:
+                return False
+            self.command, self.path = line.command, line.path
+            self.request_version = line.version or self.request_version
+            self.close_connection = not line.persistent
+            self.headers = http_parse.read_headers(self.rfile)
+        except http_parse.ProtocolError as exc:
+            self.request_version = exc.version or self.request_version  # HTTP/0.9 is answered without status line
+            self.send_error(exc.status, exc.message)
+            return False
+        connection = self.headers.get("Connection", "").lower()
+        if connection in ("close", "keep-alive"):
+            self.close_connection = connection == "close"
+        if self.headers.get("Expect", "").lower() == "100-continue" and self.request_version >= "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol-level errors (bad request line, oversized headers...) as JSON, then close."""
