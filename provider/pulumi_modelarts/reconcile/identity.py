@@ -17,8 +17,9 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
+
+from pulumi_modelarts.reconcile.jsonlike import copy_with
 
 FINGERPRINT_LENGTH = 12
 _NAME_PREFIX = "pm-"
@@ -32,28 +33,16 @@ _GENERATED_RE = re.compile(
 )
 
 
-# Values canonical as they are, told by exact type first: an ABC's isinstance costs ten times as much.
-_UNCHANGED = frozenset({str, int, bool, type(None)})
+_CANONICAL_AS_THEY_ARE: frozenset[type] = frozenset({str, int, bool, type(None)})
 
 
 def canonical(value: Any) -> Any:
     """Return ``value`` with whole floats as ints, so 3.0 and 3 have one canonical form."""
-    kind = type(value)
-    if kind in _UNCHANGED:
-        return value
-    if kind is dict:
-        return {str(key): item if type(item) in _UNCHANGED else canonical(item) for key, item in value.items()}
-    if kind is list:
-        return [item if type(item) in _UNCHANGED else canonical(item) for item in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {str(key): canonical(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [canonical(item) for item in value]
-    return value
+    return copy_with(value, _whole_float_as_int, _CANONICAL_AS_THEY_ARE)
+
+
+def _whole_float_as_int(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def canonical_json(value: Any) -> str:

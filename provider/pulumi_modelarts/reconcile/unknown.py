@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi_modelarts.reconcile.jsonlike import copy_with
+
 JSON_KEY = "$unknown"
 
 
@@ -32,7 +34,7 @@ Text = str | Unknown  # a name or id, or the reference it will come from
 
 # Types that hold no unknown, told by exact type: an ABC's isinstance costs ten times as much, and a plan
 # document copies the inputs of thousands of resources.
-_PLAIN = frozenset({str, int, bool, float, type(None)})
+_PLAIN: frozenset[type] = frozenset({str, int, bool, float, type(None)})
 
 
 def contains_unknown(value: Any) -> bool:
@@ -62,20 +64,11 @@ def first_unknown(value: Any) -> Unknown | None:
 
 def to_json(value: Any) -> Any:
     """A JSON-ready copy: unknowns become ``{"$unknown": reference}``."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if kind is dict:
-        return {str(key): item if type(item) in _PLAIN else to_json(item) for key, item in value.items()}
-    if kind is list:
-        return [item if type(item) in _PLAIN else to_json(item) for item in value]
-    if isinstance(value, Unknown):
-        return value.to_json()
-    if isinstance(value, Mapping):
-        return {str(key): to_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(item) for item in value]
-    return value
+    return copy_with(value, _unknown_as_json, _PLAIN)
+
+
+def _unknown_as_json(value: Any) -> Any:
+    return value.to_json() if isinstance(value, Unknown) else value
 
 
 def from_json(value: Any) -> Any:
