@@ -80,6 +80,23 @@ def test_token_is_issued_once_and_shared_by_clients() -> None:
     }
 
 
+def test_iam_requests_carry_the_client_timeouts() -> None:
+    """Every request has the client's timeouts, also the ones the auth flows build: a token fetched again after a
+    401, in the middle of a call, and the AK/SK project lookup. httpx sends a request that names none with none,
+    and a silent IAM endpoint would then hold the run forever."""
+    iam = FakeIam()
+    projects = httpx.Response(200, json={"projects": [{"id": "p9", "name": "eu-de"}]})
+    script = token_script(iam).on("GET", "/v3/projects", projects)
+    client = make_client(script, read_timeout=7, connect_timeout=3, **PASSWORD)
+    client.get_dataset("ds1")
+    iam.valid = set()  # the next call is answered 401: its flow fetches a token and sends the call again
+    client.get_dataset("ds1")
+    assert make_client(script, read_timeout=7, connect_timeout=3, project_id=None).project_id == "p9"
+    assert [request.method for request in script.requests] == ["POST", "GET", "GET", "POST", "GET", "GET"]
+    expected = {"connect": 3.0, "read": 7.0, "write": 7.0, "pool": 7.0}
+    assert [request.extensions.get("timeout") for request in script.requests] == [expected] * 6
+
+
 def test_scope_by_name_and_project_id_learned_from_the_token() -> None:
     iam = FakeIam()
     script = token_script(iam)

@@ -124,14 +124,28 @@ def shared_http_client(settings: Settings, transport: httpx.BaseTransport | None
     with _POOLS_LOCK:
         client = _POOLS.get(key)
         if client is None or client.is_closed:
+            timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
             client = httpx.Client(
-                timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+                timeout=timeout,
                 verify=_tls(settings.verify_tls) if tls else False,
                 transport=transport,
                 follow_redirects=False,
+                event_hooks={"request": [_timeouts_for(timeout)]},
             )
             _POOLS[key] = client
         return client
+
+
+def _timeouts_for(timeout: httpx.Timeout) -> Callable[[httpx.Request], None]:
+    """A request hook giving the pool's timeouts to every request: httpx gives them only to the request passed to
+    ``send``, not to those an auth flow sends within the call (a token fetched again after a 401), and sends a
+    request that names none with none: a silent IAM endpoint would hold the run forever."""
+    timeouts = timeout.as_dict()
+
+    def hook(request: httpx.Request) -> None:
+        request.extensions.setdefault("timeout", timeouts)
+
+    return hook
 
 
 @functools.cache
