@@ -67,6 +67,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     server_version = "ModelArtsEmulator/0.1"
     sys_version = ""
     timeout = IDLE_TIMEOUT_SECONDS
+    # Answers are buffered and sent in one write when the request is handled (http.server flushes then; an
+    # answer that ends the connection is flushed as it closes): its head and body arrive together, so the
+    # client reads one packet per answer, not two.
+    wbufsize = -1
     server: EmulatorServer
     headers: http_parse.Headers  # type: ignore[assignment]  # not an email.message.Message: see parse_request
 
@@ -108,6 +112,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if self.headers.get("Expect", "").lower() == "100-continue" and self.request_version >= "HTTP/1.1":
             return self.handle_expect_100()
         return True
+
+    def handle_expect_100(self) -> bool:
+        """The interim "100 Continue" goes out at once: the client may wait for it before sending the body."""
+        answered = super().handle_expect_100()
+        self.wfile.flush()
+        return answered
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol-level errors (bad request line, oversized headers...) as JSON, then close."""
